@@ -1,0 +1,124 @@
+//! Running the pipeline on one input and keeping what reports need, owned, so that several
+//! inputs can be analysed in parallel and reported together.
+
+use serde::Serialize;
+
+use crate::graph::Network;
+use crate::graph::views::ComputeView;
+use crate::model::Model;
+use crate::plan::{self, DocumentKind, LoadError, SourceFile};
+use crate::report::resolution::{ResolutionCounts, resolution_summary};
+use crate::resolve::{Link, LocalSource, Resolution};
+
+/// A link as reports show it: resolved addresses and how.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkReport {
+    pub resolution: Resolution,
+    /// Every address (or external id) the link may point at.
+    pub targets: Vec<String>,
+    /// True when the targets are alternatives (one of them is meant).
+    pub candidates: bool,
+    /// The configuration leaves the attribute unset.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unset: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unresolved: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
+}
+
+impl LinkReport {
+    pub fn of(net: &Network<'_, '_>, link: &Link) -> Self {
+        LinkReport {
+            resolution: link.resolution,
+            targets: link.targets().into_iter().map(|t| net.name(t)).collect(),
+            candidates: link.slots.iter().any(|s| s.options.len() > 1),
+            unset: link.unset,
+            unresolved: link.dead_ends.clone(),
+            fallback: link.fallback.clone(),
+        }
+    }
+}
+
+/// One instance (or autoscaling group, or spot request) and what it is attached to.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstanceReport {
+    pub resource: String,
+    pub vpc: LinkReport,
+    pub subnets: LinkReport,
+    pub security_groups: LinkReport,
+    pub instance_profile: LinkReport,
+}
+
+/// Everything about one input that reports need.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub kind: DocumentKind,
+    pub format_version: Option<String>,
+    pub terraform_version: Option<String>,
+    pub resources: usize,
+    pub instances: Vec<InstanceReport>,
+    /// The human-readable resolution of every instance and endpoint.
+    #[serde(skip)]
+    pub resolution_text: String,
+    pub notes: Vec<String>,
+    #[serde(skip)]
+    pub counts: LinkCounts,
+}
+
+/// Resolution counts of the four links the issue tracks.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct LinkCounts {
+    pub instance_subnet: ResolutionCounts,
+    pub instance_security_group: ResolutionCounts,
+    pub endpoint_subnet: ResolutionCounts,
+    pub endpoint_security_group: ResolutionCounts,
+}
+
+/// Loads and analyses one input.
+pub fn analyze(
+    source: &SourceFile,
+    locals: Option<&dyn LocalSource>,
+) -> Result<FileReport, LoadError> {
+    let doc = plan::load(source)?;
+    let model = Model::build(&doc);
+    let net = Network::build(&model, locals);
+    let mut counts = LinkCounts::default();
+    let mut instances: Vec<InstanceReport> = model
+        .compute()
+        .map(|r| {
+            let v: ComputeView = net.compute_view(r);
+            counts.instance_subnet.add(&v.subnets);
+            counts.instance_security_group.add(&v.security_groups);
+            InstanceReport {
+                resource: r.address().to_string(),
+                vpc: LinkReport::of(&net, &v.vpc),
+                subnets: LinkReport::of(&net, &v.subnets),
+                security_groups: LinkReport::of(&net, &v.security_groups),
+                instance_profile: LinkReport::of(&net, &v.instance_profile),
+            }
+        })
+        .collect();
+    instances.sort_by(|a, b| a.resource.cmp(&b.resource));
+    for r in model
+        .resources
+        .iter()
+        .filter(|r| r.kind == crate::model::Kind::VpcEndpoint && !r.is_data())
+    {
+        let v = net.endpoint_view(r);
+        counts.endpoint_subnet.add(&v.subnets);
+        counts.endpoint_security_group.add(&v.security_groups);
+    }
+    Ok(FileReport {
+        path: source.name.clone(),
+        kind: doc.kind,
+        format_version: doc.format_version.as_deref().map(str::to_string),
+        terraform_version: doc.terraform_version.as_deref().map(str::to_string),
+        resources: doc.resources.len(),
+        instances,
+        resolution_text: resolution_summary(&net),
+        notes: doc.notes.clone(),
+        counts,
+    })
+}

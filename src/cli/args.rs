@@ -1,0 +1,60 @@
+//! Command-line arguments. Every flag is documented where it is defined.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tfreach",
+    version,
+    about = "Will AWS Session Manager reach each EC2 instance in a Terraform plan? Offline, before apply."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse plans (or state) and report findings and instance reachability.
+    Check(CheckArgs),
+    /// Print the resolved network graph of a plan.
+    Graph(GraphArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Plan or state JSON files (`terraform show -json`); `-` reads standard input.
+    #[arg(value_name = "PLAN.json|-", required = true)]
+    pub plans: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Readable report: instances, how their links were resolved, and findings.
+    Human,
+    /// The stable machine schema (see README).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Plan or state JSON file; `-` reads standard input.
+    #[arg(value_name = "PLAN.json|-")]
+    pub plan: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Json)]
+    pub format: GraphFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Nodes and edges with how each edge was resolved.
+    Json,
+    /// Graphviz DOT (`dot -Tsvg`).
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+}

@@ -1,0 +1,124 @@
+//! The network graph: resources as nodes, resolved links as edges, plus the composed views
+//! of instances and endpoints that reachability and reports use.
+
+pub mod export;
+pub mod views;
+
+use std::collections::HashMap;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::model::{Kind, Model, ResId};
+use crate::resolve::{LinkKind, LocalSource, Resolution, Resolved, Resolver, Target, VpcDefault};
+
+/// A node: a resource in the plan, an identifier the plan names but does not manage, or a
+/// VPC's implicit default.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Node {
+    Resource(ResId),
+    External(String),
+    VpcDefault(VpcDefault, ResId),
+}
+
+/// An edge: which attribute links the two nodes and how the link was resolved.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub kind: LinkKind,
+    pub attribute: String,
+    pub resolution: Resolution,
+    /// How many candidates share the slot this edge belongs to (1 when decided).
+    pub candidates: usize,
+}
+
+/// The resolved network of one document.
+pub struct Network<'m, 'a> {
+    pub model: &'m Model<'a>,
+    pub resolver: Resolver<'m, 'a>,
+    pub resolved: Resolved,
+    pub graph: DiGraph<Node, Edge>,
+    index: HashMap<Node, NodeIndex>,
+}
+
+impl<'m, 'a> Network<'m, 'a> {
+    pub fn build(model: &'m Model<'a>, locals: Option<&'m dyn LocalSource>) -> Self {
+        let resolver = Resolver::new(model, locals);
+        let resolved = Resolved::all(&resolver);
+        let mut graph = DiGraph::new();
+        let mut index = HashMap::new();
+        for r in model.resources.iter().filter(|r| r.kind != Kind::Other) {
+            let n = Node::Resource(r.id);
+            index.insert(n.clone(), graph.add_node(n));
+        }
+        for r in model.resources.iter().filter(|r| r.kind != Kind::Other) {
+            let from = index[&Node::Resource(r.id)];
+            for (kind, path, link) in &resolved.links[r.id] {
+                for slot in &link.slots {
+                    for t in &slot.options {
+                        let node = node_of(t);
+                        let to = *index
+                            .entry(node.clone())
+                            .or_insert_with(|| graph.add_node(node));
+                        graph.add_edge(
+                            from,
+                            to,
+                            Edge {
+                                kind: *kind,
+                                attribute: path.join("."),
+                                resolution: link.resolution,
+                                candidates: slot.options.len(),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        Network {
+            model,
+            resolver,
+            resolved,
+            graph,
+            index,
+        }
+    }
+
+    pub fn node(&self, n: &Node) -> Option<NodeIndex> {
+        self.index.get(n).copied()
+    }
+
+    /// How a target is written in output: the resource address, the external id, or the
+    /// VPC attribute that names the default (`aws_vpc.main.default_security_group_id`).
+    pub fn name(&self, t: &Target) -> String {
+        match t {
+            Target::Resource(id) => self.model.resources[*id].address().to_string(),
+            Target::External(id) => id.clone(),
+            Target::VpcDefault(what, vpc) => {
+                let attr = match what {
+                    VpcDefault::SecurityGroup => "default_security_group_id",
+                    VpcDefault::RouteTable => "main_route_table_id",
+                    VpcDefault::NetworkAcl => "default_network_acl_id",
+                };
+                format!("{}.{attr}", self.model.resources[*vpc].address())
+            }
+        }
+    }
+
+    pub fn node_name(&self, n: &Node) -> String {
+        self.name(&target_of(n))
+    }
+}
+
+pub fn node_of(t: &Target) -> Node {
+    match t {
+        Target::Resource(id) => Node::Resource(*id),
+        Target::External(s) => Node::External(s.clone()),
+        Target::VpcDefault(w, v) => Node::VpcDefault(*w, *v),
+    }
+}
+
+pub fn target_of(n: &Node) -> Target {
+    match n {
+        Node::Resource(id) => Target::Resource(*id),
+        Node::External(s) => Target::External(s.clone()),
+        Node::VpcDefault(w, v) => Target::VpcDefault(*w, *v),
+    }
+}

@@ -1,0 +1,14 @@
+//! tfreach: will AWS Systems Manager Session Manager reach each EC2 instance a Terraform plan
+//! creates — and if not, which hop blocks it?
+//!
+//! The pipeline runs one way: [`plan`] (parse the JSON, keep byte spans) → [`model`] (typed
+//! AWS resources) → [`resolve`] (known values, then configuration references, then candidate
+//! sets) → [`graph`] (petgraph) → [`report`] → [`cli`].
+
+pub mod analysis;
+pub mod cli;
+pub mod graph;
+pub mod model;
+pub mod plan;
+pub mod report;
+pub mod resolve;

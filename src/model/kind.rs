@@ -1,0 +1,102 @@
+//! The AWS resource types tfreach models, by Terraform type name.
+
+use serde::Serialize;
+
+macro_rules! kinds {
+    ($( $variant:ident => $name:literal ),* $(,)?) => {
+        /// A modelled Terraform resource type (managed resource or data source of that type).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        pub enum Kind {
+            $( $variant, )*
+            /// Any type tfreach does not model.
+            Other,
+        }
+
+        impl Kind {
+            pub fn from_type(type_: &str) -> Kind {
+                match type_ {
+                    $( $name => Kind::$variant, )*
+                    _ => Kind::Other,
+                }
+            }
+
+            /// The Terraform type name (`Other` has none).
+            pub fn type_name(self) -> &'static str {
+                match self {
+                    $( Kind::$variant => $name, )*
+                    Kind::Other => "",
+                }
+            }
+
+            pub const ALL: &'static [Kind] = &[ $( Kind::$variant, )* ];
+        }
+    };
+}
+
+kinds! {
+    Vpc => "aws_vpc",
+    DefaultVpc => "aws_default_vpc",
+    Subnet => "aws_subnet",
+    DefaultSubnet => "aws_default_subnet",
+    RouteTable => "aws_route_table",
+    DefaultRouteTable => "aws_default_route_table",
+    MainRouteTableAssociation => "aws_main_route_table_association",
+    RouteTableAssociation => "aws_route_table_association",
+    Route => "aws_route",
+    NetworkAcl => "aws_network_acl",
+    DefaultNetworkAcl => "aws_default_network_acl",
+    NetworkAclRule => "aws_network_acl_rule",
+    NetworkAclAssociation => "aws_network_acl_association",
+    SecurityGroup => "aws_security_group",
+    DefaultSecurityGroup => "aws_default_security_group",
+    SecurityGroupRule => "aws_security_group_rule",
+    SecurityGroupIngressRule => "aws_vpc_security_group_ingress_rule",
+    SecurityGroupEgressRule => "aws_vpc_security_group_egress_rule",
+    VpcEndpoint => "aws_vpc_endpoint",
+    VpcEndpointSubnetAssociation => "aws_vpc_endpoint_subnet_association",
+    VpcEndpointSecurityGroupAssociation => "aws_vpc_endpoint_security_group_association",
+    VpcEndpointRouteTableAssociation => "aws_vpc_endpoint_route_table_association",
+    Instance => "aws_instance",
+    SpotInstanceRequest => "aws_spot_instance_request",
+    LaunchTemplate => "aws_launch_template",
+    LaunchConfiguration => "aws_launch_configuration",
+    AutoscalingGroup => "aws_autoscaling_group",
+    NatGateway => "aws_nat_gateway",
+    InternetGateway => "aws_internet_gateway",
+    InternetGatewayAttachment => "aws_internet_gateway_attachment",
+    Eip => "aws_eip",
+    IamInstanceProfile => "aws_iam_instance_profile",
+    IamRole => "aws_iam_role",
+    IamRolePolicyAttachment => "aws_iam_role_policy_attachment",
+    IamPolicyAttachment => "aws_iam_policy_attachment",
+    IamRolePolicy => "aws_iam_role_policy",
+    IamPolicy => "aws_iam_policy",
+    IamPolicyDocument => "aws_iam_policy_document",
+    Route53Zone => "aws_route53_zone",
+    Route53ZoneAssociation => "aws_route53_zone_association",
+    Route53Record => "aws_route53_record",
+    SsmDocument => "aws_ssm_document",
+}
+
+impl Kind {
+    /// Things Session Manager must reach: instances and groups of instances.
+    pub fn is_compute(self) -> bool {
+        matches!(
+            self,
+            Kind::Instance | Kind::SpotInstanceRequest | Kind::AutoscalingGroup
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_round_trip() {
+        for &k in Kind::ALL {
+            assert_eq!(Kind::from_type(k.type_name()), k);
+        }
+        assert_eq!(Kind::from_type("aws_s3_bucket"), Kind::Other);
+    }
+}

@@ -1,0 +1,447 @@
+//! Terraform resource addresses and expression references.
+//!
+//! Both use one grammar: names separated by `.`, with `[0]` or `["key"]` instance keys, e.g.
+//! `module.app["web"].aws_instance.this[0]` or `module.vpc.private_subnets`.
+
+use std::fmt;
+
+/// A `count` or `for_each` instance key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    Int(i64),
+    Str(String),
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Key::Int(i) => write!(f, "[{i}]"),
+            Key::Str(s) => {
+                f.write_str("[\"")?;
+                for c in s.chars() {
+                    match c {
+                        '"' => f.write_str("\\\"")?,
+                        '\\' => f.write_str("\\\\")?,
+                        '\n' => f.write_str("\\n")?,
+                        c => write!(f, "{c}")?,
+                    }
+                }
+                f.write_str("\"]")
+            }
+        }
+    }
+}
+
+/// One step of an address or reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment<'a> {
+    Name(&'a str),
+    Index(Key),
+    /// An index that is not a literal, e.g. `[count.index]` in HCL source.
+    Dynamic,
+}
+
+/// Splits `module.a["x"].aws_vpc.this[0].id` into names and keys; `None` when malformed.
+pub fn tokenize(s: &str) -> Option<Vec<Segment<'_>>> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut expect_name = true;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'.' => {
+                if expect_name {
+                    return None;
+                }
+                expect_name = true;
+                i += 1;
+            }
+            b'[' => {
+                if expect_name && !out.is_empty() {
+                    return None;
+                }
+                let (seg, next) = parse_index(s, i + 1)?;
+                out.push(seg);
+                i = next;
+                expect_name = false;
+            }
+            _ => {
+                if !expect_name {
+                    return None;
+                }
+                let start = i;
+                while i < bytes.len() && bytes[i] != b'.' && bytes[i] != b'[' {
+                    i += 1;
+                }
+                out.push(Segment::Name(&s[start..i]));
+                expect_name = false;
+            }
+        }
+    }
+    if expect_name && !out.is_empty() {
+        return None;
+    }
+    Some(out)
+}
+
+fn parse_index(s: &str, mut i: usize) -> Option<(Segment<'_>, usize)> {
+    let bytes = s.as_bytes();
+    if i < bytes.len() && bytes[i] == b'"' {
+        i += 1;
+        let mut key = String::new();
+        let mut chars = s[i..].char_indices();
+        while let Some((off, c)) = chars.next() {
+            match c {
+                '"' => {
+                    let end = i + off + 1;
+                    if bytes.get(end) != Some(&b']') {
+                        return None;
+                    }
+                    return Some((Segment::Index(Key::Str(key)), end + 1));
+                }
+                '\\' => match chars.next()?.1 {
+                    'n' => key.push('\n'),
+                    't' => key.push('\t'),
+                    'r' => key.push('\r'),
+                    other => key.push(other),
+                },
+                c => key.push(c),
+            }
+        }
+        None
+    } else {
+        let end = i + s[i..].find(']')?;
+        let inner = s[i..end].trim();
+        let seg = match inner.parse::<i64>() {
+            Ok(n) => Segment::Index(Key::Int(n)),
+            Err(_) if !inner.is_empty() => Segment::Dynamic,
+            Err(_) => return None,
+        };
+        Some((seg, end + 1))
+    }
+}
+
+/// `managed` resources and `data` sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    Managed,
+    Data,
+}
+
+/// A module instance such as `module.app["web"].module.sg`; the root module is empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModuleInstance {
+    pub steps: Vec<(String, Option<Key>)>,
+}
+
+impl ModuleInstance {
+    pub fn root() -> Self {
+        ModuleInstance::default()
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The module's path in the configuration: call names without instance keys.
+    pub fn config_path(&self) -> Vec<&str> {
+        self.steps.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    pub fn parent(&self) -> Option<ModuleInstance> {
+        let mut steps = self.steps.clone();
+        steps.pop()?;
+        Some(ModuleInstance { steps })
+    }
+
+    pub fn child(&self, name: &str, key: Option<Key>) -> ModuleInstance {
+        let mut steps = self.steps.clone();
+        steps.push((name.to_string(), key));
+        ModuleInstance { steps }
+    }
+
+    /// The last call's instance key (`each.key` / `count.index` of this module instance).
+    pub fn last_key(&self) -> Option<&Key> {
+        self.steps.last().and_then(|(_, k)| k.as_ref())
+    }
+
+    /// Parses `module.a["x"].module.b` (or "" for the root).
+    pub fn parse(s: &str) -> Option<ModuleInstance> {
+        let segs = tokenize(s)?;
+        let (module, rest) = take_module_prefix(&segs);
+        rest.is_empty().then_some(module)
+    }
+}
+
+impl fmt::Display for ModuleInstance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (name, key)) in self.steps.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            write!(f, "module.{name}")?;
+            if let Some(k) = key {
+                write!(f, "{k}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Consumes leading `module.NAME[KEY]` steps.
+fn take_module_prefix<'s, 'a>(segs: &'s [Segment<'a>]) -> (ModuleInstance, &'s [Segment<'a>]) {
+    let mut module = ModuleInstance::root();
+    let mut rest = segs;
+    while let [Segment::Name("module"), Segment::Name(name), tail @ ..] = rest {
+        let (key, tail) = match tail {
+            [Segment::Index(k), t @ ..] => (Some(k.clone()), t),
+            t => (None, t),
+        };
+        module.steps.push((name.to_string(), key));
+        rest = tail;
+    }
+    (module, rest)
+}
+
+/// A parsed resource instance address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceAddress {
+    pub module: ModuleInstance,
+    pub mode: Mode,
+    pub type_: String,
+    pub name: String,
+    pub key: Option<Key>,
+}
+
+impl ResourceAddress {
+    pub fn parse(s: &str) -> Option<ResourceAddress> {
+        let segs = tokenize(s)?;
+        let (module, rest) = take_module_prefix(&segs);
+        let (mode, rest) = match rest {
+            [Segment::Name("data"), tail @ ..] => (Mode::Data, tail),
+            other => (Mode::Managed, other),
+        };
+        match rest {
+            [Segment::Name(t), Segment::Name(n)] => Some(ResourceAddress {
+                module,
+                mode,
+                type_: t.to_string(),
+                name: n.to_string(),
+                key: None,
+            }),
+            [Segment::Name(t), Segment::Name(n), Segment::Index(k)] => Some(ResourceAddress {
+                module,
+                mode,
+                type_: t.to_string(),
+                name: n.to_string(),
+                key: Some(k.clone()),
+            }),
+            _ => None,
+        }
+    }
+
+    /// `aws_vpc.this` / `data.aws_subnet.x`: the address inside its module, without key.
+    pub fn config_address(&self) -> String {
+        match self.mode {
+            Mode::Managed => format!("{}.{}", self.type_, self.name),
+            Mode::Data => format!("data.{}.{}", self.type_, self.name),
+        }
+    }
+}
+
+impl fmt::Display for ResourceAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.module.is_root() {
+            write!(f, "{}.", self.module)?;
+        }
+        if self.mode == Mode::Data {
+            f.write_str("data.")?;
+        }
+        write!(f, "{}.{}", self.type_, self.name)?;
+        if let Some(k) = &self.key {
+            write!(f, "{k}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What a reference in `configuration` points at, relative to the module it appears in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// `aws_subnet.a`, `aws_subnet.a[0].id`, `data.aws_vpc.x.id`
+    Resource {
+        mode: Mode,
+        type_: String,
+        name: String,
+        key: Option<Key>,
+        attr: Vec<String>,
+    },
+    /// `var.subnet_ids` (with any trailing path)
+    Var { name: String, path: Vec<String> },
+    /// `local.x`
+    Local { name: String, path: Vec<String> },
+    /// `module.vpc`, `module.vpc.private_subnets`, `module.app["x"].id`
+    Module {
+        name: String,
+        key: Option<Key>,
+        output: Option<String>,
+    },
+    /// `count.index`
+    CountIndex,
+    /// `each.key` / `each.value...`
+    Each { value: bool, path: Vec<String> },
+    /// `self`, `path.*`, `terraform.*` and anything else that names no resource.
+    Other,
+}
+
+impl Reference {
+    pub fn parse(s: &str) -> Option<Reference> {
+        let segs = tokenize(s)?;
+        let names_after = |segs: &[Segment<'_>]| -> Vec<String> {
+            segs.iter()
+                .filter_map(|s| match s {
+                    Segment::Name(n) => Some((*n).to_string()),
+                    _ => None,
+                })
+                .collect()
+        };
+        Some(match segs.as_slice() {
+            [Segment::Name("var"), Segment::Name(n), rest @ ..] => Reference::Var {
+                name: (*n).into(),
+                path: names_after(rest),
+            },
+            [Segment::Name("local"), Segment::Name(n), rest @ ..] => Reference::Local {
+                name: (*n).into(),
+                path: names_after(rest),
+            },
+            [Segment::Name("count"), ..] => Reference::CountIndex,
+            [Segment::Name("each"), Segment::Name(which), rest @ ..] => Reference::Each {
+                value: *which == "value",
+                path: names_after(rest),
+            },
+            [Segment::Name("module"), Segment::Name(n), rest @ ..] => {
+                let (key, rest) = match rest {
+                    [Segment::Index(k), r @ ..] => (Some(k.clone()), r),
+                    r => (None, r),
+                };
+                let output = match rest {
+                    [Segment::Name(o), ..] => Some((*o).to_string()),
+                    _ => None,
+                };
+                Reference::Module {
+                    name: (*n).into(),
+                    key,
+                    output,
+                }
+            }
+            [Segment::Name("self" | "path" | "terraform"), ..] => Reference::Other,
+            [
+                Segment::Name("data"),
+                Segment::Name(t),
+                Segment::Name(n),
+                rest @ ..,
+            ] => resource_ref(Mode::Data, t, n, rest),
+            [Segment::Name(t), Segment::Name(n), rest @ ..] if t.contains('_') => {
+                resource_ref(Mode::Managed, t, n, rest)
+            }
+            _ => Reference::Other,
+        })
+    }
+}
+
+fn resource_ref(mode: Mode, type_: &str, name: &str, rest: &[Segment<'_>]) -> Reference {
+    let (key, rest) = match rest {
+        [Segment::Index(k), r @ ..] => (Some(k.clone()), r),
+        r => (None, r),
+    };
+    let attr = rest
+        .iter()
+        .map_while(|s| match s {
+            Segment::Name(n) => Some((*n).to_string()),
+            _ => None,
+        })
+        .collect();
+    Reference::Resource {
+        mode,
+        type_: type_.into(),
+        name: name.into(),
+        key,
+        attr,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_module_resource_addresses_with_keys() {
+        let a = ResourceAddress::parse(
+            r#"module.app["web"].module.sg.aws_security_group.this_name_prefix[0]"#,
+        )
+        .unwrap();
+        assert_eq!(a.module.to_string(), r#"module.app["web"].module.sg"#);
+        assert_eq!(a.module.config_path(), vec!["app", "sg"]);
+        assert_eq!(a.type_, "aws_security_group");
+        assert_eq!(a.name, "this_name_prefix");
+        assert_eq!(a.key, Some(Key::Int(0)));
+        assert_eq!(
+            a.to_string(),
+            r#"module.app["web"].module.sg.aws_security_group.this_name_prefix[0]"#
+        );
+    }
+
+    #[test]
+    fn parses_data_sources_and_escaped_keys() {
+        let a = ResourceAddress::parse(r#"data.aws_iam_policy.core["a\"b"]"#).unwrap();
+        assert_eq!(a.mode, Mode::Data);
+        assert_eq!(a.key, Some(Key::Str("a\"b".into())));
+        assert_eq!(a.to_string(), r#"data.aws_iam_policy.core["a\"b"]"#);
+    }
+
+    #[test]
+    fn rejects_malformed_addresses() {
+        assert!(ResourceAddress::parse("aws_vpc").is_none());
+        assert!(ResourceAddress::parse("aws_vpc..x").is_none());
+        assert!(ResourceAddress::parse(r#"aws_vpc.x["open"#).is_none());
+        assert!(ResourceAddress::parse("aws_vpc.x.y.z").is_none());
+    }
+
+    #[test]
+    fn classifies_references() {
+        assert_eq!(
+            Reference::parse("aws_subnet.private[0].id"),
+            Some(Reference::Resource {
+                mode: Mode::Managed,
+                type_: "aws_subnet".into(),
+                name: "private".into(),
+                key: Some(Key::Int(0)),
+                attr: vec!["id".into()]
+            })
+        );
+        assert_eq!(
+            Reference::parse("module.vpc.private_subnets"),
+            Some(Reference::Module {
+                name: "vpc".into(),
+                key: None,
+                output: Some("private_subnets".into())
+            })
+        );
+        assert_eq!(
+            Reference::parse(r#"local.subnet_names["public"]"#),
+            Some(Reference::Local {
+                name: "subnet_names".into(),
+                path: vec![]
+            })
+        );
+        assert_eq!(
+            Reference::parse("each.value.vpc_attributes.id"),
+            Some(Reference::Each {
+                value: true,
+                path: vec!["vpc_attributes".into(), "id".into()]
+            })
+        );
+        assert_eq!(Reference::parse("count.index"), Some(Reference::CountIndex));
+        assert_eq!(Reference::parse("path.module"), Some(Reference::Other));
+    }
+}

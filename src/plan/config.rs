@@ -1,0 +1,275 @@
+//! The `configuration` section: resources with their expressions, module calls, outputs,
+//! variables and provider configurations, borrowed from the input.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::Deserialize as DeriveDeserialize;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+#[derive(Debug, Default, DeriveDeserialize)]
+pub struct Configuration<'a> {
+    #[serde(borrow, default)]
+    pub provider_config: BTreeMap<Cow<'a, str>, ProviderConfig<'a>>,
+    #[serde(borrow, default)]
+    pub root_module: ConfigModule<'a>,
+}
+
+#[derive(Debug, Default, DeriveDeserialize)]
+pub struct ProviderConfig<'a> {
+    #[serde(borrow, default)]
+    pub name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub full_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub alias: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub module_address: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub expressions: Expressions<'a>,
+}
+
+#[derive(Debug, Default, DeriveDeserialize)]
+pub struct ConfigModule<'a> {
+    #[serde(borrow, default)]
+    pub resources: Vec<ConfigResource<'a>>,
+    #[serde(borrow, default)]
+    pub module_calls: BTreeMap<Cow<'a, str>, ModuleCall<'a>>,
+    #[serde(borrow, default)]
+    pub outputs: BTreeMap<Cow<'a, str>, ConfigOutput<'a>>,
+    #[serde(borrow, default)]
+    pub variables: BTreeMap<Cow<'a, str>, ConfigVariable<'a>>,
+}
+
+impl<'a> ConfigModule<'a> {
+    /// The module reached by following call names from this one.
+    pub fn descend(&self, path: &[&str]) -> Option<&ConfigModule<'a>> {
+        let mut module = self;
+        for name in path {
+            module = &module.module_calls.get(*name)?.module;
+        }
+        Some(module)
+    }
+
+    pub fn resource(&self, config_address: &str) -> Option<&ConfigResource<'a>> {
+        self.resources.iter().find(|r| r.address == config_address)
+    }
+}
+
+#[derive(Debug, DeriveDeserialize)]
+pub struct ConfigResource<'a> {
+    #[serde(borrow)]
+    pub address: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub mode: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "type")]
+    pub type_: Cow<'a, str>,
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub provider_config_key: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub expressions: Expressions<'a>,
+    #[serde(borrow, default)]
+    pub count_expression: Option<Expression<'a>>,
+    #[serde(borrow, default)]
+    pub for_each_expression: Option<Expression<'a>>,
+}
+
+#[derive(Debug, DeriveDeserialize)]
+pub struct ModuleCall<'a> {
+    #[serde(borrow, default)]
+    pub source: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub expressions: Expressions<'a>,
+    #[serde(borrow, default)]
+    pub count_expression: Option<Expression<'a>>,
+    #[serde(borrow, default)]
+    pub for_each_expression: Option<Expression<'a>>,
+    #[serde(borrow, default)]
+    pub module: ConfigModule<'a>,
+}
+
+#[derive(Debug, Default, DeriveDeserialize)]
+pub struct ConfigOutput<'a> {
+    #[serde(borrow, default)]
+    pub expression: Option<Expression<'a>>,
+}
+
+#[derive(Debug, Default, DeriveDeserialize)]
+pub struct ConfigVariable<'a> {
+    #[serde(borrow, default)]
+    pub default: Option<&'a RawValue>,
+}
+
+/// One HCL expression as Terraform summarises it: a constant, or the references it makes.
+#[derive(Debug, Default, Clone)]
+pub struct Expression<'a> {
+    pub constant_value: Option<&'a RawValue>,
+    pub references: Vec<Cow<'a, str>>,
+}
+
+/// An attribute's expression, or the expressions of nested blocks.
+#[derive(Debug, Clone)]
+pub enum ExprNode<'a> {
+    Expr(Expression<'a>),
+    Blocks(Vec<Expressions<'a>>),
+    Block(Expressions<'a>),
+}
+
+/// The `expressions` object of a resource, module call, provider or nested block.
+#[derive(Debug, Default, Clone)]
+pub struct Expressions<'a> {
+    pub fields: Vec<(Cow<'a, str>, ExprNode<'a>)>,
+}
+
+impl<'a> Expressions<'a> {
+    pub fn get(&self, key: &str) -> Option<&ExprNode<'a>> {
+        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn expr(&self, key: &str) -> Option<&Expression<'a>> {
+        match self.get(key)? {
+            ExprNode::Expr(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Nested blocks named `key` (a single block counts as one).
+    pub fn blocks(&self, key: &str) -> Vec<&Expressions<'a>> {
+        match self.get(key) {
+            Some(ExprNode::Blocks(b)) => b.iter().collect(),
+            Some(ExprNode::Block(b)) => vec![b],
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl<'a> Expression<'a> {
+    /// The constant as `T` (e.g. a string or list of strings).
+    pub fn constant<T: Deserialize<'a>>(&self) -> Option<T> {
+        self.constant_value
+            .and_then(|r| serde_json::from_str(r.get()).ok())
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Expression<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match ExprNode::deserialize(d)? {
+            ExprNode::Expr(e) => Ok(e),
+            _ => Ok(Expression::default()),
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Expressions<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match ExprNode::deserialize(d)? {
+            ExprNode::Block(b) => Ok(b),
+            ExprNode::Expr(e) if e.constant_value.is_none() && e.references.is_empty() => {
+                Ok(Expressions::default())
+            }
+            _ => Err(serde::de::Error::custom(
+                "expected an object of expressions",
+            )),
+        }
+    }
+}
+
+/// Expressions objects mix two shapes under one syntax: `{"constant_value": …}` /
+/// `{"references": […]}` for an attribute, and `{"attr": {…}, …}` for a nested block.
+/// One visitor tells them apart by key without buffering.
+impl<'de: 'a, 'a> Deserialize<'de> for ExprNode<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct NodeVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for NodeVisitor<'a> {
+            type Value = ExprNode<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an expression, a block or a list of blocks")
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+                let mut blocks = Vec::new();
+                while let Some(b) = seq.next_element::<Expressions<'a>>()? {
+                    blocks.push(b);
+                }
+                Ok(ExprNode::Blocks(blocks))
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut expr = Expression::default();
+                let mut fields = Vec::new();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "constant_value" => expr.constant_value = Some(map.next_value()?),
+                        "references" => {
+                            expr.references = map
+                                .next_value::<Option<Vec<Cow<'a, str>>>>()?
+                                .unwrap_or_default()
+                        }
+                        _ => fields.push((key, map.next_value::<ExprNode<'a>>()?)),
+                    }
+                }
+                if fields.is_empty() {
+                    Ok(ExprNode::Expr(expr))
+                } else {
+                    Ok(ExprNode::Block(Expressions { fields }))
+                }
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(ExprNode::Expr(Expression::default()))
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(ExprNode::Expr(Expression::default()))
+            }
+        }
+        d.deserialize_any(NodeVisitor(std::marker::PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_attributes_from_blocks() {
+        let json = r#"{
+            "vpc_id": {"references": ["aws_vpc.v.id", "aws_vpc.v"]},
+            "description": {"constant_value": "x"},
+            "egress": [{"cidr_blocks": {"constant_value": ["0.0.0.0/0"]}, "from_port": {"constant_value": 443}}],
+            "timeouts": null
+        }"#;
+        let e: Expressions = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            e.expr("vpc_id").unwrap().references,
+            vec!["aws_vpc.v.id", "aws_vpc.v"]
+        );
+        assert_eq!(
+            e.expr("description")
+                .unwrap()
+                .constant::<String>()
+                .as_deref(),
+            Some("x")
+        );
+        let egress = e.blocks("egress");
+        assert_eq!(egress.len(), 1);
+        assert_eq!(
+            egress[0].expr("from_port").unwrap().constant::<i64>(),
+            Some(443)
+        );
+        assert!(e.contains("timeouts"));
+    }
+
+    #[test]
+    fn descends_module_calls() {
+        let json = r#"{"root_module":{"module_calls":{"vpc":{"source":"./vpc","module":{"resources":[
+            {"address":"aws_vpc.this","mode":"managed","type":"aws_vpc","name":"this","expressions":{}}]}}}}}"#;
+        let c: Configuration = serde_json::from_str(json).unwrap();
+        let m = c.root_module.descend(&["vpc"]).unwrap();
+        assert!(m.resource("aws_vpc.this").is_some());
+        assert!(c.root_module.descend(&["nope"]).is_none());
+    }
+}

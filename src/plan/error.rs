@@ -1,0 +1,169 @@
+//! Input that cannot be analysed: the file, the bytes, the JSON, or the document shape.
+//!
+//! Every variant names the input; those about content carry the source and a labelled span so
+//! that miette shows the file, line and column. These end the run with exit status 2.
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum LoadError {
+    #[error("cannot read {name}: {source}")]
+    #[diagnostic(code(tfreach::input::io))]
+    Io {
+        name: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{name} is a directory, not a plan file")]
+    #[diagnostic(
+        code(tfreach::input::directory),
+        help("pass the JSON file written by `terraform show -json tfplan > plan.json`")
+    )]
+    IsDirectory { name: String },
+
+    #[error("{name} is empty")]
+    #[diagnostic(
+        code(tfreach::input::empty),
+        help(
+            "write the plan with `terraform show -json tfplan > plan.json`, or pipe it: `terraform show -json tfplan | tfreach check -`"
+        )
+    )]
+    Empty { name: String },
+
+    #[error("{name} is not UTF-8 text (invalid byte at offset {offset})")]
+    #[diagnostic(
+        code(tfreach::input::encoding),
+        help("terraform writes UTF-8 JSON; UTF-16 is accepted only with a byte-order mark")
+    )]
+    InvalidUtf8 {
+        name: String,
+        offset: usize,
+        text: String,
+    },
+
+    #[error("{name} is not valid UTF-16 (at byte offset {offset})")]
+    #[diagnostic(code(tfreach::input::encoding))]
+    InvalidUtf16 { name: String, offset: usize },
+
+    /// JSON that does not parse, or does not have the shape of a plan or state.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    At(Box<PositionedError>),
+}
+
+/// An error at a byte position in the input, shown with the source line.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{name}:{line}:{column}: {message}")]
+#[diagnostic(code(tfreach::input::json))]
+pub struct PositionedError {
+    pub name: String,
+    pub line: usize,
+    pub column: usize,
+    pub offset: usize,
+    pub message: String,
+    #[help]
+    pub help: Option<String>,
+    #[source_code]
+    src: NamedSource<String>,
+    #[label("{label}")]
+    span: SourceSpan,
+    label: String,
+}
+
+impl LoadError {
+    /// A JSON syntax or type error at `offset` in `text`.
+    pub fn json(name: &str, text: &str, offset: usize, message: String) -> Self {
+        Self::at(name, text, offset, message, None)
+    }
+
+    /// Valid JSON whose shape is not a Terraform plan or state.
+    pub fn shape(
+        name: &str,
+        text: &str,
+        offset: usize,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        Self::at(name, text, offset, message.into(), Some(help.into()))
+    }
+
+    fn at(name: &str, text: &str, offset: usize, message: String, help: Option<String>) -> Self {
+        let offset = offset.min(text.len());
+        let (line, column) = line_column(text, offset);
+        let label = if offset >= text.len() {
+            "the input ends here"
+        } else {
+            "here"
+        };
+        LoadError::At(Box::new(PositionedError {
+            name: name.to_string(),
+            line,
+            column,
+            offset,
+            message,
+            help,
+            src: NamedSource::new(name, text.to_string()),
+            span: span_at(text, offset),
+            label: label.to_string(),
+        }))
+    }
+}
+
+/// A one-character span at `offset`, clamped to a character boundary, or an empty span at EOF.
+fn span_at(text: &str, offset: usize) -> SourceSpan {
+    let mut start = offset.min(text.len());
+    while start > 0 && !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let len = text[start..].chars().next().map_or(0, char::len_utf8);
+    SourceSpan::new(start.into(), len)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = 1 + memchr_count(b'\n', before);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = 1 + String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count();
+    (line, column)
+}
+
+fn memchr_count(needle: u8, haystack: &[u8]) -> usize {
+    haystack.iter().filter(|&&b| b == needle).count()
+}
+
+/// Byte offset of a 1-based line and column as serde_json reports them (column counts bytes).
+pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    if line == 0 {
+        return 0;
+    }
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find('\n') {
+            Some(p) => start += p + 1,
+            None => return text.len(),
+        }
+    }
+    (start + column.saturating_sub(1)).min(text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_column_counts_from_one() {
+        let text = "{\n  \"a\": x\n}";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 9), (2, 8));
+        assert_eq!(offset_of(text, 2, 8), 9);
+    }
+}

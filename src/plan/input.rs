@@ -1,0 +1,153 @@
+//! Reading plan bytes from a file or stdin and turning them into text.
+//!
+//! `terraform show -json` writes UTF-8, but PowerShell's `>` redirection writes UTF-16 with a
+//! byte-order mark, and some editors add a UTF-8 BOM; both are common enough on CI runners
+//! that we decode them instead of failing on byte 0.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::plan::error::LoadError;
+
+/// One input as given on the command line, decoded to text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// What the user named: a path, or `-` for stdin (shown as `<stdin>`).
+    pub name: String,
+    /// The file's path on disk, when it came from one.
+    pub path: Option<PathBuf>,
+    pub text: String,
+}
+
+impl SourceFile {
+    pub fn from_string(name: impl Into<String>, text: impl Into<String>) -> Self {
+        SourceFile {
+            name: name.into(),
+            path: None,
+            text: text.into(),
+        }
+    }
+
+    /// Reads `arg`: a path, or `-` for standard input.
+    pub fn read(arg: &str) -> Result<Self, LoadError> {
+        if arg == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut bytes)
+                .map_err(|source| LoadError::Io {
+                    name: "<stdin>".into(),
+                    source,
+                })?;
+            let text = decode("<stdin>", bytes)?;
+            return Ok(SourceFile {
+                name: "<stdin>".into(),
+                path: None,
+                text,
+            });
+        }
+        let path = Path::new(arg);
+        if path.is_dir() {
+            return Err(LoadError::IsDirectory {
+                name: arg.to_string(),
+            });
+        }
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+            name: arg.to_string(),
+            source,
+        })?;
+        let text = decode(arg, bytes)?;
+        Ok(SourceFile {
+            name: arg.to_string(),
+            path: Some(path.to_path_buf()),
+            text,
+        })
+    }
+}
+
+/// Decodes UTF-8 (with or without BOM) and UTF-16 LE/BE with BOM.
+pub fn decode(name: &str, mut bytes: Vec<u8>) -> Result<String, LoadError> {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    } else if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        let little = bytes[0] == 0xFF;
+        let body = &bytes[2..];
+        if !body.len().is_multiple_of(2) {
+            return Err(LoadError::InvalidUtf16 {
+                name: name.to_string(),
+                offset: bytes.len() - 1,
+            });
+        }
+        let units = body.chunks_exact(2).map(|pair| {
+            if little {
+                u16::from_le_bytes([pair[0], pair[1]])
+            } else {
+                u16::from_be_bytes([pair[0], pair[1]])
+            }
+        });
+        let mut text = String::with_capacity(body.len() / 2);
+        for (i, unit) in char::decode_utf16(units).enumerate() {
+            match unit {
+                Ok(c) => text.push(c),
+                Err(_) => {
+                    return Err(LoadError::InvalidUtf16 {
+                        name: name.to_string(),
+                        offset: 2 + 2 * i,
+                    });
+                }
+            }
+        }
+        return Ok(text);
+    }
+    String::from_utf8(bytes).map_err(|err| {
+        let offset = err.utf8_error().valid_up_to();
+        let bytes = err.into_bytes();
+        // Show the valid prefix so the label lands on the right line.
+        let shown = String::from_utf8_lossy(&bytes).into_owned();
+        LoadError::InvalidUtf8 {
+            name: name.to_string(),
+            offset,
+            text: shown,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_utf8_bom() {
+        assert_eq!(decode("x", b"\xEF\xBB\xBF{}".to_vec()).unwrap(), "{}");
+    }
+
+    #[test]
+    fn decodes_utf16_le_and_be() {
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("{\"a\":1}".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(decode("x", le).unwrap(), "{\"a\":1}");
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("[]".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(decode("x", be).unwrap(), "[]");
+    }
+
+    #[test]
+    fn reports_the_first_invalid_utf8_byte() {
+        match decode("x", b"{\"a\": \"\xFF\"}".to_vec()) {
+            Err(LoadError::InvalidUtf8 { offset, .. }) => assert_eq!(offset, 7),
+            other => panic!("expected InvalidUtf8, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn odd_length_utf16_is_an_error() {
+        assert!(matches!(
+            decode("x", vec![0xFF, 0xFE, 0x7B]),
+            Err(LoadError::InvalidUtf16 { .. })
+        ));
+    }
+}

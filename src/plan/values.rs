@@ -1,0 +1,161 @@
+//! Borrowed, lazily-typed views of JSON objects inside the plan.
+//!
+//! A resource's `after`, `before` and `after_unknown` objects are kept as raw slices of the
+//! input and split into their top-level fields only when a modelled resource asks for them;
+//! fields are typed on access. Nothing is copied.
+
+use std::borrow::Cow;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+/// The fields of one JSON object, each still raw.
+#[derive(Debug, Clone, Default)]
+pub struct Values<'a> {
+    fields: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+impl<'a> Values<'a> {
+    /// Splits a raw JSON object; anything else (null, `true`, arrays) gives no fields.
+    pub fn of(raw: Option<&'a RawValue>) -> Values<'a> {
+        match raw {
+            Some(raw) if raw.get().starts_with('{') => {
+                serde_json::from_str(raw.get()).unwrap_or_default()
+            }
+            _ => Values::default(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.fields.iter().map(|(k, _)| k.as_ref())
+    }
+
+    pub fn raw(&self, key: &str) -> Option<&'a RawValue> {
+        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+
+    /// The field typed as `T`; `None` when absent, null or of another type.
+    pub fn get<T: Deserialize<'a>>(&self, key: &str) -> Option<T> {
+        let raw = self.raw(key)?;
+        if raw.get() == "null" {
+            return None;
+        }
+        serde_json::from_str(raw.get()).ok()
+    }
+
+    pub fn str(&self, key: &str) -> Option<Cow<'a, str>> {
+        self.get::<Cow<'a, str>>(key)
+    }
+
+    pub fn bool(&self, key: &str) -> Option<bool> {
+        self.get::<bool>(key)
+    }
+
+    pub fn i64(&self, key: &str) -> Option<i64> {
+        self.get::<i64>(key)
+    }
+
+    /// A list or set of strings (nulls inside are skipped).
+    pub fn strings(&self, key: &str) -> Option<Vec<Cow<'a, str>>> {
+        let items: Vec<Option<Cow<'a, str>>> = self.get(key)?;
+        Some(items.into_iter().flatten().collect())
+    }
+
+    /// A nested object, or the first element of a single nested block (`[ {...} ]`).
+    pub fn object(&self, key: &str) -> Values<'a> {
+        let Some(raw) = self.raw(key) else {
+            return Values::default();
+        };
+        if raw.get().starts_with('[') {
+            return self.blocks(key).into_iter().next().unwrap_or_default();
+        }
+        Values::of(Some(raw))
+    }
+
+    /// Every element of a list of nested blocks.
+    pub fn blocks(&self, key: &str) -> Vec<Values<'a>> {
+        let Some(raw) = self.raw(key) else {
+            return Vec::new();
+        };
+        let items: Vec<&'a RawValue> = serde_json::from_str(raw.get()).unwrap_or_default();
+        items.into_iter().map(|r| Values::of(Some(r))).collect()
+    }
+
+    /// In an `after_unknown` object: is this whole field unknown (`true`)?
+    pub fn is_true(&self, key: &str) -> bool {
+        self.raw(key).is_some_and(|r| r.get() == "true")
+    }
+
+    /// In an `after_unknown` object: is anything under this field unknown?
+    pub fn any_true(&self, key: &str) -> bool {
+        self.raw(key).is_some_and(|r| contains_true(r.get()))
+    }
+}
+
+/// `after_unknown` values are made of `true`, `false`, arrays and objects only, so the text
+/// holds `true` exactly when some leaf is unknown.
+fn contains_true(json: &str) -> bool {
+    json.contains("true")
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldsVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for FieldsVisitor<'a> {
+            type Value = Values<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    let value: &'de RawValue = map.next_value()?;
+                    fields.push((key, value));
+                }
+                Ok(Values { fields })
+            }
+        }
+        deserializer.deserialize_map(FieldsVisitor(std::marker::PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_fields_on_access() {
+        let raw: &RawValue = serde_json::from_str(
+            r#"{"cidr_block":"10.0.0.0/16","enable_dns_support":true,"ids":["a",null,"b"],"metadata_options":[{"http_endpoint":"disabled"}],"n":null}"#,
+        )
+        .unwrap();
+        let v = Values::of(Some(raw));
+        assert_eq!(v.str("cidr_block").as_deref(), Some("10.0.0.0/16"));
+        assert_eq!(v.bool("enable_dns_support"), Some(true));
+        assert_eq!(v.strings("ids").unwrap(), vec!["a", "b"]);
+        assert_eq!(
+            v.object("metadata_options").str("http_endpoint").as_deref(),
+            Some("disabled")
+        );
+        assert_eq!(v.str("n"), None);
+        assert!(v.raw("n").is_some());
+        assert_eq!(v.str("missing"), None);
+    }
+
+    #[test]
+    fn reads_unknown_markers() {
+        let raw: &RawValue = serde_json::from_str(
+            r#"{"egress":true,"ingress":[{"cidr_blocks":[false]}],"tags":{}}"#,
+        )
+        .unwrap();
+        let u = Values::of(Some(raw));
+        assert!(u.is_true("egress"));
+        assert!(!u.is_true("ingress"));
+        assert!(!u.any_true("ingress"));
+        assert!(!u.is_true("absent"));
+    }
+}

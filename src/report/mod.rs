@@ -1,0 +1,5 @@
+//! Rendering results for people and machines.
+
+pub mod human;
+pub mod json;
+pub mod resolution;

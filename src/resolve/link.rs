@@ -1,0 +1,116 @@
+//! The result of resolving one attribute that names other resources.
+
+use serde::Serialize;
+
+use crate::model::ResId;
+
+/// How a link was decided, from most to least certain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Resolution {
+    /// Known identifiers in the plan or state.
+    Known,
+    /// Configuration references that lead to exactly one resource per slot.
+    Reference,
+    /// References that lead to a set of candidates, one of which is meant.
+    Candidates,
+    /// Nothing the plan says leads anywhere.
+    Unresolved,
+}
+
+/// What a VPC brings along without a resource of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VpcDefault {
+    SecurityGroup,
+    RouteTable,
+    NetworkAcl,
+}
+
+impl VpcDefault {
+    pub fn label(self) -> &'static str {
+        match self {
+            VpcDefault::SecurityGroup => "default security group",
+            VpcDefault::RouteTable => "main route table",
+            VpcDefault::NetworkAcl => "default network ACL",
+        }
+    }
+}
+
+/// Something a link points at.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    Resource(ResId),
+    /// An identifier the plan knows but that no resource in it carries, e.g. an existing subnet.
+    External(String),
+    /// A VPC's default security group, main route table or default network ACL.
+    VpcDefault(VpcDefault, ResId),
+}
+
+/// One value of a link attribute: exactly one of `options` is meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub options: Vec<Target>,
+}
+
+/// A resolved link attribute: its slots (one for a scalar attribute, one per member of a list)
+/// and how they were decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub resolution: Resolution,
+    pub slots: Vec<Slot>,
+    /// The configuration leaves the attribute unset (AWS then decides, e.g. a default).
+    pub unset: bool,
+    /// References that could not be followed, e.g. `data.aws_subnet.x` (read during apply).
+    pub dead_ends: Vec<String>,
+    /// Set when candidates stand in for what could not be read, e.g. `local.subnet_ids`
+    /// without `.tf` sources: every resource of the right type in the module.
+    pub fallback: Option<String>,
+}
+
+impl Link {
+    pub fn unset() -> Link {
+        Link {
+            resolution: Resolution::Known,
+            slots: Vec::new(),
+            unset: true,
+            dead_ends: Vec::new(),
+            fallback: None,
+        }
+    }
+
+    pub fn known_empty() -> Link {
+        Link {
+            resolution: Resolution::Known,
+            slots: Vec::new(),
+            unset: false,
+            dead_ends: Vec::new(),
+            fallback: None,
+        }
+    }
+
+    /// Every target any slot may take, deduplicated, in order.
+    pub fn targets(&self) -> Vec<&Target> {
+        let mut out: Vec<&Target> = Vec::new();
+        for s in &self.slots {
+            for t in &s.options {
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        }
+        out
+    }
+
+    /// The one target when the link is decided (a single slot with a single option).
+    pub fn single(&self) -> Option<&Target> {
+        match self.slots.as_slice() {
+            [s] if s.options.len() == 1 => s.options.first(),
+            _ => None,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+}

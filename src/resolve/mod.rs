@@ -1,0 +1,873 @@
+//! Resolving the attributes that connect resources — `subnet_id`, `vpc_security_group_ids`,
+//! `vpc_id`, … — to the resources they will point at after apply.
+//!
+//! In a plan that creates a network almost every id is unknown, so resolution goes:
+//! 1. **known values** — `after`, `prior_state`, state, literals, root variables;
+//! 2. **configuration references** — followed through module input variables, module
+//!    outputs, data sources, attribute projections (`aws_subnet.a.vpc_id`) and
+//!    `count`/`for_each` instances;
+//! 3. **candidate sets** — where an expression selects one of several resources
+//!    (`element(var.subnet_ids, count.index)`), or where only `.tf` sources could tell
+//!    (`local.x` without them), every possible resource.
+//!
+//! Each [`Link`] records which of these decided it.
+
+pub mod link;
+pub mod links;
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::value::RawValue;
+
+use crate::model::{Kind, Model, ResId, Resource};
+use crate::plan::config::{Expression, Expressions};
+use crate::plan::{Key, Mode, ModuleInstance, Reference, Values};
+pub use link::{Link, Resolution, Slot, Target, VpcDefault};
+pub use links::{LinkKind, Resolved};
+
+/// What the JSON plan lacks but `.tf` sources can tell: the expressions of `locals`.
+pub trait LocalSource: Sync {
+    /// The references made by `local.<name>` in the module at `config_path`, as Terraform
+    /// would write them (`aws_subnet.private`, `var.x`, `module.vpc.ids`, …); `None` when the
+    /// sources of that module, or the local, were not found.
+    fn local_references(&self, config_path: &[&str], name: &str) -> Option<Vec<String>>;
+}
+
+/// The resource types a link may point at.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetSpec {
+    pub kinds: &'static [Kind],
+    /// A list attribute (each member attached) rather than a single value.
+    pub many: bool,
+    /// Whether a VPC's implicit default (e.g. its default security group) may be meant.
+    pub vpc_default: Option<VpcDefault>,
+}
+
+/// Attributes that stand for the resource itself when referenced (`aws_subnet.a.id`).
+const IDENTITY_ATTRS: &[&str] = &[
+    "id",
+    "arn",
+    "name",
+    "name_prefix",
+    "unique_id",
+    "latest_version",
+    "default_version",
+    "zone_id",
+    "allocation_id",
+    "owner_id",
+];
+
+/// VPC attributes naming what the VPC brings along.
+fn vpc_default_attr(attr: &str) -> Option<VpcDefault> {
+    match attr {
+        "default_security_group_id" => Some(VpcDefault::SecurityGroup),
+        "main_route_table_id" | "default_route_table_id" => Some(VpcDefault::RouteTable),
+        "default_network_acl_id" => Some(VpcDefault::NetworkAcl),
+        _ => None,
+    }
+}
+
+const MAX_DEPTH: usize = 64;
+
+/// Resolves link attributes over one model.
+pub struct Resolver<'m, 'a> {
+    model: &'m Model<'a>,
+    locals: Option<&'m dyn LocalSource>,
+    vpc_defaults: HashMap<String, (VpcDefault, ResId)>,
+}
+
+/// Where an expression is evaluated: its module instance and what `each`/`count` mean there.
+#[derive(Clone)]
+struct Scope<'s, 'a> {
+    module: ModuleInstance,
+    key: Option<Key>,
+    for_each: Option<(&'s Expression<'a>, ModuleInstance)>,
+}
+
+#[derive(Default)]
+struct Walk {
+    found: Vec<(Target, bool)>,
+    selection: bool,
+    had_refs: bool,
+    dead_ends: Vec<String>,
+    fallback: Option<String>,
+    visited: HashSet<(String, String)>,
+    depth: usize,
+}
+
+impl Walk {
+    fn push(&mut self, t: Target, known: bool) {
+        if let Some(existing) = self.found.iter_mut().find(|(x, _)| *x == t) {
+            existing.1 &= known;
+        } else {
+            self.found.push((t, known));
+        }
+    }
+
+    fn dead_end(&mut self, what: String) {
+        if !self.dead_ends.contains(&what) {
+            self.dead_ends.push(what);
+        }
+    }
+}
+
+enum Outcome {
+    Unset,
+    Walked,
+}
+
+impl<'m, 'a> Resolver<'m, 'a> {
+    pub fn new(model: &'m Model<'a>, locals: Option<&'m dyn LocalSource>) -> Self {
+        let mut vpc_defaults = HashMap::new();
+        for r in model
+            .resources
+            .iter()
+            .filter(|r| matches!(r.kind, Kind::Vpc | Kind::DefaultVpc))
+        {
+            for values in [&r.after, &r.before] {
+                for key in [
+                    "default_security_group_id",
+                    "main_route_table_id",
+                    "default_route_table_id",
+                    "default_network_acl_id",
+                ] {
+                    if let (Some(v), Some(what)) = (values.str(key), vpc_default_attr(key)) {
+                        vpc_defaults.insert(v.into_owned(), (what, r.id));
+                    }
+                }
+            }
+        }
+        Resolver {
+            model,
+            locals,
+            vpc_defaults,
+        }
+    }
+
+    pub fn model(&self) -> &'m Model<'a> {
+        self.model
+    }
+
+    /// Resolves the attribute at `path` (block names, then the attribute) of `res`.
+    pub fn link(&self, res: &Resource<'a>, path: &[&str], spec: &TargetSpec) -> Link {
+        let mut walk = Walk::default();
+        let outcome = self.attr_into(
+            res,
+            &res.after,
+            &res.unknown,
+            &res.before,
+            res.expressions(),
+            path,
+            spec,
+            &mut walk,
+        );
+        finish(walk, spec, outcome)
+    }
+
+    /// Resolves an attribute inside one nested block whose values the caller already holds.
+    #[allow(clippy::too_many_arguments)]
+    pub fn link_in(
+        &self,
+        res: &Resource<'a>,
+        after: &Values<'a>,
+        unknown: &Values<'a>,
+        before: &Values<'a>,
+        config: Option<&Expressions<'a>>,
+        attr: &str,
+        spec: &TargetSpec,
+    ) -> Link {
+        let mut walk = Walk::default();
+        let outcome = self.attr_into(
+            res,
+            after,
+            unknown,
+            before,
+            config,
+            &[attr],
+            spec,
+            &mut walk,
+        );
+        finish(walk, spec, outcome)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn attr_into(
+        &self,
+        res: &Resource<'a>,
+        after: &Values<'a>,
+        unknown: &Values<'a>,
+        before: &Values<'a>,
+        config: Option<&Expressions<'a>>,
+        path: &[&str],
+        spec: &TargetSpec,
+        walk: &mut Walk,
+    ) -> Outcome {
+        let [attr, rest @ ..] = path else {
+            return Outcome::Walked;
+        };
+        if !rest.is_empty() {
+            // A nested block: use the planned blocks when known, else the configured ones.
+            let mut any = false;
+            if !unknown.is_true(attr) && after.raw(attr).is_some_and(|r| r.get() != "null") {
+                let (ub, bb) = (unknown.blocks(attr), before.blocks(attr));
+                let cb = config.map(|c| c.blocks(attr)).unwrap_or_default();
+                for (i, block) in after.blocks(attr).iter().enumerate() {
+                    any = true;
+                    let u = ub.get(i).cloned().unwrap_or_default();
+                    let b = bb.get(i).cloned().unwrap_or_default();
+                    let _ =
+                        self.attr_into(res, block, &u, &b, cb.get(i).copied(), rest, spec, walk);
+                }
+            } else if let Some(c) = config {
+                for block in c.blocks(attr) {
+                    any = true;
+                    let empty = Values::default();
+                    let _ =
+                        self.attr_into(res, &empty, &empty, &empty, Some(block), rest, spec, walk);
+                }
+            }
+            return if any { Outcome::Walked } else { Outcome::Unset };
+        }
+
+        if !unknown.any_true(attr)
+            && let Some(raw) = after.raw(attr)
+        {
+            for value in known_strings(raw) {
+                self.push_known(&value, spec, walk);
+            }
+            return Outcome::Walked;
+        }
+        let Some(expr) = config.and_then(|c| c.expr(attr)) else {
+            return Outcome::Unset;
+        };
+        if let Some(c) = expr.constant_value {
+            for value in known_strings(c) {
+                self.push_known(&value, spec, walk);
+            }
+            return Outcome::Walked;
+        }
+        if expr.references.is_empty() {
+            // A function of constants only (e.g. `tolist([])` in some versions): nothing links.
+            return Outcome::Walked;
+        }
+        walk.had_refs = true;
+        let scope = scope_of(res);
+        self.follow(&scope, &expr.references, None, spec, walk);
+        Outcome::Walked
+    }
+
+    fn push_known(&self, value: &str, spec: &TargetSpec, walk: &mut Walk) {
+        if value.is_empty() {
+            return;
+        }
+        if let (Some(want), Some(&(what, vpc))) = (spec.vpc_default, self.vpc_defaults.get(value))
+            && want == what
+        {
+            walk.push(Target::VpcDefault(what, vpc), true);
+            return;
+        }
+        let ids: Vec<ResId> = self
+            .model
+            .with_value(value)
+            .iter()
+            .copied()
+            .filter(|&id| spec.kinds.contains(&self.model.resources[id].kind))
+            .collect();
+        let managed: Vec<ResId> = ids
+            .iter()
+            .copied()
+            .filter(|&id| !self.model.resources[id].is_data())
+            .collect();
+        let chosen = if managed.is_empty() { ids } else { managed };
+        if chosen.is_empty() {
+            walk.push(Target::External(value.to_string()), true);
+        }
+        for id in chosen {
+            walk.push(Target::Resource(id), true);
+        }
+    }
+
+    /// Follows the references of one expression evaluated in `scope`. `hint` names the
+    /// output meant when a whole module object is referenced (`var.network.vpc_id` where
+    /// `network = module.vpc`).
+    fn follow<S: AsRef<str>>(
+        &self,
+        scope: &Scope<'_, 'a>,
+        refs: &[S],
+        hint: Option<&str>,
+        spec: &TargetSpec,
+        walk: &mut Walk,
+    ) {
+        if walk.depth >= MAX_DEPTH {
+            walk.dead_end("reference chain too deep".into());
+            return;
+        }
+        walk.depth += 1;
+        for r in most_specific(refs) {
+            let key = (scope.module.to_string(), format!("{r:?}"));
+            if !walk.visited.insert(key) {
+                continue;
+            }
+            match r {
+                Reference::Resource {
+                    mode,
+                    type_,
+                    name,
+                    key,
+                    attr,
+                } => {
+                    self.follow_resource(
+                        &scope.module,
+                        mode,
+                        &type_,
+                        &name,
+                        key.as_ref(),
+                        &attr,
+                        spec,
+                        walk,
+                    );
+                }
+                Reference::Var { name, path } => self.follow_var(scope, &name, &path, spec, walk),
+                Reference::Local { name, .. } => self.follow_local(scope, &name, spec, walk),
+                Reference::Module { name, key, output } => {
+                    let output = output.or_else(|| hint.map(str::to_string));
+                    self.follow_module(
+                        &scope.module,
+                        &name,
+                        key.as_ref(),
+                        output.as_deref(),
+                        spec,
+                        walk,
+                    );
+                }
+                Reference::CountIndex => walk.selection = true,
+                Reference::Each { value, path } => {
+                    walk.selection = true;
+                    let by_key = match &scope.key {
+                        Some(Key::Str(k)) => {
+                            let before = walk.found.len();
+                            self.push_matching(k, spec, walk);
+                            walk.found.len() > before
+                        }
+                        _ => false,
+                    };
+                    if !by_key
+                        && value
+                        && let Some((fe, module)) = &scope.for_each
+                    {
+                        let inner = Scope {
+                            module: module.clone(),
+                            key: None,
+                            for_each: None,
+                        };
+                        let hint = path.first().map(String::as_str);
+                        match (
+                            aligned_ref(&fe.references, scope.key.as_ref()),
+                            scope.key.as_ref(),
+                        ) {
+                            // `for_each = module.vpcs`: each.value of instance k is module.vpcs[k].
+                            (Some(Reference::Module { name, output, .. }), Some(k)) => {
+                                let output = output.or_else(|| hint.map(str::to_string));
+                                self.follow_module(
+                                    module,
+                                    &name,
+                                    Some(k),
+                                    output.as_deref(),
+                                    spec,
+                                    walk,
+                                );
+                            }
+                            (
+                                Some(Reference::Resource {
+                                    mode,
+                                    type_,
+                                    name,
+                                    attr,
+                                    ..
+                                }),
+                                Some(k),
+                            ) => {
+                                self.follow_resource(
+                                    module,
+                                    mode,
+                                    &type_,
+                                    &name,
+                                    Some(k),
+                                    &attr,
+                                    spec,
+                                    walk,
+                                );
+                            }
+                            _ => self.follow(&inner, &fe.references, hint, spec, walk),
+                        }
+                    }
+                }
+                Reference::Other => {}
+            }
+        }
+        walk.depth -= 1;
+    }
+
+    /// Pushes resources whose known identifier is `value`, but no external placeholder.
+    fn push_matching(&self, value: &str, spec: &TargetSpec, walk: &mut Walk) {
+        for &id in self.model.with_value(value) {
+            if spec.kinds.contains(&self.model.resources[id].kind) {
+                walk.push(Target::Resource(id), true);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn follow_resource(
+        &self,
+        module: &ModuleInstance,
+        mode: Mode,
+        type_: &str,
+        name: &str,
+        key: Option<&Key>,
+        attr: &[String],
+        spec: &TargetSpec,
+        walk: &mut Walk,
+    ) {
+        let ids: Vec<ResId> = self
+            .model
+            .instances_of(module, mode, type_, name)
+            .iter()
+            .copied()
+            .filter(|&id| {
+                key.is_none_or(|k| self.model.resources[id].inst.addr.key.as_ref() == Some(k))
+            })
+            .collect();
+        for id in ids {
+            let r = &self.model.resources[id];
+            match attr.first().map(String::as_str) {
+                Some(a)
+                    if vpc_default_attr(a).is_some()
+                        && matches!(r.kind, Kind::Vpc | Kind::DefaultVpc) =>
+                {
+                    let what = vpc_default_attr(a).expect("checked");
+                    if spec.vpc_default == Some(what) {
+                        walk.push(Target::VpcDefault(what, id), false);
+                    }
+                }
+                Some(a) if !IDENTITY_ATTRS.contains(&a) => {
+                    // A projection such as `aws_subnet.a.vpc_id`: resolve that attribute of `r`.
+                    if r.kind == Kind::Other {
+                        let (after, unknown, before) = (
+                            Values::of(r.inst.after),
+                            Values::of(r.inst.after_unknown),
+                            Values::of(r.inst.before),
+                        );
+                        let _ = self.attr_into(
+                            r,
+                            &after,
+                            &unknown,
+                            &before,
+                            r.expressions(),
+                            &[a],
+                            spec,
+                            walk,
+                        );
+                    } else {
+                        let _ = self.attr_into(
+                            r,
+                            &r.after,
+                            &r.unknown,
+                            &r.before,
+                            r.expressions(),
+                            &[a],
+                            spec,
+                            walk,
+                        );
+                    }
+                }
+                _ if r.is_data() => self.data_source(r, spec, walk),
+                _ => {
+                    if spec.kinds.contains(&r.kind) {
+                        walk.push(Target::Resource(id), false);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A data source stands for an existing object: the managed resource with its known id
+    /// when the plan has one, else the data source itself; when it is read only during apply,
+    /// its `id` argument says which object it will read.
+    fn data_source(&self, r: &Resource<'a>, spec: &TargetSpec, walk: &mut Walk) {
+        if !spec.kinds.contains(&r.kind) {
+            return;
+        }
+        if let Some(id) = r.after.str("id") {
+            let before = walk.found.len();
+            for &m in self.model.with_value(&id) {
+                let mr = &self.model.resources[m];
+                if !mr.is_data() && spec.kinds.contains(&mr.kind) {
+                    walk.push(Target::Resource(m), true);
+                }
+            }
+            if walk.found.len() == before {
+                walk.push(Target::Resource(r.id), true);
+            }
+            return;
+        }
+        if r.configures("id") {
+            let _ = self.attr_into(
+                r,
+                &r.after,
+                &r.unknown,
+                &r.before,
+                r.expressions(),
+                &["id"],
+                spec,
+                walk,
+            );
+        } else {
+            walk.push(Target::Resource(r.id), false);
+        }
+    }
+
+    fn follow_var(
+        &self,
+        scope: &Scope<'_, 'a>,
+        name: &str,
+        path: &[String],
+        spec: &TargetSpec,
+        walk: &mut Walk,
+    ) {
+        if scope.module.is_root() {
+            match self.model.doc.variable(name) {
+                Some(raw) => {
+                    for v in known_strings_at(raw, path) {
+                        self.push_known(&v, spec, walk);
+                    }
+                }
+                None => walk.dead_end(format!("var.{name}")),
+            }
+            return;
+        }
+        let parent = scope.module.parent().expect("non-root module has a parent");
+        let call_name = &scope.module.steps.last().expect("non-root").0;
+        let call = self
+            .model
+            .config_module(&parent)
+            .and_then(|m| m.module_calls.get(call_name.as_str()));
+        let Some(call) = call else {
+            walk.dead_end(format!("{}.var.{name}", scope.module));
+            return;
+        };
+        match call.expressions.expr(name) {
+            Some(e) if e.constant_value.is_some() => {
+                for v in known_strings_at(e.constant_value.expect("checked"), path) {
+                    self.push_known(&v, spec, walk);
+                }
+            }
+            Some(e) => {
+                walk.had_refs = true;
+                let outer = Scope {
+                    module: parent.clone(),
+                    key: scope.module.last_key().cloned(),
+                    for_each: call
+                        .for_each_expression
+                        .as_ref()
+                        .map(|fe| (fe, parent.clone())),
+                };
+                self.follow(
+                    &outer,
+                    &e.references,
+                    path.first().map(String::as_str),
+                    spec,
+                    walk,
+                );
+            }
+            None => {
+                if let Some(default) = call.module.variables.get(name).and_then(|v| v.default) {
+                    for v in known_strings_at(default, path) {
+                        self.push_known(&v, spec, walk);
+                    }
+                }
+            }
+        }
+    }
+
+    fn follow_local(&self, scope: &Scope<'_, 'a>, name: &str, spec: &TargetSpec, walk: &mut Walk) {
+        let config_path = scope.module.config_path();
+        if let Some(refs) = self
+            .locals
+            .and_then(|l| l.local_references(&config_path, name))
+        {
+            self.follow(scope, &refs, None, spec, walk);
+            return;
+        }
+        // `locals` are not in the plan JSON: every resource of the right type in this module
+        // instance stands in, marked as a fallback.
+        for id in self.model.of_kinds_in(&scope.module, spec.kinds) {
+            if !self.model.resources[id].is_data() {
+                walk.push(Target::Resource(id), false);
+            }
+        }
+        if walk.fallback.is_none() {
+            walk.fallback = Some(format!("local.{name}"));
+        }
+    }
+
+    fn follow_module(
+        &self,
+        module: &ModuleInstance,
+        name: &str,
+        key: Option<&Key>,
+        output: Option<&str>,
+        spec: &TargetSpec,
+        walk: &mut Walk,
+    ) {
+        let Some(call) = self
+            .model
+            .config_module(module)
+            .and_then(|m| m.module_calls.get(name))
+        else {
+            walk.dead_end(format!("module.{name}"));
+            return;
+        };
+        let outputs: Vec<&Expression<'a>> = match output {
+            Some(o) => match call.module.outputs.get(o) {
+                Some(out) => out.expression.iter().collect(),
+                None => {
+                    walk.dead_end(format!("module.{name}.{o}"));
+                    return;
+                }
+            },
+            None => call
+                .module
+                .outputs
+                .values()
+                .filter_map(|o| o.expression.as_ref())
+                .collect(),
+        };
+        for child in self.model.module_children(module, name, key) {
+            let inner = Scope {
+                module: child,
+                key: None,
+                for_each: None,
+            };
+            for e in &outputs {
+                if let Some(c) = e.constant_value {
+                    for v in known_strings(c) {
+                        self.push_known(&v, spec, walk);
+                    }
+                } else {
+                    self.follow(&inner, &e.references, None, spec, walk);
+                }
+            }
+        }
+    }
+}
+
+/// A `for_each` over exactly one whole module or resource (`for_each = module.vpcs`) keys
+/// its instances like that object's, so `each.value` of instance `k` is the object's `[k]`.
+fn aligned_ref<S: AsRef<str>>(refs: &[S], key: Option<&Key>) -> Option<Reference> {
+    key?;
+    match most_specific(refs).as_slice() {
+        [
+            r @ Reference::Module {
+                key: None,
+                output: None,
+                ..
+            },
+        ] => Some(r.clone()),
+        [r @ Reference::Resource { key: None, .. }] => Some(r.clone()),
+        _ => None,
+    }
+}
+
+fn scope_of<'s, 'a>(res: &'s Resource<'a>) -> Scope<'s, 'a> {
+    Scope {
+        module: res.module().clone(),
+        key: res.inst.addr.key.clone(),
+        for_each: res
+            .config
+            .and_then(|c| c.for_each_expression.as_ref())
+            .map(|e| (e, res.module().clone())),
+    }
+}
+
+fn finish(walk: Walk, spec: &TargetSpec, outcome: Outcome) -> Link {
+    let targets: Vec<Target> = walk.found.iter().map(|(t, _)| t.clone()).collect();
+    if targets.is_empty() {
+        if matches!(outcome, Outcome::Unset) {
+            return Link::unset();
+        }
+        let resolution = if walk.dead_ends.is_empty() && !walk.had_refs {
+            Resolution::Known
+        } else {
+            Resolution::Unresolved
+        };
+        return Link {
+            resolution,
+            slots: Vec::new(),
+            unset: false,
+            dead_ends: walk.dead_ends,
+            fallback: walk.fallback,
+        };
+    }
+    let all_known = walk.found.iter().all(|(_, k)| *k);
+    let slots: Vec<Slot> = if !spec.many || walk.selection {
+        vec![Slot { options: targets }]
+    } else {
+        targets
+            .into_iter()
+            .map(|t| Slot { options: vec![t] })
+            .collect()
+    };
+    let ambiguous = slots.iter().any(|s| s.options.len() > 1);
+    let resolution = if walk.fallback.is_some() || ambiguous || !walk.dead_ends.is_empty() {
+        Resolution::Candidates
+    } else if all_known {
+        Resolution::Known
+    } else {
+        Resolution::Reference
+    };
+    Link {
+        resolution,
+        slots,
+        unset: false,
+        dead_ends: walk.dead_ends,
+        fallback: walk.fallback,
+    }
+}
+
+/// Terraform lists every prefix of a traversal (`aws_vpc.v.id`, `aws_vpc.v`;
+/// `aws_subnet.a[0].id`, `aws_subnet.a[0]`, `aws_subnet.a`). Keep the most specific
+/// reference per object: keyed over unkeyed, longer attribute paths over shorter.
+fn most_specific<S: AsRef<str>>(refs: &[S]) -> Vec<Reference> {
+    let parsed: Vec<Reference> = refs
+        .iter()
+        .filter_map(|r| Reference::parse(r.as_ref()))
+        .collect();
+    let mut out: Vec<Reference> = Vec::new();
+    for r in &parsed {
+        let dominated = parsed.iter().any(|o| o != r && dominates(o, r));
+        if !dominated && !out.contains(r) {
+            out.push(r.clone());
+        }
+    }
+    out
+}
+
+/// Whether `a` says more about the same object than `b` does.
+fn dominates(a: &Reference, b: &Reference) -> bool {
+    match (a, b) {
+        (
+            Reference::Resource {
+                mode: m1,
+                type_: t1,
+                name: n1,
+                key: k1,
+                attr: a1,
+            },
+            Reference::Resource {
+                mode: m2,
+                type_: t2,
+                name: n2,
+                key: k2,
+                attr: a2,
+            },
+        ) if m1 == m2 && t1 == t2 && n1 == n2 => {
+            (k1.is_some() && k2.is_none())
+                || (k1 == k2 && a1.len() > a2.len() && a1.starts_with(a2))
+        }
+        (
+            Reference::Module {
+                name: n1,
+                key: k1,
+                output: o1,
+            },
+            Reference::Module {
+                name: n2,
+                key: k2,
+                output: o2,
+            },
+        ) if n1 == n2 => {
+            (k1.is_some() && k2.is_none()) || (k1 == k2 && o1.is_some() && o2.is_none())
+        }
+        (Reference::Var { name: n1, path: p1 }, Reference::Var { name: n2, path: p2 })
+            if n1 == n2 =>
+        {
+            p1.len() > p2.len()
+        }
+        (
+            Reference::Each {
+                value: v1,
+                path: p1,
+            },
+            Reference::Each {
+                value: v2,
+                path: p2,
+            },
+        ) => v1 == v2 && p1.len() > p2.len(),
+        _ => false,
+    }
+}
+
+/// Every string in a JSON value (a string, or lists of them), in order.
+fn known_strings(raw: &RawValue) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null);
+    let mut out = Vec::new();
+    collect_strings(&v, &mut out);
+    out
+}
+
+/// Like [`known_strings`] after following object keys along `path`.
+fn known_strings_at(raw: &RawValue, path: &[String]) -> Vec<String> {
+    let mut v: serde_json::Value =
+        serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null);
+    for p in path {
+        v = match v {
+            serde_json::Value::Object(mut m) => m.remove(p).unwrap_or(serde_json::Value::Null),
+            _ => return Vec::new(),
+        };
+    }
+    let mut out = Vec::new();
+    collect_strings(&v, &mut out);
+    out
+}
+
+fn collect_strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|i| collect_strings(i, out)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_most_specific_reference() {
+        let refs = [
+            "aws_subnet.a[0].id",
+            "aws_subnet.a[0]",
+            "aws_subnet.a",
+            "module.vpc.private_subnets",
+            "module.vpc",
+            "var.x.y",
+            "var.x",
+        ];
+        let kept: Vec<String> = most_specific(&refs)
+            .iter()
+            .map(|r| format!("{r:?}"))
+            .collect();
+        assert_eq!(kept.len(), 3, "{kept:?}");
+        assert!(kept[0].contains("Int(0)") && kept[0].contains("\"id\""));
+        assert!(kept[1].contains("private_subnets"));
+        assert!(kept[2].contains("\"y\""));
+    }
+
+    #[test]
+    fn a_projection_dominates_the_bare_resource() {
+        let kept = most_specific(&["aws_subnet.a.vpc_id", "aws_subnet.a"]);
+        assert_eq!(kept.len(), 1);
+        assert!(matches!(&kept[0], Reference::Resource { attr, .. } if attr == &["vpc_id"]));
+    }
+}
