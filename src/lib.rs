@@ -12,3 +12,4 @@ pub mod model;
 pub mod plan;
 pub mod report;
 pub mod resolve;
+pub mod source;

@@ -1,0 +1,1 @@
+//! `.tf` sources: what the plan JSON lacks (`locals`) and where each resource block is.
