@@ -77,10 +77,7 @@ pub struct LinkCounts {
 }
 
 /// Loads and analyses one input.
-pub fn analyze(
-    source: &SourceFile,
-    locals: Option<&dyn LocalSource>,
-) -> Result<FileReport, LoadError> {
+pub fn analyze(source: &SourceFile, locals: Option<&dyn LocalSource>) -> Result<FileReport, LoadError> {
     let doc = plan::load(source)?;
     let model = Model::build(&doc);
     let net = Network::build(&model, locals);
@@ -101,11 +98,7 @@ pub fn analyze(
         })
         .collect();
     instances.sort_by(|a, b| a.resource.cmp(&b.resource));
-    for r in model
-        .resources
-        .iter()
-        .filter(|r| r.kind == crate::model::Kind::VpcEndpoint && !r.is_data())
-    {
+    for r in model.resources.iter().filter(|r| r.kind == crate::model::Kind::VpcEndpoint && !r.is_data()) {
         let v = net.endpoint_view(r);
         counts.endpoint_subnet.add(&v.subnets);
         counts.endpoint_security_group.add(&v.security_groups);

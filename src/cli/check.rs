@@ -15,11 +15,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> ExitStatus {
         eprintln!("tfreach: standard input (`-`) can be given only once");
         return ExitStatus::Error;
     }
-    let results: Vec<_> = args
-        .plans
-        .par_iter()
-        .map(|p| SourceFile::read(p).and_then(|src| analyze(&src, None)))
-        .collect();
+    let results: Vec<_> =
+        args.plans.par_iter().map(|p| SourceFile::read(p).and_then(|src| analyze(&src, None))).collect();
     let mut reports: Vec<FileReport> = Vec::new();
     let mut failed = false;
     for r in results {

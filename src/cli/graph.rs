@@ -26,9 +26,7 @@ pub fn run(args: &GraphArgs, out: &mut dyn Write) -> ExitStatus {
     let model = Model::build(&doc);
     let net = Network::build(&model, None);
     let text = match args.format {
-        GraphFormat::Json => {
-            serde_json::to_string_pretty(&net.to_json()).expect("graph serialises") + "\n"
-        }
+        GraphFormat::Json => serde_json::to_string_pretty(&net.to_json()).expect("graph serialises") + "\n",
         GraphFormat::Dot => net.to_dot(),
         GraphFormat::Mermaid => net.to_mermaid(),
     };

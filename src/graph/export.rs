@@ -44,26 +44,14 @@ impl Network<'_, '_> {
                     type_: Some(r.type_name().to_string()),
                 }
             }
-            Node::External(_) => NodeJson {
-                id: self.node_name(n),
-                kind: "external",
-                type_: None,
-            },
-            Node::VpcDefault(..) => NodeJson {
-                id: self.node_name(n),
-                kind: "vpc_default",
-                type_: None,
-            },
+            Node::External(_) => NodeJson { id: self.node_name(n), kind: "external", type_: None },
+            Node::VpcDefault(..) => NodeJson { id: self.node_name(n), kind: "vpc_default", type_: None },
         }
     }
 
     /// Nodes and edges, sorted by name so the output is stable.
     pub fn to_json(&self) -> GraphJson {
-        let mut nodes: Vec<NodeJson> = self
-            .graph
-            .node_weights()
-            .map(|n| self.node_json(n))
-            .collect();
+        let mut nodes: Vec<NodeJson> = self.graph.node_weights().map(|n| self.node_json(n)).collect();
         nodes.sort_by(|a, b| a.id.cmp(&b.id));
         let mut edges: Vec<EdgeJson> = self
             .graph
@@ -95,12 +83,7 @@ impl Network<'_, '_> {
                 "data" => ", style=rounded",
                 _ => "",
             };
-            let _ = writeln!(
-                out,
-                "  {} [label={}{shape}];",
-                dot_quote(&n.id),
-                dot_quote(&n.id)
-            );
+            let _ = writeln!(out, "  {} [label={}{shape}];", dot_quote(&n.id), dot_quote(&n.id));
         }
         for e in &g.edges {
             let style = match e.resolution {
@@ -124,13 +107,7 @@ impl Network<'_, '_> {
     pub fn to_mermaid(&self) -> String {
         let g = self.to_json();
         let mut out = String::from("flowchart LR\n");
-        let id_of = |name: &str| {
-            g.nodes
-                .iter()
-                .position(|n| n.id == name)
-                .map(|i| format!("n{i}"))
-                .unwrap_or_default()
-        };
+        let id_of = |name: &str| g.nodes.iter().position(|n| n.id == name).map(|i| format!("n{i}")).unwrap_or_default();
         for (i, n) in g.nodes.iter().enumerate() {
             let _ = writeln!(out, "  n{i}[\"{}\"]", mermaid_escape(&n.id));
         }
@@ -139,13 +116,7 @@ impl Network<'_, '_> {
                 Resolution::Known | Resolution::Reference => "-->",
                 _ => "-.->",
             };
-            let _ = writeln!(
-                out,
-                "  {} {arrow}|{}| {}",
-                id_of(&e.from),
-                mermaid_escape(&e.attribute),
-                id_of(&e.to)
-            );
+            let _ = writeln!(out, "  {} {arrow}|{}| {}", id_of(&e.from), mermaid_escape(&e.attribute), id_of(&e.to));
         }
         out
     }

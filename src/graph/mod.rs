@@ -55,9 +55,7 @@ impl<'m, 'a> Network<'m, 'a> {
                 for slot in &link.slots {
                     for t in &slot.options {
                         let node = node_of(t);
-                        let to = *index
-                            .entry(node.clone())
-                            .or_insert_with(|| graph.add_node(node));
+                        let to = *index.entry(node.clone()).or_insert_with(|| graph.add_node(node));
                         graph.add_edge(
                             from,
                             to,
@@ -72,13 +70,7 @@ impl<'m, 'a> Network<'m, 'a> {
                 }
             }
         }
-        Network {
-            model,
-            resolver,
-            resolved,
-            graph,
-            index,
-        }
+        Network { model, resolver, resolved, graph, index }
     }
 
     pub fn node(&self, n: &Node) -> Option<NodeIndex> {

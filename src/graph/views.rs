@@ -30,10 +30,7 @@ pub struct EndpointView {
 
 impl<'m, 'a> Network<'m, 'a> {
     pub fn link(&self, res: ResId, kind: LinkKind) -> Link {
-        self.resolved
-            .get(res, kind)
-            .cloned()
-            .unwrap_or_else(Link::unset)
+        self.resolved.get(res, kind).cloned().unwrap_or_else(Link::unset)
     }
 
     /// The union of every link of `kind` on `res` (e.g. a launch template's
@@ -47,11 +44,7 @@ impl<'m, 'a> Network<'m, 'a> {
         let (subnets, security_groups, instance_profile, launch_spec) = match r.kind {
             Kind::AutoscalingGroup => {
                 let lt = self.link(r.id, LinkKind::LaunchTemplate);
-                let spec = if lt.is_empty() {
-                    self.link(r.id, LinkKind::LaunchConfiguration)
-                } else {
-                    lt
-                };
+                let spec = if lt.is_empty() { self.link(r.id, LinkKind::LaunchConfiguration) } else { lt };
                 let sgs = self.through(&spec, |t| self.union_of(t, LinkKind::SecurityGroups));
                 let profile = self.through(&spec, |t| self.link(t, LinkKind::InstanceProfile));
                 let mut subnets = self.link(r.id, LinkKind::Subnets);
@@ -72,14 +65,7 @@ impl<'m, 'a> Network<'m, 'a> {
             vpc = self.through(&security_groups, |t| self.link(t, LinkKind::Vpc));
         }
         let security_groups = self.default_group_if_unset(security_groups, &vpc);
-        ComputeView {
-            res: r.id,
-            vpc,
-            subnets,
-            security_groups,
-            instance_profile,
-            launch_spec,
-        }
+        ComputeView { res: r.id, vpc, subnets, security_groups, instance_profile, launch_spec }
     }
 
     pub fn endpoint_view(&self, r: &Resource<'a>) -> EndpointView {
@@ -96,30 +82,15 @@ impl<'m, 'a> Network<'m, 'a> {
             let ep = self.link(assoc.id, LinkKind::VpcEndpoint);
             if ep.targets().contains(&&Target::Resource(r.id)) {
                 let added = self.link(assoc.id, kind);
-                let into = if kind == LinkKind::Subnet {
-                    &mut subnets
-                } else {
-                    &mut sgs
-                };
+                let into = if kind == LinkKind::Subnet { &mut subnets } else { &mut sgs };
                 *into = union(&[&*into, &added]);
                 into.unset = false;
             }
         }
         let endpoint_type = r.attr::<String>("vpc_endpoint_type", Some("Gateway".into()));
-        let interface = endpoint_type
-            .value()
-            .is_some_and(|t| t.eq_ignore_ascii_case("interface"));
-        let security_groups = if interface {
-            self.default_group_if_unset(sgs, &vpc)
-        } else {
-            sgs
-        };
-        EndpointView {
-            res: r.id,
-            vpc,
-            subnets,
-            security_groups,
-        }
+        let interface = endpoint_type.value().is_some_and(|t| t.eq_ignore_ascii_case("interface"));
+        let security_groups = if interface { self.default_group_if_unset(sgs, &vpc) } else { sgs };
+        EndpointView { res: r.id, vpc, subnets, security_groups }
     }
 
     /// A network interface created without security groups gets its VPC's default group.
@@ -138,33 +109,14 @@ impl<'m, 'a> Network<'m, 'a> {
                 other => (*other).clone(),
             })
             .collect::<Vec<_>>();
-        let resolution = if options.len() > 1 {
-            Resolution::Candidates
-        } else {
-            vpc.resolution
-        };
-        Link {
-            resolution,
-            slots: vec![Slot { options }],
-            unset: true,
-            dead_ends: Vec::new(),
-            fallback: None,
-        }
+        let resolution = if options.len() > 1 { Resolution::Candidates } else { vpc.resolution };
+        Link { resolution, slots: vec![Slot { options }], unset: true, dead_ends: Vec::new(), fallback: None }
     }
 
     /// The `aws_default_security_group` managing a VPC's default group, or the implicit one.
     pub fn default_security_group_of(&self, vpc: ResId) -> Target {
-        for r in self
-            .model
-            .resources
-            .iter()
-            .filter(|r| r.kind == Kind::DefaultSecurityGroup)
-        {
-            if self
-                .link(r.id, LinkKind::Vpc)
-                .targets()
-                .contains(&&Target::Resource(vpc))
-            {
+        for r in self.model.resources.iter().filter(|r| r.kind == Kind::DefaultSecurityGroup) {
+            if self.link(r.id, LinkKind::Vpc).targets().contains(&&Target::Resource(vpc)) {
                 return Target::Resource(r.id);
             }
         }
@@ -176,14 +128,12 @@ impl<'m, 'a> Network<'m, 'a> {
         let mut slots: Vec<Slot> = Vec::new();
         // Candidates that all lead to the same place decide it: only the outer link's own
         // doubts (fallbacks, dead ends) and the inner links' carry over.
-        let mut resolution = if outer.resolution == Resolution::Candidates
-            && outer.fallback.is_none()
-            && outer.dead_ends.is_empty()
-        {
-            Resolution::Reference
-        } else {
-            outer.resolution
-        };
+        let mut resolution =
+            if outer.resolution == Resolution::Candidates && outer.fallback.is_none() && outer.dead_ends.is_empty() {
+                Resolution::Reference
+            } else {
+                outer.resolution
+            };
         let mut dead_ends = outer.dead_ends.clone();
         let mut fallback = outer.fallback.clone();
         let mut any_set = false;
@@ -212,22 +162,25 @@ impl<'m, 'a> Network<'m, 'a> {
                 resolution = resolution.max(Resolution::Candidates);
                 slots.push(Slot { options });
             } else if let [only] = per_option.as_slice() {
-                slots.extend(only.slots.iter().cloned());
+                for s in &only.slots {
+                    if !slots.contains(s) {
+                        slots.push(s.clone());
+                    }
+                }
             } else {
-                slots.extend(options.into_iter().map(|o| Slot { options: vec![o] }));
+                for o in options {
+                    let s = Slot { options: vec![o] };
+                    if !slots.contains(&s) {
+                        slots.push(s);
+                    }
+                }
             }
             per_option.clear();
         }
         if outer.slots.is_empty() && outer.resolution != Resolution::Known {
             resolution = Resolution::Unresolved;
         }
-        Link {
-            resolution,
-            slots,
-            unset: outer.unset || (!any_set && !outer.slots.is_empty()),
-            dead_ends,
-            fallback,
-        }
+        Link { resolution, slots, unset: outer.unset || (!any_set && !outer.slots.is_empty()), dead_ends, fallback }
     }
 }
 

@@ -81,10 +81,7 @@ kinds! {
 impl Kind {
     /// Things Session Manager must reach: instances and groups of instances.
     pub fn is_compute(self) -> bool {
-        matches!(
-            self,
-            Kind::Instance | Kind::SpotInstanceRequest | Kind::AutoscalingGroup
-        )
+        matches!(self, Kind::Instance | Kind::SpotInstanceRequest | Kind::AutoscalingGroup)
     }
 }
 

@@ -62,15 +62,7 @@ impl<'a> Resource<'a> {
     /// The attribute as it will be after apply, with `default` for an unset attribute that
     /// the plan shows as unknown (see [`attr`]).
     pub fn attr<T: Deserialize<'a>>(&self, key: &str, default: Option<T>) -> Attr<T> {
-        read_attr(
-            &self.after,
-            &self.unknown,
-            &self.before,
-            self.expressions(),
-            self.inst.action,
-            key,
-            default,
-        )
+        read_attr(&self.after, &self.unknown, &self.before, self.expressions(), self.inst.action, key, default)
     }
 
     pub fn attr_str(&self, key: &str) -> Attr<String> {
@@ -97,9 +89,7 @@ pub fn read_attr<'a, T: Deserialize<'a>>(
             return default.map_or(Attr::Unknown, Attr::Default);
         }
         // An existing object keeps its computed value.
-        return before
-            .get::<T>(key)
-            .map_or(default.map_or(Attr::Unknown, Attr::Default), Attr::Known);
+        return before.get::<T>(key).map_or(default.map_or(Attr::Unknown, Attr::Default), Attr::Known);
     }
     match after.get::<T>(key) {
         Some(v) => Attr::Known(v),
@@ -111,11 +101,7 @@ pub fn read_attr<'a, T: Deserialize<'a>>(
 /// `aws_subnet.private[*]` of `module.vpc`.
 fn config_key(module: &ModuleInstance, mode: Mode, type_: &str, name: &str) -> String {
     let data = if mode == Mode::Data { "data." } else { "" };
-    if module.is_root() {
-        format!("{data}{type_}.{name}")
-    } else {
-        format!("{module}.{data}{type_}.{name}")
-    }
+    if module.is_root() { format!("{data}{type_}.{name}") } else { format!("{module}.{data}{type_}.{name}") }
 }
 
 /// The typed, indexed view of one document.
@@ -140,28 +126,14 @@ impl<'a> Model<'a> {
             .map(|(id, inst)| {
                 let kind = Kind::from_type(&inst.addr.type_);
                 let modelled = kind != Kind::Other;
-                let config = config_index
-                    .get(&(inst.addr.module.config_path(), inst.addr.config_address()))
-                    .copied();
+                let config = config_index.get(&(inst.addr.module.config_path(), inst.addr.config_address())).copied();
                 Resource {
                     id,
                     inst,
                     kind,
-                    after: if modelled {
-                        Values::of(inst.after)
-                    } else {
-                        Values::default()
-                    },
-                    unknown: if modelled {
-                        Values::of(inst.after_unknown)
-                    } else {
-                        Values::default()
-                    },
-                    before: if modelled {
-                        Values::of(inst.before)
-                    } else {
-                        Values::default()
-                    },
+                    after: if modelled { Values::of(inst.after) } else { Values::default() },
+                    unknown: if modelled { Values::of(inst.after_unknown) } else { Values::default() },
+                    before: if modelled { Values::of(inst.before) } else { Values::default() },
                     config,
                 }
             })
@@ -174,10 +146,7 @@ impl<'a> Model<'a> {
         for r in &resources {
             by_address.insert(r.address(), r.id);
             let a = &r.inst.addr;
-            by_config
-                .entry(config_key(&a.module, a.mode, &a.type_, &a.name))
-                .or_default()
-                .push(r.id);
+            by_config.entry(config_key(&a.module, a.mode, &a.type_, &a.name)).or_default().push(r.id);
             if r.kind != Kind::Other {
                 for values in [&r.after, &r.before] {
                     for key in identity_keys(r.kind) {
@@ -201,14 +170,7 @@ impl<'a> Model<'a> {
         }
         modules.sort();
         modules.dedup();
-        Model {
-            doc,
-            resources,
-            by_address,
-            by_config,
-            by_value,
-            module_instances: modules,
-        }
+        Model { doc, resources, by_address, by_config, by_value, module_instances: modules }
     }
 
     pub fn get(&self, address: &str) -> Option<&Resource<'a>> {
@@ -216,16 +178,8 @@ impl<'a> Model<'a> {
     }
 
     /// Instances of `type_.name` (mode `mode`) in `module`, in input order.
-    pub fn instances_of(
-        &self,
-        module: &ModuleInstance,
-        mode: Mode,
-        type_: &str,
-        name: &str,
-    ) -> &[ResId] {
-        self.by_config
-            .get(&config_key(module, mode, type_, name))
-            .map_or(&[], Vec::as_slice)
+    pub fn instances_of(&self, module: &ModuleInstance, mode: Mode, type_: &str, name: &str) -> &[ResId] {
+        self.by_config.get(&config_key(module, mode, type_, name)).map_or(&[], Vec::as_slice)
     }
 
     /// Resources whose known `id`, `name` or `arn` (etc.) equals `value`.
@@ -235,11 +189,7 @@ impl<'a> Model<'a> {
 
     /// Every resource of one of `kinds` in exactly `module`.
     pub fn of_kinds_in(&self, module: &ModuleInstance, kinds: &[Kind]) -> Vec<ResId> {
-        self.resources
-            .iter()
-            .filter(|r| kinds.contains(&r.kind) && r.module() == module)
-            .map(|r| r.id)
-            .collect()
+        self.resources.iter().filter(|r| kinds.contains(&r.kind) && r.module() == module).map(|r| r.id).collect()
     }
 
     /// Child instances of call `name` in `module` (any key when `key` is `None`).
@@ -263,27 +213,21 @@ impl<'a> Model<'a> {
     }
 
     pub fn compute(&self) -> impl Iterator<Item = &Resource<'a>> {
-        self.resources
-            .iter()
-            .filter(|r| r.kind.is_compute() && !r.is_data())
+        self.resources.iter().filter(|r| r.kind.is_compute() && !r.is_data())
     }
 
     /// The configuration module at a module instance's path.
     pub fn config_module(&self, module: &ModuleInstance) -> Option<&'a ConfigModule<'a>> {
-        self.doc
-            .configuration
-            .root_module
-            .descend(&module.config_path())
+        self.doc.configuration.root_module.descend(&module.config_path())
     }
 }
 
 /// Attributes whose known values identify a resource of this kind when others refer to it.
 fn identity_keys(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::IamRole
-        | Kind::IamInstanceProfile
-        | Kind::LaunchConfiguration
-        | Kind::LaunchTemplate => &["id", "name", "arn"],
+        Kind::IamRole | Kind::IamInstanceProfile | Kind::LaunchConfiguration | Kind::LaunchTemplate => {
+            &["id", "name", "arn"]
+        }
         Kind::IamPolicy | Kind::IamPolicyDocument => &["id", "arn"],
         Kind::Route53Zone => &["id", "zone_id"],
         Kind::DefaultRouteTable => &["id", "default_route_table_id"],

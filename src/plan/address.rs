@@ -222,20 +222,12 @@ impl ResourceAddress {
             other => (Mode::Managed, other),
         };
         match rest {
-            [Segment::Name(t), Segment::Name(n)] => Some(ResourceAddress {
-                module,
-                mode,
-                type_: t.to_string(),
-                name: n.to_string(),
-                key: None,
-            }),
-            [Segment::Name(t), Segment::Name(n), Segment::Index(k)] => Some(ResourceAddress {
-                module,
-                mode,
-                type_: t.to_string(),
-                name: n.to_string(),
-                key: Some(k.clone()),
-            }),
+            [Segment::Name(t), Segment::Name(n)] => {
+                Some(ResourceAddress { module, mode, type_: t.to_string(), name: n.to_string(), key: None })
+            }
+            [Segment::Name(t), Segment::Name(n), Segment::Index(k)] => {
+                Some(ResourceAddress { module, mode, type_: t.to_string(), name: n.to_string(), key: Some(k.clone()) })
+            }
             _ => None,
         }
     }
@@ -269,23 +261,15 @@ impl fmt::Display for ResourceAddress {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reference {
     /// `aws_subnet.a`, `aws_subnet.a[0].id`, `data.aws_vpc.x.id`
-    Resource {
-        mode: Mode,
-        type_: String,
-        name: String,
-        key: Option<Key>,
-        attr: Vec<String>,
-    },
-    /// `var.subnet_ids` (with any trailing path)
-    Var { name: String, path: Vec<String> },
-    /// `local.x`
-    Local { name: String, path: Vec<String> },
-    /// `module.vpc`, `module.vpc.private_subnets`, `module.app["x"].id`
-    Module {
-        name: String,
-        key: Option<Key>,
-        output: Option<String>,
-    },
+    Resource { mode: Mode, type_: String, name: String, key: Option<Key>, attr: Vec<String> },
+    /// `var.subnet_ids` (with any trailing path); `index` is a literal index into the value
+    /// (`var.subnet_ids[0]`).
+    Var { name: String, path: Vec<String>, index: Option<Key> },
+    /// `local.x`, `local.x[0]`
+    Local { name: String, path: Vec<String>, index: Option<Key> },
+    /// `module.vpc`, `module.vpc.private_subnets`, `module.app["x"].id`,
+    /// `module.vpc.private_subnets[1]` (`index` into the output's value)
+    Module { name: String, key: Option<Key>, output: Option<String>, index: Option<Key> },
     /// `count.index`
     CountIndex,
     /// `each.key` / `each.value...`
@@ -305,42 +289,38 @@ impl Reference {
                 })
                 .collect()
         };
+        let first_index = |segs: &[Segment<'_>]| -> Option<Key> {
+            segs.iter().find_map(|s| match s {
+                Segment::Index(k) => Some(k.clone()),
+                _ => None,
+            })
+        };
         Some(match segs.as_slice() {
-            [Segment::Name("var"), Segment::Name(n), rest @ ..] => Reference::Var {
-                name: (*n).into(),
-                path: names_after(rest),
-            },
-            [Segment::Name("local"), Segment::Name(n), rest @ ..] => Reference::Local {
-                name: (*n).into(),
-                path: names_after(rest),
-            },
+            [Segment::Name("var"), Segment::Name(n), rest @ ..] => {
+                Reference::Var { name: (*n).into(), path: names_after(rest), index: first_index(rest) }
+            }
+            [Segment::Name("local"), Segment::Name(n), rest @ ..] => {
+                Reference::Local { name: (*n).into(), path: names_after(rest), index: first_index(rest) }
+            }
             [Segment::Name("count"), ..] => Reference::CountIndex,
-            [Segment::Name("each"), Segment::Name(which), rest @ ..] => Reference::Each {
-                value: *which == "value",
-                path: names_after(rest),
-            },
+            [Segment::Name("each"), Segment::Name(which), rest @ ..] => {
+                Reference::Each { value: *which == "value", path: names_after(rest) }
+            }
             [Segment::Name("module"), Segment::Name(n), rest @ ..] => {
                 let (key, rest) = match rest {
                     [Segment::Index(k), r @ ..] => (Some(k.clone()), r),
                     r => (None, r),
                 };
-                let output = match rest {
-                    [Segment::Name(o), ..] => Some((*o).to_string()),
-                    _ => None,
+                let (output, index) = match rest {
+                    [Segment::Name(o), tail @ ..] => (Some((*o).to_string()), first_index(tail)),
+                    _ => (None, None),
                 };
-                Reference::Module {
-                    name: (*n).into(),
-                    key,
-                    output,
-                }
+                Reference::Module { name: (*n).into(), key, output, index }
             }
             [Segment::Name("self" | "path" | "terraform"), ..] => Reference::Other,
-            [
-                Segment::Name("data"),
-                Segment::Name(t),
-                Segment::Name(n),
-                rest @ ..,
-            ] => resource_ref(Mode::Data, t, n, rest),
+            [Segment::Name("data"), Segment::Name(t), Segment::Name(n), rest @ ..] => {
+                resource_ref(Mode::Data, t, n, rest)
+            }
             [Segment::Name(t), Segment::Name(n), rest @ ..] if t.contains('_') => {
                 resource_ref(Mode::Managed, t, n, rest)
             }
@@ -361,13 +341,7 @@ fn resource_ref(mode: Mode, type_: &str, name: &str, rest: &[Segment<'_>]) -> Re
             _ => None,
         })
         .collect();
-    Reference::Resource {
-        mode,
-        type_: type_.into(),
-        name: name.into(),
-        key,
-        attr,
-    }
+    Reference::Resource { mode, type_: type_.into(), name: name.into(), key, attr }
 }
 
 #[cfg(test)]
@@ -376,19 +350,14 @@ mod tests {
 
     #[test]
     fn parses_module_resource_addresses_with_keys() {
-        let a = ResourceAddress::parse(
-            r#"module.app["web"].module.sg.aws_security_group.this_name_prefix[0]"#,
-        )
-        .unwrap();
+        let a =
+            ResourceAddress::parse(r#"module.app["web"].module.sg.aws_security_group.this_name_prefix[0]"#).unwrap();
         assert_eq!(a.module.to_string(), r#"module.app["web"].module.sg"#);
         assert_eq!(a.module.config_path(), vec!["app", "sg"]);
         assert_eq!(a.type_, "aws_security_group");
         assert_eq!(a.name, "this_name_prefix");
         assert_eq!(a.key, Some(Key::Int(0)));
-        assert_eq!(
-            a.to_string(),
-            r#"module.app["web"].module.sg.aws_security_group.this_name_prefix[0]"#
-        );
+        assert_eq!(a.to_string(), r#"module.app["web"].module.sg.aws_security_group.this_name_prefix[0]"#);
     }
 
     #[test]
@@ -424,22 +393,34 @@ mod tests {
             Some(Reference::Module {
                 name: "vpc".into(),
                 key: None,
-                output: Some("private_subnets".into())
+                output: Some("private_subnets".into()),
+                index: None
+            })
+        );
+        assert_eq!(
+            Reference::parse("module.vpc.private_subnets[1]"),
+            Some(Reference::Module {
+                name: "vpc".into(),
+                key: None,
+                output: Some("private_subnets".into()),
+                index: Some(Key::Int(1))
             })
         );
         assert_eq!(
             Reference::parse(r#"local.subnet_names["public"]"#),
             Some(Reference::Local {
                 name: "subnet_names".into(),
-                path: vec![]
+                path: vec![],
+                index: Some(Key::Str("public".into()))
             })
         );
         assert_eq!(
+            Reference::parse("var.subnet_ids[0]"),
+            Some(Reference::Var { name: "subnet_ids".into(), path: vec![], index: Some(Key::Int(0)) })
+        );
+        assert_eq!(
             Reference::parse("each.value.vpc_attributes.id"),
-            Some(Reference::Each {
-                value: true,
-                path: vec!["vpc_attributes".into(), "id".into()]
-            })
+            Some(Reference::Each { value: true, path: vec!["vpc_attributes".into(), "id".into()] })
         );
         assert_eq!(Reference::parse("count.index"), Some(Reference::CountIndex));
         assert_eq!(Reference::parse("path.module"), Some(Reference::Other));

@@ -153,8 +153,7 @@ impl<'a> Expressions<'a> {
 impl<'a> Expression<'a> {
     /// The constant as `T` (e.g. a string or list of strings).
     pub fn constant<T: Deserialize<'a>>(&self) -> Option<T> {
-        self.constant_value
-            .and_then(|r| serde_json::from_str(r.get()).ok())
+        self.constant_value.and_then(|r| serde_json::from_str(r.get()).ok())
     }
 }
 
@@ -171,12 +170,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Expressions<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match ExprNode::deserialize(d)? {
             ExprNode::Block(b) => Ok(b),
-            ExprNode::Expr(e) if e.constant_value.is_none() && e.references.is_empty() => {
-                Ok(Expressions::default())
-            }
-            _ => Err(serde::de::Error::custom(
-                "expected an object of expressions",
-            )),
+            ExprNode::Expr(e) if e.constant_value.is_none() && e.references.is_empty() => Ok(Expressions::default()),
+            _ => Err(serde::de::Error::custom("expected an object of expressions")),
         }
     }
 }
@@ -206,18 +201,12 @@ impl<'de: 'a, 'a> Deserialize<'de> for ExprNode<'a> {
                     match key.as_ref() {
                         "constant_value" => expr.constant_value = Some(map.next_value()?),
                         "references" => {
-                            expr.references = map
-                                .next_value::<Option<Vec<Cow<'a, str>>>>()?
-                                .unwrap_or_default()
+                            expr.references = map.next_value::<Option<Vec<Cow<'a, str>>>>()?.unwrap_or_default()
                         }
                         _ => fields.push((key, map.next_value::<ExprNode<'a>>()?)),
                     }
                 }
-                if fields.is_empty() {
-                    Ok(ExprNode::Expr(expr))
-                } else {
-                    Ok(ExprNode::Block(Expressions { fields }))
-                }
+                if fields.is_empty() { Ok(ExprNode::Expr(expr)) } else { Ok(ExprNode::Block(Expressions { fields })) }
             }
             fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
                 Ok(ExprNode::Expr(Expression::default()))
@@ -243,23 +232,11 @@ mod tests {
             "timeouts": null
         }"#;
         let e: Expressions = serde_json::from_str(json).unwrap();
-        assert_eq!(
-            e.expr("vpc_id").unwrap().references,
-            vec!["aws_vpc.v.id", "aws_vpc.v"]
-        );
-        assert_eq!(
-            e.expr("description")
-                .unwrap()
-                .constant::<String>()
-                .as_deref(),
-            Some("x")
-        );
+        assert_eq!(e.expr("vpc_id").unwrap().references, vec!["aws_vpc.v.id", "aws_vpc.v"]);
+        assert_eq!(e.expr("description").unwrap().constant::<String>().as_deref(), Some("x"));
         let egress = e.blocks("egress");
         assert_eq!(egress.len(), 1);
-        assert_eq!(
-            egress[0].expr("from_port").unwrap().constant::<i64>(),
-            Some(443)
-        );
+        assert_eq!(egress[0].expr("from_port").unwrap().constant::<i64>(), Some(443));
         assert!(e.contains("timeouts"));
     }
 

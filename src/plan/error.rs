@@ -37,11 +37,7 @@ pub enum LoadError {
         code(tfreach::input::encoding),
         help("terraform writes UTF-8 JSON; UTF-16 is accepted only with a byte-order mark")
     )]
-    InvalidUtf8 {
-        name: String,
-        offset: usize,
-        text: String,
-    },
+    InvalidUtf8 { name: String, offset: usize, text: String },
 
     #[error("{name} is not valid UTF-16 (at byte offset {offset})")]
     #[diagnostic(code(tfreach::input::encoding))]
@@ -79,24 +75,14 @@ impl LoadError {
     }
 
     /// Valid JSON whose shape is not a Terraform plan or state.
-    pub fn shape(
-        name: &str,
-        text: &str,
-        offset: usize,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) -> Self {
+    pub fn shape(name: &str, text: &str, offset: usize, message: impl Into<String>, help: impl Into<String>) -> Self {
         Self::at(name, text, offset, message.into(), Some(help.into()))
     }
 
     fn at(name: &str, text: &str, offset: usize, message: String, help: Option<String>) -> Self {
         let offset = offset.min(text.len());
         let (line, column) = line_column(text, offset);
-        let label = if offset >= text.len() {
-            "the input ends here"
-        } else {
-            "here"
-        };
+        let label = if offset >= text.len() { "the input ends here" } else { "here" };
         LoadError::At(Box::new(PositionedError {
             name: name.to_string(),
             line,
@@ -126,13 +112,8 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text.as_bytes()[..offset];
     let line = 1 + memchr_count(b'\n', before);
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let column = 1 + String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count();
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let column = 1 + String::from_utf8_lossy(&before[line_start..]).chars().count();
     (line, column)
 }
 

@@ -21,11 +21,7 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn from_string(name: impl Into<String>, text: impl Into<String>) -> Self {
-        SourceFile {
-            name: name.into(),
-            path: None,
-            text: text.into(),
-        }
+        SourceFile { name: name.into(), path: None, text: text.into() }
     }
 
     /// Reads `arg`: a path, or `-` for standard input.
@@ -35,33 +31,17 @@ impl SourceFile {
             std::io::stdin()
                 .lock()
                 .read_to_end(&mut bytes)
-                .map_err(|source| LoadError::Io {
-                    name: "<stdin>".into(),
-                    source,
-                })?;
+                .map_err(|source| LoadError::Io { name: "<stdin>".into(), source })?;
             let text = decode("<stdin>", bytes)?;
-            return Ok(SourceFile {
-                name: "<stdin>".into(),
-                path: None,
-                text,
-            });
+            return Ok(SourceFile { name: "<stdin>".into(), path: None, text });
         }
         let path = Path::new(arg);
         if path.is_dir() {
-            return Err(LoadError::IsDirectory {
-                name: arg.to_string(),
-            });
+            return Err(LoadError::IsDirectory { name: arg.to_string() });
         }
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-            name: arg.to_string(),
-            source,
-        })?;
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Io { name: arg.to_string(), source })?;
         let text = decode(arg, bytes)?;
-        Ok(SourceFile {
-            name: arg.to_string(),
-            path: Some(path.to_path_buf()),
-            text,
-        })
+        Ok(SourceFile { name: arg.to_string(), path: Some(path.to_path_buf()), text })
     }
 }
 
@@ -73,27 +53,17 @@ pub fn decode(name: &str, mut bytes: Vec<u8>) -> Result<String, LoadError> {
         let little = bytes[0] == 0xFF;
         let body = &bytes[2..];
         if !body.len().is_multiple_of(2) {
-            return Err(LoadError::InvalidUtf16 {
-                name: name.to_string(),
-                offset: bytes.len() - 1,
-            });
+            return Err(LoadError::InvalidUtf16 { name: name.to_string(), offset: bytes.len() - 1 });
         }
         let units = body.chunks_exact(2).map(|pair| {
-            if little {
-                u16::from_le_bytes([pair[0], pair[1]])
-            } else {
-                u16::from_be_bytes([pair[0], pair[1]])
-            }
+            if little { u16::from_le_bytes([pair[0], pair[1]]) } else { u16::from_be_bytes([pair[0], pair[1]]) }
         });
         let mut text = String::with_capacity(body.len() / 2);
         for (i, unit) in char::decode_utf16(units).enumerate() {
             match unit {
                 Ok(c) => text.push(c),
                 Err(_) => {
-                    return Err(LoadError::InvalidUtf16 {
-                        name: name.to_string(),
-                        offset: 2 + 2 * i,
-                    });
+                    return Err(LoadError::InvalidUtf16 { name: name.to_string(), offset: 2 + 2 * i });
                 }
             }
         }
@@ -104,11 +74,7 @@ pub fn decode(name: &str, mut bytes: Vec<u8>) -> Result<String, LoadError> {
         let bytes = err.into_bytes();
         // Show the valid prefix so the label lands on the right line.
         let shown = String::from_utf8_lossy(&bytes).into_owned();
-        LoadError::InvalidUtf8 {
-            name: name.to_string(),
-            offset,
-            text: shown,
-        }
+        LoadError::InvalidUtf8 { name: name.to_string(), offset, text: shown }
     })
 }
 
@@ -123,15 +89,10 @@ mod tests {
 
     #[test]
     fn decodes_utf16_le_and_be() {
-        let le: Vec<u8> = [0xFF, 0xFE]
-            .into_iter()
-            .chain("{\"a\":1}".encode_utf16().flat_map(u16::to_le_bytes))
-            .collect();
+        let le: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain("{\"a\":1}".encode_utf16().flat_map(u16::to_le_bytes)).collect();
         assert_eq!(decode("x", le).unwrap(), "{\"a\":1}");
-        let be: Vec<u8> = [0xFE, 0xFF]
-            .into_iter()
-            .chain("[]".encode_utf16().flat_map(u16::to_be_bytes))
-            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain("[]".encode_utf16().flat_map(u16::to_be_bytes)).collect();
         assert_eq!(decode("x", be).unwrap(), "[]");
     }
 
@@ -145,9 +106,6 @@ mod tests {
 
     #[test]
     fn odd_length_utf16_is_an_error() {
-        assert!(matches!(
-            decode("x", vec![0xFF, 0xFE, 0x7B]),
-            Err(LoadError::InvalidUtf16 { .. })
-        ));
+        assert!(matches!(decode("x", vec![0xFF, 0xFE, 0x7B]), Err(LoadError::InvalidUtf16 { .. })));
     }
 }

@@ -109,10 +109,7 @@ pub struct Document<'a> {
 
 impl<'a> Document<'a> {
     pub fn variable(&self, name: &str) -> Option<&'a RawValue> {
-        self.variables
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| *v)
+        self.variables.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
     }
 
     /// 1-based line and column of a byte offset in this document.
@@ -207,7 +204,8 @@ struct RawStateResource<'a> {
     values: Option<&'a RawValue>,
 }
 
-const PLAN_HELP: &str = "tfreach reads the JSON of `terraform show -json tfplan` (a saved plan) or `terraform show -json` (the state)";
+const PLAN_HELP: &str =
+    "tfreach reads the JSON of `terraform show -json tfplan` (a saved plan) or `terraform show -json` (the state)";
 
 /// Loads a plan or state document from `source`.
 pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
@@ -215,9 +213,7 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
     let text = source.text.as_str();
     let first = text.find(|c: char| !c.is_whitespace());
     let Some(first) = first else {
-        return Err(LoadError::Empty {
-            name: name.to_string(),
-        });
+        return Err(LoadError::Empty { name: name.to_string() });
     };
     if !text[first..].starts_with('{') {
         // Still report real syntax errors as such.
@@ -240,13 +236,9 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
         ));
     }
 
-    let raw: RawDocument =
-        serde_json::from_str(text).map_err(|e| json_error(name, text, text, &e))?;
+    let raw: RawDocument = serde_json::from_str(text).map_err(|e| json_error(name, text, text, &e))?;
 
-    let kind = if raw.resource_changes.is_some()
-        || raw.planned_values.is_some()
-        || raw.configuration.is_some()
-    {
+    let kind = if raw.resource_changes.is_some() || raw.planned_values.is_some() || raw.configuration.is_some() {
         DocumentKind::Plan
     } else if raw.values.is_some() || (raw.format_version.is_some() && raw.version.is_none()) {
         DocumentKind::State
@@ -298,12 +290,7 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
         ));
     }
 
-    let variables = raw
-        .variables
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|(n, v)| Some((n, v.value?)))
-        .collect();
+    let variables = raw.variables.unwrap_or_default().into_iter().filter_map(|(n, v)| Some((n, v.value?))).collect();
 
     Ok(Document {
         name,
@@ -336,11 +323,7 @@ fn plan_resources<'a>(
                 return Ok(None);
             }
             let addr = parse_address(name, text, rc, &c.address)?;
-            let after = if action == Action::Forget {
-                c.change.before
-            } else {
-                c.change.after
-            };
+            let after = if action == Action::Forget { c.change.before } else { c.change.after };
             Ok(Some(ResourceInstance {
                 address: c.address,
                 addr,
@@ -389,9 +372,7 @@ fn address_of<'a>(rc: &&'a RawValue) -> Option<Cow<'a, str>> {
         #[serde(borrow)]
         address: Cow<'a, str>,
     }
-    serde_json::from_str::<Addr<'a>>(rc.get())
-        .ok()
-        .map(|a| a.address)
+    serde_json::from_str::<Addr<'a>>(rc.get()).ok().map(|a| a.address)
 }
 
 fn state_resources<'a>(
@@ -435,12 +416,7 @@ fn collect_state<'a>(
     Ok(out)
 }
 
-fn parse_address(
-    name: &str,
-    text: &str,
-    raw: &RawValue,
-    address: &str,
-) -> Result<ResourceAddress, LoadError> {
+fn parse_address(name: &str, text: &str, raw: &RawValue, address: &str) -> Result<ResourceAddress, LoadError> {
     ResourceAddress::parse(address).ok_or_else(|| {
         LoadError::shape(
             name,
@@ -453,20 +429,13 @@ fn parse_address(
 }
 
 /// Parses a raw slice of `text`, reporting errors at their position in the whole input.
-fn nested<'a, T: Deserialize<'a>>(
-    name: &str,
-    text: &'a str,
-    raw: &'a RawValue,
-) -> Result<T, LoadError> {
+fn nested<'a, T: Deserialize<'a>>(name: &str, text: &'a str, raw: &'a RawValue) -> Result<T, LoadError> {
     serde_json::from_str(raw.get()).map_err(|e| json_error(name, text, raw.get(), &e))
 }
 
 fn span_of(text: &str, raw: &RawValue) -> Span {
     let start = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-    Span {
-        offset: start.min(text.len()),
-        len: raw.get().len(),
-    }
+    Span { offset: start.min(text.len()), len: raw.get().len() }
 }
 
 /// Turns a serde_json error inside `part` (a slice of `text`) into a positioned diagnostic.

@@ -19,9 +19,7 @@ impl<'a> Values<'a> {
     /// Splits a raw JSON object; anything else (null, `true`, arrays) gives no fields.
     pub fn of(raw: Option<&'a RawValue>) -> Values<'a> {
         match raw {
-            Some(raw) if raw.get().starts_with('{') => {
-                serde_json::from_str(raw.get()).unwrap_or_default()
-            }
+            Some(raw) if raw.get().starts_with('{') => serde_json::from_str(raw.get()).unwrap_or_default(),
             _ => Values::default(),
         }
     }
@@ -137,10 +135,7 @@ mod tests {
         assert_eq!(v.str("cidr_block").as_deref(), Some("10.0.0.0/16"));
         assert_eq!(v.bool("enable_dns_support"), Some(true));
         assert_eq!(v.strings("ids").unwrap(), vec!["a", "b"]);
-        assert_eq!(
-            v.object("metadata_options").str("http_endpoint").as_deref(),
-            Some("disabled")
-        );
+        assert_eq!(v.object("metadata_options").str("http_endpoint").as_deref(), Some("disabled"));
         assert_eq!(v.str("n"), None);
         assert!(v.raw("n").is_some());
         assert_eq!(v.str("missing"), None);
@@ -148,10 +143,8 @@ mod tests {
 
     #[test]
     fn reads_unknown_markers() {
-        let raw: &RawValue = serde_json::from_str(
-            r#"{"egress":true,"ingress":[{"cidr_blocks":[false]}],"tags":{}}"#,
-        )
-        .unwrap();
+        let raw: &RawValue =
+            serde_json::from_str(r#"{"egress":true,"ingress":[{"cidr_blocks":[false]}],"tags":{}}"#).unwrap();
         let u = Values::of(Some(raw));
         assert!(u.is_true("egress"));
         assert!(!u.is_true("ingress"));

@@ -55,10 +55,7 @@ struct Summary {
 
 pub fn render(reports: &[FileReport]) -> String {
     let out = Output {
-        tool: Tool {
-            name: "tfreach",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool { name: "tfreach", version: env!("CARGO_PKG_VERSION") },
         inputs: reports
             .iter()
             .map(|r| Input {
@@ -87,11 +84,7 @@ pub fn render(reports: &[FileReport]) -> String {
                 })
             })
             .collect(),
-        summary: Summary {
-            errors: 0,
-            warnings: 0,
-            notes: 0,
-        },
+        summary: Summary { errors: 0, warnings: 0, notes: 0 },
     };
     serde_json::to_string_pretty(&out).expect("report serialises") + "\n"
 }

@@ -30,9 +30,7 @@ pub fn describe_link(net: &Network<'_, '_>, name: &str, link: &Link) -> String {
         parts.push("(unset: AWS default)".into());
     }
     if let Some(f) = &link.fallback {
-        parts.push(format!(
-            "(fallback for {f}: every candidate of the right type in the module)"
-        ));
+        parts.push(format!("(fallback for {f}: every candidate of the right type in the module)"));
     }
     for d in &link.dead_ends {
         parts.push(format!("(unresolved: {d})"));
@@ -54,46 +52,21 @@ pub fn resolution_summary(net: &Network<'_, '_>) -> String {
         }
         let _ = writeln!(s, "{}", describe_link(net, "vpc", &v.vpc));
         let _ = writeln!(s, "{}", describe_link(net, "subnets", &v.subnets));
-        let _ = writeln!(
-            s,
-            "{}",
-            describe_link(net, "security_groups", &v.security_groups)
-        );
-        let _ = writeln!(
-            s,
-            "{}",
-            describe_link(net, "instance_profile", &v.instance_profile)
-        );
+        let _ = writeln!(s, "{}", describe_link(net, "security_groups", &v.security_groups));
+        let _ = writeln!(s, "{}", describe_link(net, "instance_profile", &v.instance_profile));
         blocks.push((r.address().to_string(), s));
     }
-    for r in net
-        .model
-        .resources
-        .iter()
-        .filter(|r| r.kind == Kind::VpcEndpoint && !r.is_data())
-    {
+    for r in net.model.resources.iter().filter(|r| r.kind == Kind::VpcEndpoint && !r.is_data()) {
         let v = net.endpoint_view(r);
-        let service = r
-            .attr_str("service_name")
-            .value()
-            .cloned()
-            .unwrap_or_else(|| "(unknown service)".into());
+        let service = r.attr_str("service_name").value().cloned().unwrap_or_else(|| "(unknown service)".into());
         let mut s = format!("{} ({service})\n", r.address());
         let _ = writeln!(s, "{}", describe_link(net, "vpc", &v.vpc));
         let _ = writeln!(s, "{}", describe_link(net, "subnets", &v.subnets));
-        let _ = writeln!(
-            s,
-            "{}",
-            describe_link(net, "security_groups", &v.security_groups)
-        );
+        let _ = writeln!(s, "{}", describe_link(net, "security_groups", &v.security_groups));
         blocks.push((r.address().to_string(), s));
     }
     blocks.sort();
-    blocks
-        .into_iter()
-        .map(|(_, s)| s)
-        .collect::<Vec<_>>()
-        .join("\n")
+    blocks.into_iter().map(|(_, s)| s).collect::<Vec<_>>().join("\n")
 }
 
 /// Counts of link resolutions (instance→subnet, instance→SG, endpoint→subnet, endpoint→SG).

@@ -70,23 +70,11 @@ pub struct Link {
 
 impl Link {
     pub fn unset() -> Link {
-        Link {
-            resolution: Resolution::Known,
-            slots: Vec::new(),
-            unset: true,
-            dead_ends: Vec::new(),
-            fallback: None,
-        }
+        Link { resolution: Resolution::Known, slots: Vec::new(), unset: true, dead_ends: Vec::new(), fallback: None }
     }
 
     pub fn known_empty() -> Link {
-        Link {
-            resolution: Resolution::Known,
-            slots: Vec::new(),
-            unset: false,
-            dead_ends: Vec::new(),
-            fallback: None,
-        }
+        Link { resolution: Resolution::Known, slots: Vec::new(), unset: false, dead_ends: Vec::new(), fallback: None }
     }
 
     /// Every target any slot may take, deduplicated, in order.

@@ -69,24 +69,13 @@ const ROUTE_TABLES: &[Kind] = &[Kind::RouteTable, Kind::DefaultRouteTable];
 const NACLS: &[Kind] = &[Kind::NetworkAcl, Kind::DefaultNetworkAcl];
 
 const fn one(kinds: &'static [Kind]) -> TargetSpec {
-    TargetSpec {
-        kinds,
-        many: false,
-        vpc_default: None,
-    }
+    TargetSpec { kinds, many: false, vpc_default: None }
 }
 const fn many(kinds: &'static [Kind]) -> TargetSpec {
-    TargetSpec {
-        kinds,
-        many: true,
-        vpc_default: None,
-    }
+    TargetSpec { kinds, many: true, vpc_default: None }
 }
 const fn with_default(spec: TargetSpec, d: VpcDefault) -> TargetSpec {
-    TargetSpec {
-        vpc_default: Some(d),
-        ..spec
-    }
+    TargetSpec { vpc_default: Some(d), ..spec }
 }
 
 /// One link attribute of a resource type: (edge kind, attribute path, targets).
@@ -124,49 +113,38 @@ pub fn specs(kind: Kind) -> &'static [LinkSpec] {
         | Kind::DefaultSecurityGroup
         | Kind::RouteTable
         | Kind::InternetGateway => &[(L::Vpc, &["vpc_id"], VPC)],
-        Kind::DefaultRouteTable => &[
-            (L::Vpc, &["vpc_id"], VPC),
-            (L::RouteTable, &["default_route_table_id"], ROUTE_TABLE),
-        ],
-        Kind::MainRouteTableAssociation => &[
-            (L::Vpc, &["vpc_id"], VPC),
-            (L::RouteTable, &["route_table_id"], ROUTE_TABLE),
-        ],
-        Kind::RouteTableAssociation => &[
-            (L::Subnet, &["subnet_id"], SUBNET),
-            (L::RouteTable, &["route_table_id"], ROUTE_TABLE),
-        ],
+        Kind::DefaultRouteTable => {
+            &[(L::Vpc, &["vpc_id"], VPC), (L::RouteTable, &["default_route_table_id"], ROUTE_TABLE)]
+        }
+        Kind::MainRouteTableAssociation => {
+            &[(L::Vpc, &["vpc_id"], VPC), (L::RouteTable, &["route_table_id"], ROUTE_TABLE)]
+        }
+        Kind::RouteTableAssociation => {
+            &[(L::Subnet, &["subnet_id"], SUBNET), (L::RouteTable, &["route_table_id"], ROUTE_TABLE)]
+        }
         Kind::Route => &[
             (L::RouteTable, &["route_table_id"], ROUTE_TABLE),
             (L::Gateway, &["gateway_id"], IGW),
             (L::NatGateway, &["nat_gateway_id"], NAT),
             (L::VpcEndpoint, &["vpc_endpoint_id"], ENDPOINT),
         ],
-        Kind::NetworkAcl => &[
-            (L::Vpc, &["vpc_id"], VPC),
-            (L::Subnets, &["subnet_ids"], SUBNET_LIST),
-        ],
+        Kind::NetworkAcl => &[(L::Vpc, &["vpc_id"], VPC), (L::Subnets, &["subnet_ids"], SUBNET_LIST)],
         Kind::DefaultNetworkAcl => &[
             (L::Vpc, &["vpc_id"], VPC),
             (L::NetworkAcl, &["default_network_acl_id"], NACL),
             (L::Subnets, &["subnet_ids"], SUBNET_LIST),
         ],
         Kind::NetworkAclRule => &[(L::NetworkAcl, &["network_acl_id"], NACL)],
-        Kind::NetworkAclAssociation => &[
-            (L::Subnet, &["subnet_id"], SUBNET),
-            (L::NetworkAcl, &["network_acl_id"], NACL),
-        ],
+        Kind::NetworkAclAssociation => {
+            &[(L::Subnet, &["subnet_id"], SUBNET), (L::NetworkAcl, &["network_acl_id"], NACL)]
+        }
         Kind::SecurityGroupRule => &[
             (L::SecurityGroup, &["security_group_id"], SG),
             (L::SourceSecurityGroup, &["source_security_group_id"], SG),
         ],
         Kind::SecurityGroupIngressRule | Kind::SecurityGroupEgressRule => &[
             (L::SecurityGroup, &["security_group_id"], SG),
-            (
-                L::SourceSecurityGroup,
-                &["referenced_security_group_id"],
-                SG,
-            ),
+            (L::SourceSecurityGroup, &["referenced_security_group_id"], SG),
         ],
         Kind::VpcEndpoint => &[
             (L::Vpc, &["vpc_id"], VPC),
@@ -174,18 +152,15 @@ pub fn specs(kind: Kind) -> &'static [LinkSpec] {
             (L::SecurityGroups, &["security_group_ids"], SG_LIST),
             (L::RouteTables, &["route_table_ids"], ROUTE_TABLE_LIST),
         ],
-        Kind::VpcEndpointSubnetAssociation => &[
-            (L::VpcEndpoint, &["vpc_endpoint_id"], ENDPOINT),
-            (L::Subnet, &["subnet_id"], SUBNET),
-        ],
-        Kind::VpcEndpointSecurityGroupAssociation => &[
-            (L::VpcEndpoint, &["vpc_endpoint_id"], ENDPOINT),
-            (L::SecurityGroup, &["security_group_id"], SG),
-        ],
-        Kind::VpcEndpointRouteTableAssociation => &[
-            (L::VpcEndpoint, &["vpc_endpoint_id"], ENDPOINT),
-            (L::RouteTable, &["route_table_id"], ROUTE_TABLE),
-        ],
+        Kind::VpcEndpointSubnetAssociation => {
+            &[(L::VpcEndpoint, &["vpc_endpoint_id"], ENDPOINT), (L::Subnet, &["subnet_id"], SUBNET)]
+        }
+        Kind::VpcEndpointSecurityGroupAssociation => {
+            &[(L::VpcEndpoint, &["vpc_endpoint_id"], ENDPOINT), (L::SecurityGroup, &["security_group_id"], SG)]
+        }
+        Kind::VpcEndpointRouteTableAssociation => {
+            &[(L::VpcEndpoint, &["vpc_endpoint_id"], ENDPOINT), (L::RouteTable, &["route_table_id"], ROUTE_TABLE)]
+        }
         Kind::Instance | Kind::SpotInstanceRequest => &[
             (L::Subnet, &["subnet_id"], SUBNET),
             (L::SecurityGroups, &["vpc_security_group_ids"], SG_LIST),
@@ -193,22 +168,10 @@ pub fn specs(kind: Kind) -> &'static [LinkSpec] {
         ],
         Kind::LaunchTemplate => &[
             (L::SecurityGroups, &["vpc_security_group_ids"], SG_LIST),
-            (
-                L::SecurityGroups,
-                &["network_interfaces", "security_groups"],
-                SG_LIST,
-            ),
+            (L::SecurityGroups, &["network_interfaces", "security_groups"], SG_LIST),
             (L::Subnet, &["network_interfaces", "subnet_id"], SUBNET),
-            (
-                L::InstanceProfile,
-                &["iam_instance_profile", "name"],
-                PROFILE,
-            ),
-            (
-                L::InstanceProfile,
-                &["iam_instance_profile", "arn"],
-                PROFILE,
-            ),
+            (L::InstanceProfile, &["iam_instance_profile", "name"], PROFILE),
+            (L::InstanceProfile, &["iam_instance_profile", "arn"], PROFILE),
         ],
         Kind::LaunchConfiguration => &[
             (L::SecurityGroups, &["security_groups"], SG_LIST),
@@ -216,66 +179,29 @@ pub fn specs(kind: Kind) -> &'static [LinkSpec] {
         ],
         Kind::AutoscalingGroup => &[
             (L::Subnets, &["vpc_zone_identifier"], SUBNET_LIST),
-            (
-                L::LaunchConfiguration,
-                &["launch_configuration"],
-                LAUNCH_CONFIGURATION,
-            ),
+            (L::LaunchConfiguration, &["launch_configuration"], LAUNCH_CONFIGURATION),
+            (L::LaunchTemplate, &["launch_template", "id"], LAUNCH_TEMPLATE),
+            (L::LaunchTemplate, &["launch_template", "name"], LAUNCH_TEMPLATE),
             (
                 L::LaunchTemplate,
-                &["launch_template", "id"],
+                &["mixed_instances_policy", "launch_template", "launch_template_specification", "launch_template_id"],
                 LAUNCH_TEMPLATE,
             ),
             (
                 L::LaunchTemplate,
-                &["launch_template", "name"],
-                LAUNCH_TEMPLATE,
-            ),
-            (
-                L::LaunchTemplate,
-                &[
-                    "mixed_instances_policy",
-                    "launch_template",
-                    "launch_template_specification",
-                    "launch_template_id",
-                ],
-                LAUNCH_TEMPLATE,
-            ),
-            (
-                L::LaunchTemplate,
-                &[
-                    "mixed_instances_policy",
-                    "launch_template",
-                    "launch_template_specification",
-                    "launch_template_name",
-                ],
+                &["mixed_instances_policy", "launch_template", "launch_template_specification", "launch_template_name"],
                 LAUNCH_TEMPLATE,
             ),
         ],
-        Kind::NatGateway => &[
-            (L::Subnet, &["subnet_id"], SUBNET),
-            (L::Eip, &["allocation_id"], EIP),
-        ],
-        Kind::InternetGatewayAttachment => &[
-            (L::Vpc, &["vpc_id"], VPC),
-            (L::Gateway, &["internet_gateway_id"], IGW),
-        ],
+        Kind::NatGateway => &[(L::Subnet, &["subnet_id"], SUBNET), (L::Eip, &["allocation_id"], EIP)],
+        Kind::InternetGatewayAttachment => &[(L::Vpc, &["vpc_id"], VPC), (L::Gateway, &["internet_gateway_id"], IGW)],
         Kind::Eip => &[(L::Instance, &["instance"], INSTANCE)],
         Kind::IamInstanceProfile => &[(L::Role, &["role"], ROLE)],
-        Kind::IamRolePolicyAttachment => &[
-            (L::Role, &["role"], ROLE),
-            (L::Policy, &["policy_arn"], POLICY),
-        ],
-        Kind::IamPolicyAttachment => &[
-            (L::Roles, &["roles"], ROLE_LIST),
-            (L::Policy, &["policy_arn"], POLICY),
-        ],
+        Kind::IamRolePolicyAttachment => &[(L::Role, &["role"], ROLE), (L::Policy, &["policy_arn"], POLICY)],
+        Kind::IamPolicyAttachment => &[(L::Roles, &["roles"], ROLE_LIST), (L::Policy, &["policy_arn"], POLICY)],
         Kind::IamRolePolicy => &[(L::Role, &["role"], ROLE)],
         Kind::Route53Zone => &[(L::Vpc, &["vpc", "vpc_id"], VPC_LIST)],
-        Kind::Route53ZoneAssociation => &[
-            (L::HostedZone, &["zone_id"], ZONE),
-            (L::Vpc, &["vpc_id"], VPC),
-        ],
+        Kind::Route53ZoneAssociation => &[(L::HostedZone, &["zone_id"], ZONE), (L::Vpc, &["vpc_id"], VPC)],
         Kind::Route53Record => &[(L::HostedZone, &["zone_id"], ZONE)],
         _ => &[],
     }
@@ -306,22 +232,12 @@ impl Resolved {
 
     /// The first link of `kind` on `res` that is set, or the first of that kind.
     pub fn get(&self, res: ResId, kind: LinkKind) -> Option<&Link> {
-        let of_kind = || {
-            self.links[res]
-                .iter()
-                .filter(move |(k, _, _)| *k == kind)
-                .map(|(_, _, l)| l)
-        };
-        of_kind()
-            .find(|l| !l.unset && !l.is_empty())
-            .or_else(|| of_kind().next())
+        let of_kind = || self.links[res].iter().filter(move |(k, _, _)| *k == kind).map(|(_, _, l)| l);
+        of_kind().find(|l| !l.unset && !l.is_empty()).or_else(|| of_kind().next())
     }
 
     /// Every link of `kind` on `res` (e.g. a launch template's two security group lists).
     pub fn all_of(&self, res: ResId, kind: LinkKind) -> impl Iterator<Item = &Link> {
-        self.links[res]
-            .iter()
-            .filter(move |(k, _, _)| *k == kind)
-            .map(|(_, _, l)| l)
+        self.links[res].iter().filter(move |(k, _, _)| *k == kind).map(|(_, _, l)| l)
     }
 }

@@ -119,11 +119,7 @@ enum Outcome {
 impl<'m, 'a> Resolver<'m, 'a> {
     pub fn new(model: &'m Model<'a>, locals: Option<&'m dyn LocalSource>) -> Self {
         let mut vpc_defaults = HashMap::new();
-        for r in model
-            .resources
-            .iter()
-            .filter(|r| matches!(r.kind, Kind::Vpc | Kind::DefaultVpc))
-        {
+        for r in model.resources.iter().filter(|r| matches!(r.kind, Kind::Vpc | Kind::DefaultVpc)) {
             for values in [&r.after, &r.before] {
                 for key in [
                     "default_security_group_id",
@@ -137,11 +133,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
                 }
             }
         }
-        Resolver {
-            model,
-            locals,
-            vpc_defaults,
-        }
+        Resolver { model, locals, vpc_defaults }
     }
 
     pub fn model(&self) -> &'m Model<'a> {
@@ -151,16 +143,8 @@ impl<'m, 'a> Resolver<'m, 'a> {
     /// Resolves the attribute at `path` (block names, then the attribute) of `res`.
     pub fn link(&self, res: &Resource<'a>, path: &[&str], spec: &TargetSpec) -> Link {
         let mut walk = Walk::default();
-        let outcome = self.attr_into(
-            res,
-            &res.after,
-            &res.unknown,
-            &res.before,
-            res.expressions(),
-            path,
-            spec,
-            &mut walk,
-        );
+        let outcome =
+            self.attr_into(res, &res.after, &res.unknown, &res.before, res.expressions(), path, spec, &mut walk);
         finish(walk, spec, outcome)
     }
 
@@ -177,16 +161,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
         spec: &TargetSpec,
     ) -> Link {
         let mut walk = Walk::default();
-        let outcome = self.attr_into(
-            res,
-            after,
-            unknown,
-            before,
-            config,
-            &[attr],
-            spec,
-            &mut walk,
-        );
+        let outcome = self.attr_into(res, after, unknown, before, config, &[attr], spec, &mut walk);
         finish(walk, spec, outcome)
     }
 
@@ -215,15 +190,13 @@ impl<'m, 'a> Resolver<'m, 'a> {
                     any = true;
                     let u = ub.get(i).cloned().unwrap_or_default();
                     let b = bb.get(i).cloned().unwrap_or_default();
-                    let _ =
-                        self.attr_into(res, block, &u, &b, cb.get(i).copied(), rest, spec, walk);
+                    let _ = self.attr_into(res, block, &u, &b, cb.get(i).copied(), rest, spec, walk);
                 }
             } else if let Some(c) = config {
                 for block in c.blocks(attr) {
                     any = true;
                     let empty = Values::default();
-                    let _ =
-                        self.attr_into(res, &empty, &empty, &empty, Some(block), rest, spec, walk);
+                    let _ = self.attr_into(res, &empty, &empty, &empty, Some(block), rest, spec, walk);
                 }
             }
             return if any { Outcome::Walked } else { Outcome::Unset };
@@ -273,11 +246,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
             .copied()
             .filter(|&id| spec.kinds.contains(&self.model.resources[id].kind))
             .collect();
-        let managed: Vec<ResId> = ids
-            .iter()
-            .copied()
-            .filter(|&id| !self.model.resources[id].is_data())
-            .collect();
+        let managed: Vec<ResId> = ids.iter().copied().filter(|&id| !self.model.resources[id].is_data()).collect();
         let chosen = if managed.is_empty() { ids } else { managed };
         if chosen.is_empty() {
             walk.push(Target::External(value.to_string()), true);
@@ -309,36 +278,20 @@ impl<'m, 'a> Resolver<'m, 'a> {
                 continue;
             }
             match r {
-                Reference::Resource {
-                    mode,
-                    type_,
-                    name,
-                    key,
-                    attr,
-                } => {
-                    self.follow_resource(
-                        &scope.module,
-                        mode,
-                        &type_,
-                        &name,
-                        key.as_ref(),
-                        &attr,
-                        spec,
-                        walk,
-                    );
+                Reference::Resource { mode, type_, name, key, attr } => {
+                    self.follow_resource(&scope.module, mode, &type_, &name, key.as_ref(), &attr, spec, walk);
                 }
-                Reference::Var { name, path } => self.follow_var(scope, &name, &path, spec, walk),
-                Reference::Local { name, .. } => self.follow_local(scope, &name, spec, walk),
-                Reference::Module { name, key, output } => {
+                Reference::Var { name, path, index } => {
+                    self.indexed(index.as_ref(), walk, |w| self.follow_var(scope, &name, &path, spec, w));
+                }
+                Reference::Local { name, index, .. } => {
+                    self.indexed(index.as_ref(), walk, |w| self.follow_local(scope, &name, spec, w));
+                }
+                Reference::Module { name, key, output, index } => {
                     let output = output.or_else(|| hint.map(str::to_string));
-                    self.follow_module(
-                        &scope.module,
-                        &name,
-                        key.as_ref(),
-                        output.as_deref(),
-                        spec,
-                        walk,
-                    );
+                    self.indexed(index.as_ref(), walk, |w| {
+                        self.follow_module(&scope.module, &name, key.as_ref(), output.as_deref(), spec, w);
+                    });
                 }
                 Reference::CountIndex => walk.selection = true,
                 Reference::Each { value, path } => {
@@ -355,48 +308,16 @@ impl<'m, 'a> Resolver<'m, 'a> {
                         && value
                         && let Some((fe, module)) = &scope.for_each
                     {
-                        let inner = Scope {
-                            module: module.clone(),
-                            key: None,
-                            for_each: None,
-                        };
+                        let inner = Scope { module: module.clone(), key: None, for_each: None };
                         let hint = path.first().map(String::as_str);
-                        match (
-                            aligned_ref(&fe.references, scope.key.as_ref()),
-                            scope.key.as_ref(),
-                        ) {
+                        match (aligned_ref(&fe.references, scope.key.as_ref()), scope.key.as_ref()) {
                             // `for_each = module.vpcs`: each.value of instance k is module.vpcs[k].
                             (Some(Reference::Module { name, output, .. }), Some(k)) => {
                                 let output = output.or_else(|| hint.map(str::to_string));
-                                self.follow_module(
-                                    module,
-                                    &name,
-                                    Some(k),
-                                    output.as_deref(),
-                                    spec,
-                                    walk,
-                                );
+                                self.follow_module(module, &name, Some(k), output.as_deref(), spec, walk);
                             }
-                            (
-                                Some(Reference::Resource {
-                                    mode,
-                                    type_,
-                                    name,
-                                    attr,
-                                    ..
-                                }),
-                                Some(k),
-                            ) => {
-                                self.follow_resource(
-                                    module,
-                                    mode,
-                                    &type_,
-                                    &name,
-                                    Some(k),
-                                    &attr,
-                                    spec,
-                                    walk,
-                                );
+                            (Some(Reference::Resource { mode, type_, name, attr, .. }), Some(k)) => {
+                                self.follow_resource(module, mode, &type_, &name, Some(k), &attr, spec, walk);
                             }
                             _ => self.follow(&inner, &fe.references, hint, spec, walk),
                         }
@@ -406,6 +327,45 @@ impl<'m, 'a> Resolver<'m, 'a> {
             }
         }
         walk.depth -= 1;
+    }
+
+    /// Follows a value that the expression then indexes with a literal (`var.ids[0]`,
+    /// `module.vpc.private_subnets[1]`). A list made by one `count` resource's splat is in
+    /// index order, so the index picks that instance; any other list leaves a selection.
+    fn indexed(&self, index: Option<&Key>, walk: &mut Walk, follow: impl FnOnce(&mut Walk)) {
+        let Some(index) = index else { return follow(walk) };
+        let mut sub = Walk { visited: std::mem::take(&mut walk.visited), depth: walk.depth, ..Walk::default() };
+        follow(&mut sub);
+        walk.visited = std::mem::take(&mut sub.visited);
+        let one_block = sub.found.iter().all(|(t, _)| match t {
+            Target::Resource(id) => {
+                let (a, first) = (&self.model.resources[*id].inst.addr, &sub.found[0].0);
+                matches!(first, Target::Resource(f) if {
+                    let b = &self.model.resources[*f].inst.addr;
+                    a.module == b.module && a.type_ == b.type_ && a.name == b.name && a.mode == b.mode
+                })
+            }
+            _ => false,
+        });
+        let picked: Vec<(Target, bool)> = if one_block && !sub.selection && sub.fallback.is_none() {
+            sub.found
+                .iter()
+                .filter(|(t, _)| matches!(t, Target::Resource(id) if self.model.resources[*id].inst.addr.key.as_ref() == Some(index)))
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if picked.is_empty() {
+            walk.selection |= sub.found.len() > 1;
+            sub.found.into_iter().for_each(|(t, k)| walk.push(t, k));
+        } else {
+            picked.into_iter().for_each(|(t, k)| walk.push(t, k));
+        }
+        walk.selection |= sub.selection;
+        walk.had_refs |= sub.had_refs;
+        sub.dead_ends.into_iter().for_each(|d| walk.dead_end(d));
+        walk.fallback = walk.fallback.take().or(sub.fallback);
     }
 
     /// Pushes resources whose known identifier is `value`, but no external placeholder.
@@ -434,17 +394,12 @@ impl<'m, 'a> Resolver<'m, 'a> {
             .instances_of(module, mode, type_, name)
             .iter()
             .copied()
-            .filter(|&id| {
-                key.is_none_or(|k| self.model.resources[id].inst.addr.key.as_ref() == Some(k))
-            })
+            .filter(|&id| key.is_none_or(|k| self.model.resources[id].inst.addr.key.as_ref() == Some(k)))
             .collect();
         for id in ids {
             let r = &self.model.resources[id];
             match attr.first().map(String::as_str) {
-                Some(a)
-                    if vpc_default_attr(a).is_some()
-                        && matches!(r.kind, Kind::Vpc | Kind::DefaultVpc) =>
-                {
+                Some(a) if vpc_default_attr(a).is_some() && matches!(r.kind, Kind::Vpc | Kind::DefaultVpc) => {
                     let what = vpc_default_attr(a).expect("checked");
                     if spec.vpc_default == Some(what) {
                         walk.push(Target::VpcDefault(what, id), false);
@@ -452,33 +407,51 @@ impl<'m, 'a> Resolver<'m, 'a> {
                 }
                 Some(a) if !IDENTITY_ATTRS.contains(&a) => {
                     // A projection such as `aws_subnet.a.vpc_id`: resolve that attribute of `r`.
+                    if r.is_data() && r.unknown.any_true(a) && !r.configures(a) && r.configures("id") {
+                        // Read during apply, but its `id` argument names the object it reads.
+                        if let Some(same) = same_kind(r.kind) {
+                            let mut inner = Walk {
+                                visited: std::mem::take(&mut walk.visited),
+                                depth: walk.depth + 1,
+                                ..Walk::default()
+                            };
+                            let _ = self.attr_into(
+                                r,
+                                &r.after,
+                                &r.unknown,
+                                &r.before,
+                                r.expressions(),
+                                &["id"],
+                                &same,
+                                &mut inner,
+                            );
+                            walk.visited = std::mem::take(&mut inner.visited);
+                            walk.selection |= inner.selection;
+                            inner.dead_ends.into_iter().for_each(|d| walk.dead_end(d));
+                            for (t, _) in inner.found {
+                                if let Target::Resource(obj) = t {
+                                    let o = &self.model.resources[obj];
+                                    let _ = self.attr_into(
+                                        o,
+                                        &o.after,
+                                        &o.unknown,
+                                        &o.before,
+                                        o.expressions(),
+                                        &[a],
+                                        spec,
+                                        walk,
+                                    );
+                                }
+                            }
+                            continue;
+                        }
+                    }
                     if r.kind == Kind::Other {
-                        let (after, unknown, before) = (
-                            Values::of(r.inst.after),
-                            Values::of(r.inst.after_unknown),
-                            Values::of(r.inst.before),
-                        );
-                        let _ = self.attr_into(
-                            r,
-                            &after,
-                            &unknown,
-                            &before,
-                            r.expressions(),
-                            &[a],
-                            spec,
-                            walk,
-                        );
+                        let (after, unknown, before) =
+                            (Values::of(r.inst.after), Values::of(r.inst.after_unknown), Values::of(r.inst.before));
+                        let _ = self.attr_into(r, &after, &unknown, &before, r.expressions(), &[a], spec, walk);
                     } else {
-                        let _ = self.attr_into(
-                            r,
-                            &r.after,
-                            &r.unknown,
-                            &r.before,
-                            r.expressions(),
-                            &[a],
-                            spec,
-                            walk,
-                        );
+                        let _ = self.attr_into(r, &r.after, &r.unknown, &r.before, r.expressions(), &[a], spec, walk);
                     }
                 }
                 _ if r.is_data() => self.data_source(r, spec, walk),
@@ -512,29 +485,13 @@ impl<'m, 'a> Resolver<'m, 'a> {
             return;
         }
         if r.configures("id") {
-            let _ = self.attr_into(
-                r,
-                &r.after,
-                &r.unknown,
-                &r.before,
-                r.expressions(),
-                &["id"],
-                spec,
-                walk,
-            );
+            let _ = self.attr_into(r, &r.after, &r.unknown, &r.before, r.expressions(), &["id"], spec, walk);
         } else {
             walk.push(Target::Resource(r.id), false);
         }
     }
 
-    fn follow_var(
-        &self,
-        scope: &Scope<'_, 'a>,
-        name: &str,
-        path: &[String],
-        spec: &TargetSpec,
-        walk: &mut Walk,
-    ) {
+    fn follow_var(&self, scope: &Scope<'_, 'a>, name: &str, path: &[String], spec: &TargetSpec, walk: &mut Walk) {
         if scope.module.is_root() {
             match self.model.doc.variable(name) {
                 Some(raw) => {
@@ -548,10 +505,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
         }
         let parent = scope.module.parent().expect("non-root module has a parent");
         let call_name = &scope.module.steps.last().expect("non-root").0;
-        let call = self
-            .model
-            .config_module(&parent)
-            .and_then(|m| m.module_calls.get(call_name.as_str()));
+        let call = self.model.config_module(&parent).and_then(|m| m.module_calls.get(call_name.as_str()));
         let Some(call) = call else {
             walk.dead_end(format!("{}.var.{name}", scope.module));
             return;
@@ -567,18 +521,9 @@ impl<'m, 'a> Resolver<'m, 'a> {
                 let outer = Scope {
                     module: parent.clone(),
                     key: scope.module.last_key().cloned(),
-                    for_each: call
-                        .for_each_expression
-                        .as_ref()
-                        .map(|fe| (fe, parent.clone())),
+                    for_each: call.for_each_expression.as_ref().map(|fe| (fe, parent.clone())),
                 };
-                self.follow(
-                    &outer,
-                    &e.references,
-                    path.first().map(String::as_str),
-                    spec,
-                    walk,
-                );
+                self.follow(&outer, &e.references, path.first().map(String::as_str), spec, walk);
             }
             None => {
                 if let Some(default) = call.module.variables.get(name).and_then(|v| v.default) {
@@ -592,10 +537,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
 
     fn follow_local(&self, scope: &Scope<'_, 'a>, name: &str, spec: &TargetSpec, walk: &mut Walk) {
         let config_path = scope.module.config_path();
-        if let Some(refs) = self
-            .locals
-            .and_then(|l| l.local_references(&config_path, name))
-        {
+        if let Some(refs) = self.locals.and_then(|l| l.local_references(&config_path, name)) {
             self.follow(scope, &refs, None, spec, walk);
             return;
         }
@@ -620,11 +562,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
         spec: &TargetSpec,
         walk: &mut Walk,
     ) {
-        let Some(call) = self
-            .model
-            .config_module(module)
-            .and_then(|m| m.module_calls.get(name))
-        else {
+        let Some(call) = self.model.config_module(module).and_then(|m| m.module_calls.get(name)) else {
             walk.dead_end(format!("module.{name}"));
             return;
         };
@@ -636,19 +574,10 @@ impl<'m, 'a> Resolver<'m, 'a> {
                     return;
                 }
             },
-            None => call
-                .module
-                .outputs
-                .values()
-                .filter_map(|o| o.expression.as_ref())
-                .collect(),
+            None => call.module.outputs.values().filter_map(|o| o.expression.as_ref()).collect(),
         };
         for child in self.model.module_children(module, name, key) {
-            let inner = Scope {
-                module: child,
-                key: None,
-                for_each: None,
-            };
+            let inner = Scope { module: child, key: None, for_each: None };
             for e in &outputs {
                 if let Some(c) = e.constant_value {
                     for v in known_strings(c) {
@@ -667,14 +596,28 @@ impl<'m, 'a> Resolver<'m, 'a> {
 fn aligned_ref<S: AsRef<str>>(refs: &[S], key: Option<&Key>) -> Option<Reference> {
     key?;
     match most_specific(refs).as_slice() {
-        [
-            r @ Reference::Module {
-                key: None,
-                output: None,
-                ..
-            },
-        ] => Some(r.clone()),
+        [r @ Reference::Module { key: None, output: None, .. }] => Some(r.clone()),
         [r @ Reference::Resource { key: None, .. }] => Some(r.clone()),
+        _ => None,
+    }
+}
+
+/// A spec matching resources of the same kind as a data source (to find what it reads).
+fn same_kind(kind: Kind) -> Option<TargetSpec> {
+    const fn of(kinds: &'static [Kind]) -> TargetSpec {
+        TargetSpec { kinds, many: false, vpc_default: None }
+    }
+    const SUBNET: TargetSpec = of(&[Kind::Subnet, Kind::DefaultSubnet]);
+    const VPC: TargetSpec = of(&[Kind::Vpc, Kind::DefaultVpc]);
+    const SG: TargetSpec = of(&[Kind::SecurityGroup, Kind::DefaultSecurityGroup]);
+    const ROUTE_TABLE: TargetSpec = of(&[Kind::RouteTable, Kind::DefaultRouteTable]);
+    const INSTANCE: TargetSpec = of(&[Kind::Instance]);
+    match kind {
+        Kind::Subnet | Kind::DefaultSubnet => Some(SUBNET),
+        Kind::Vpc | Kind::DefaultVpc => Some(VPC),
+        Kind::SecurityGroup | Kind::DefaultSecurityGroup => Some(SG),
+        Kind::RouteTable | Kind::DefaultRouteTable => Some(ROUTE_TABLE),
+        Kind::Instance => Some(INSTANCE),
         _ => None,
     }
 }
@@ -683,10 +626,7 @@ fn scope_of<'s, 'a>(res: &'s Resource<'a>) -> Scope<'s, 'a> {
     Scope {
         module: res.module().clone(),
         key: res.inst.addr.key.clone(),
-        for_each: res
-            .config
-            .and_then(|c| c.for_each_expression.as_ref())
-            .map(|e| (e, res.module().clone())),
+        for_each: res.config.and_then(|c| c.for_each_expression.as_ref()).map(|e| (e, res.module().clone())),
     }
 }
 
@@ -696,11 +636,8 @@ fn finish(walk: Walk, spec: &TargetSpec, outcome: Outcome) -> Link {
         if matches!(outcome, Outcome::Unset) {
             return Link::unset();
         }
-        let resolution = if walk.dead_ends.is_empty() && !walk.had_refs {
-            Resolution::Known
-        } else {
-            Resolution::Unresolved
-        };
+        let resolution =
+            if walk.dead_ends.is_empty() && !walk.had_refs { Resolution::Known } else { Resolution::Unresolved };
         return Link {
             resolution,
             slots: Vec::new(),
@@ -713,10 +650,7 @@ fn finish(walk: Walk, spec: &TargetSpec, outcome: Outcome) -> Link {
     let slots: Vec<Slot> = if !spec.many || walk.selection {
         vec![Slot { options: targets }]
     } else {
-        targets
-            .into_iter()
-            .map(|t| Slot { options: vec![t] })
-            .collect()
+        targets.into_iter().map(|t| Slot { options: vec![t] }).collect()
     };
     let ambiguous = slots.iter().any(|s| s.options.len() > 1);
     let resolution = if walk.fallback.is_some() || ambiguous || !walk.dead_ends.is_empty() {
@@ -726,23 +660,14 @@ fn finish(walk: Walk, spec: &TargetSpec, outcome: Outcome) -> Link {
     } else {
         Resolution::Reference
     };
-    Link {
-        resolution,
-        slots,
-        unset: false,
-        dead_ends: walk.dead_ends,
-        fallback: walk.fallback,
-    }
+    Link { resolution, slots, unset: false, dead_ends: walk.dead_ends, fallback: walk.fallback }
 }
 
 /// Terraform lists every prefix of a traversal (`aws_vpc.v.id`, `aws_vpc.v`;
 /// `aws_subnet.a[0].id`, `aws_subnet.a[0]`, `aws_subnet.a`). Keep the most specific
 /// reference per object: keyed over unkeyed, longer attribute paths over shorter.
 fn most_specific<S: AsRef<str>>(refs: &[S]) -> Vec<Reference> {
-    let parsed: Vec<Reference> = refs
-        .iter()
-        .filter_map(|r| Reference::parse(r.as_ref()))
-        .collect();
+    let parsed: Vec<Reference> = refs.iter().filter_map(|r| Reference::parse(r.as_ref())).collect();
     let mut out: Vec<Reference> = Vec::new();
     for r in &parsed {
         let dominated = parsed.iter().any(|o| o != r && dominates(o, r));
@@ -757,53 +682,30 @@ fn most_specific<S: AsRef<str>>(refs: &[S]) -> Vec<Reference> {
 fn dominates(a: &Reference, b: &Reference) -> bool {
     match (a, b) {
         (
-            Reference::Resource {
-                mode: m1,
-                type_: t1,
-                name: n1,
-                key: k1,
-                attr: a1,
-            },
-            Reference::Resource {
-                mode: m2,
-                type_: t2,
-                name: n2,
-                key: k2,
-                attr: a2,
-            },
+            Reference::Resource { mode: m1, type_: t1, name: n1, key: k1, attr: a1 },
+            Reference::Resource { mode: m2, type_: t2, name: n2, key: k2, attr: a2 },
         ) if m1 == m2 && t1 == t2 && n1 == n2 => {
-            (k1.is_some() && k2.is_none())
-                || (k1 == k2 && a1.len() > a2.len() && a1.starts_with(a2))
+            (k1.is_some() && k2.is_none()) || (k1 == k2 && a1.len() > a2.len() && a1.starts_with(a2))
         }
         (
-            Reference::Module {
-                name: n1,
-                key: k1,
-                output: o1,
-            },
-            Reference::Module {
-                name: n2,
-                key: k2,
-                output: o2,
-            },
+            Reference::Module { name: n1, key: k1, output: o1, index: i1 },
+            Reference::Module { name: n2, key: k2, output: o2, index: i2 },
         ) if n1 == n2 => {
-            (k1.is_some() && k2.is_none()) || (k1 == k2 && o1.is_some() && o2.is_none())
+            (k1.is_some() && k2.is_none())
+                || (k1 == k2 && o1.is_some() && o2.is_none())
+                || (k1 == k2 && o1 == o2 && i1.is_some() && i2.is_none())
         }
-        (Reference::Var { name: n1, path: p1 }, Reference::Var { name: n2, path: p2 })
+        (Reference::Var { name: n1, path: p1, index: i1 }, Reference::Var { name: n2, path: p2, index: i2 })
             if n1 == n2 =>
         {
-            p1.len() > p2.len()
+            p1.len() > p2.len() || (p1 == p2 && i1.is_some() && i2.is_none())
         }
-        (
-            Reference::Each {
-                value: v1,
-                path: p1,
-            },
-            Reference::Each {
-                value: v2,
-                path: p2,
-            },
-        ) => v1 == v2 && p1.len() > p2.len(),
+        (Reference::Local { name: n1, index: i1, .. }, Reference::Local { name: n2, index: i2, .. }) if n1 == n2 => {
+            i1.is_some() && i2.is_none()
+        }
+        (Reference::Each { value: v1, path: p1 }, Reference::Each { value: v2, path: p2 }) => {
+            v1 == v2 && p1.len() > p2.len()
+        }
         _ => false,
     }
 }
@@ -818,8 +720,7 @@ fn known_strings(raw: &RawValue) -> Vec<String> {
 
 /// Like [`known_strings`] after following object keys along `path`.
 fn known_strings_at(raw: &RawValue, path: &[String]) -> Vec<String> {
-    let mut v: serde_json::Value =
-        serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null);
+    let mut v: serde_json::Value = serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null);
     for p in path {
         v = match v {
             serde_json::Value::Object(mut m) => m.remove(p).unwrap_or(serde_json::Value::Null),
@@ -854,10 +755,7 @@ mod tests {
             "var.x.y",
             "var.x",
         ];
-        let kept: Vec<String> = most_specific(&refs)
-            .iter()
-            .map(|r| format!("{r:?}"))
-            .collect();
+        let kept: Vec<String> = most_specific(&refs).iter().map(|r| format!("{r:?}")).collect();
         assert_eq!(kept.len(), 3, "{kept:?}");
         assert!(kept[0].contains("Int(0)") && kept[0].contains("\"id\""));
         assert!(kept[1].contains("private_subnets"));
