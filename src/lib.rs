@@ -10,6 +10,7 @@ pub mod cli;
 pub mod graph;
 pub mod model;
 pub mod plan;
+pub mod reach;
 pub mod report;
 pub mod resolve;
 pub mod source;

@@ -17,8 +17,31 @@ pub struct Cli {
 pub enum Command {
     /// Analyse plans (or state) and report findings and instance reachability.
     Check(CheckArgs),
+    /// Show, per instance and service, the Session Manager path hop by hop.
+    Reach(ReachArgs),
     /// Print the resolved network graph of a plan.
     Graph(GraphArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReachArgs {
+    /// Plan or state JSON file; `-` reads standard input.
+    #[arg(value_name = "PLAN.json|-")]
+    pub plan: String,
+    /// Only this instance (its address as the plan writes it).
+    #[arg(long, value_name = "ADDRESS")]
+    pub instance: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReachFormat::Human)]
+    pub format: ReachFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReachFormat {
+    /// Hop by hop, with the blocking hop's code and fix.
+    Human,
+    /// The same as JSON.
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 mod args;
 mod check;
 mod graph;
+mod reach;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -39,6 +40,7 @@ pub fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let status = match &cli.command {
         Command::Check(a) => check::run(a, &mut stdout),
+        Command::Reach(a) => reach::run(a, &mut stdout),
         Command::Graph(a) => graph::run(a, &mut stdout),
     };
     match stdout.flush() {

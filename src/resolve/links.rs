@@ -82,8 +82,8 @@ const fn with_default(spec: TargetSpec, d: VpcDefault) -> TargetSpec {
 pub type LinkSpec = (LinkKind, &'static [&'static str], TargetSpec);
 
 const VPC: TargetSpec = one(VPCS);
-const SG: TargetSpec = with_default(one(SGS), VpcDefault::SecurityGroup);
-const SG_LIST: TargetSpec = with_default(many(SGS), VpcDefault::SecurityGroup);
+pub const SG: TargetSpec = with_default(one(SGS), VpcDefault::SecurityGroup);
+pub const SG_LIST: TargetSpec = with_default(many(SGS), VpcDefault::SecurityGroup);
 const ROUTE_TABLE: TargetSpec = with_default(one(ROUTE_TABLES), VpcDefault::RouteTable);
 const NACL: TargetSpec = with_default(one(NACLS), VpcDefault::NetworkAcl);
 const SUBNET: TargetSpec = one(SUBNETS);

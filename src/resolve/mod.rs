@@ -165,6 +165,17 @@ impl<'m, 'a> Resolver<'m, 'a> {
         finish(walk, spec, outcome)
     }
 
+    /// Follows `refs` in the scope of `res`. For the parts of attribute-as-block values (an
+    /// inline security group rule's `security_groups`, a route's `gateway_id`) whose only
+    /// configuration is the whole attribute's reference list; `selection` marks that the
+    /// references are shared among several blocks, so any one of them may be meant.
+    pub fn link_refs<S: AsRef<str>>(&self, res: &Resource<'a>, refs: &[S], spec: &TargetSpec, selection: bool) -> Link {
+        let mut walk = Walk { had_refs: !refs.is_empty(), ..Walk::default() };
+        self.follow(&scope_of(res), refs, None, spec, &mut walk);
+        walk.selection |= selection && walk.found.len() > 1;
+        finish(walk, spec, Outcome::Walked)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn attr_into(
         &self,
