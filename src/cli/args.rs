@@ -34,6 +34,8 @@ pub struct ReachArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReachFormat::Human)]
     pub format: ReachFormat,
+    #[command(flatten)]
+    pub sources: SourceArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -52,6 +54,16 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
+    #[command(flatten)]
+    pub sources: SourceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// The root module's directory, to read `locals` and locate resource blocks in `.tf`
+    /// files [default: the plan file's directory, then the working directory].
+    #[arg(long, value_name = "DIR")]
+    pub source_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,6 +82,8 @@ pub struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Json)]
     pub format: GraphFormat,
+    #[command(flatten)]
+    pub sources: SourceArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::args::{CheckArgs, CheckFormat};
 use super::{ExitStatus, emit, report_error};
-use crate::analysis::{FileReport, analyze};
+use crate::analysis::{FileReport, Options, analyze};
 use crate::plan::SourceFile;
 use crate::report;
 
@@ -15,8 +15,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> ExitStatus {
         eprintln!("tfreach: standard input (`-`) can be given only once");
         return ExitStatus::Error;
     }
+    let options = Options { source_dir: args.sources.source_dir.clone(), ..Options::default() };
     let results: Vec<_> =
-        args.plans.par_iter().map(|p| SourceFile::read(p).and_then(|src| analyze(&src, None))).collect();
+        args.plans.par_iter().map(|p| SourceFile::read(p).and_then(|src| analyze(&src, &options))).collect();
     let mut reports: Vec<FileReport> = Vec::new();
     let mut failed = false;
     for r in results {

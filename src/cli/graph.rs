@@ -4,32 +4,26 @@ use std::io::Write;
 
 use super::args::{GraphArgs, GraphFormat};
 use super::{ExitStatus, emit, report_error};
-use crate::graph::Network;
-use crate::model::Model;
-use crate::plan::{self, SourceFile};
+use crate::analysis::{Options, with_context};
+use crate::plan::SourceFile;
 
 pub fn run(args: &GraphArgs, out: &mut dyn Write) -> ExitStatus {
-    let source = match SourceFile::read(&args.plan) {
-        Ok(s) => s,
+    let options = Options { source_dir: args.sources.source_dir.clone(), ..Options::default() };
+    let text = SourceFile::read(&args.plan).and_then(|source| {
+        with_context(&source, &options, |ctx| match args.format {
+            GraphFormat::Json => serde_json::to_string_pretty(&ctx.net.to_json()).expect("graph serialises") + "\n",
+            GraphFormat::Dot => ctx.net.to_dot(),
+            GraphFormat::Mermaid => ctx.net.to_mermaid(),
+        })
+    });
+    match text {
+        Ok(t) => {
+            emit(out, &t);
+            ExitStatus::Clean
+        }
         Err(e) => {
             report_error(e);
-            return ExitStatus::Error;
+            ExitStatus::Error
         }
-    };
-    let doc = match plan::load(&source) {
-        Ok(d) => d,
-        Err(e) => {
-            report_error(e);
-            return ExitStatus::Error;
-        }
-    };
-    let model = Model::build(&doc);
-    let net = Network::build(&model, None);
-    let text = match args.format {
-        GraphFormat::Json => serde_json::to_string_pretty(&net.to_json()).expect("graph serialises") + "\n",
-        GraphFormat::Dot => net.to_dot(),
-        GraphFormat::Mermaid => net.to_mermaid(),
-    };
-    emit(out, &text);
-    ExitStatus::Clean
+    }
 }

@@ -4,13 +4,12 @@ use std::io::Write;
 
 use super::args::{ReachArgs, ReachFormat};
 use super::{ExitStatus, emit, report_error};
-use crate::graph::Network;
-use crate::model::Model;
-use crate::plan::{self, SourceFile};
-use crate::reach::{Assumptions, Reach};
+use crate::analysis::{Options, with_context};
+use crate::plan::SourceFile;
 use crate::report;
 
 pub fn run(args: &ReachArgs, out: &mut dyn Write) -> ExitStatus {
+    let options = Options { source_dir: args.sources.source_dir.clone(), ..Options::default() };
     let source = match SourceFile::read(&args.plan) {
         Ok(s) => s,
         Err(e) => {
@@ -18,44 +17,48 @@ pub fn run(args: &ReachArgs, out: &mut dyn Write) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let doc = match plan::load(&source) {
-        Ok(d) => d,
-        Err(e) => {
-            report_error(e);
-            return ExitStatus::Error;
-        }
-    };
-    let model = Model::build(&doc);
-    let net = Network::build(&model, None);
-    let reach = Reach::build(&net, Assumptions::default());
-    let mut instances = reach.instances();
-    if let Some(addr) = &args.instance {
-        instances.retain(|i| model.resources[i.res].address() == addr);
-        if instances.is_empty() {
-            eprintln!("tfreach: no instance `{addr}` in {}", source.name);
-            let known: Vec<&str> = model.compute().map(|r| r.address()).collect();
-            if !known.is_empty() {
-                eprintln!("instances in the plan: {}", known.join(", "));
-            }
-            return ExitStatus::Error;
-        }
-    }
-    let text = match args.format {
-        ReachFormat::Human => {
+    let result = with_context(&source, &options, |ctx| -> Result<String, String> {
+        let mut instances = ctx.reach.instances();
+        if let Some(addr) = &args.instance {
+            instances.retain(|i| ctx.model.resources[i.res].address() == addr);
             if instances.is_empty() {
+                let known: Vec<&str> = ctx.model.compute().map(|r| r.address()).collect();
+                let listed = if known.is_empty() {
+                    String::new()
+                } else {
+                    format!("\ninstances in the plan: {}", known.join(", "))
+                };
+                return Err(format!("tfreach: no instance `{addr}` in {}{listed}", source.name));
+            }
+        }
+        Ok(match args.format {
+            ReachFormat::Human if instances.is_empty() => {
                 format!(
                     "{}: no instances (aws_instance, aws_autoscaling_group, aws_spot_instance_request)\n",
                     source.name
                 )
-            } else {
-                instances.iter().map(|i| report::reach::human(&reach, i)).collect::<Vec<_>>().join("\n")
             }
+            ReachFormat::Human => {
+                instances.iter().map(|i| report::reach::human(ctx.reach, i)).collect::<Vec<_>>().join("\n")
+            }
+            ReachFormat::Json => {
+                let items: Vec<_> = instances.iter().map(|i| report::reach::json(ctx.reach, i)).collect();
+                serde_json::to_string_pretty(&items).expect("serialises") + "\n"
+            }
+        })
+    });
+    match result {
+        Ok(Ok(text)) => {
+            emit(out, &text);
+            ExitStatus::Clean
         }
-        ReachFormat::Json => {
-            let items: Vec<_> = instances.iter().map(|i| report::reach::json(&reach, i)).collect();
-            serde_json::to_string_pretty(&items).expect("serialises") + "\n"
+        Ok(Err(msg)) => {
+            eprintln!("{msg}");
+            ExitStatus::Error
         }
-    };
-    emit(out, &text);
-    ExitStatus::Clean
+        Err(e) => {
+            report_error(e);
+            ExitStatus::Error
+        }
+    }
 }

@@ -25,12 +25,31 @@ use crate::plan::{Key, Mode, ModuleInstance, Reference, Values};
 pub use link::{Link, Resolution, Slot, Target, VpcDefault};
 pub use links::{LinkKind, Resolved};
 
-/// What the JSON plan lacks but `.tf` sources can tell: the expressions of `locals`.
+/// What the JSON plan lacks but `.tf` sources can tell: the expressions of `locals`, and
+/// which instance an indexed reference picks.
 pub trait LocalSource: Sync {
     /// The references made by `local.<name>` in the module at `config_path`, as Terraform
     /// would write them (`aws_subnet.private`, `var.x`, `module.vpc.ids`, …); `None` when the
     /// sources of that module, or the local, were not found.
     fn local_references(&self, config_path: &[&str], name: &str) -> Option<Vec<String>>;
+
+    /// Whether attribute `attr` of `config_address` picks one instance of another resource by
+    /// this instance's own key (`aws_subnet.private[count.index].id`), which the plan
+    /// reduces to `aws_subnet.private` and `count.index`.
+    fn key_selection(&self, _config_path: &[&str], _config_address: &str, _attr: &str) -> Option<KeySelection> {
+        None
+    }
+}
+
+/// An attribute that selects the instance of `resource` whose key is this instance's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySelection {
+    /// The selected resource in the same module, as a reference: `aws_subnet.private`.
+    pub resource: String,
+    /// `element(list, count.index)`: the key wraps around the number of instances.
+    pub wraps: bool,
+    /// The attribute read from the selected instance (`["id"]`).
+    pub attribute: Vec<String>,
 }
 
 /// The resource types a link may point at.
@@ -235,9 +254,33 @@ impl<'m, 'a> Resolver<'m, 'a> {
             return Outcome::Walked;
         }
         walk.had_refs = true;
+        if config.map(|c| std::ptr::eq(c, res.expressions().unwrap_or(c))).unwrap_or(false)
+            && self.select_by_key(res, attr, spec, walk)
+        {
+            return Outcome::Walked;
+        }
         let scope = scope_of(res);
         self.follow(&scope, &expr.references, None, spec, walk);
         Outcome::Walked
+    }
+
+    /// Narrows `X[count.index]`-style references to the instance with this one's key, when
+    /// the sources show that form.
+    fn select_by_key(&self, res: &Resource<'a>, attr: &str, spec: &TargetSpec, walk: &mut Walk) -> bool {
+        let (Some(sources), Some(key)) = (self.locals, res.inst.addr.key.as_ref()) else { return false };
+        let path = res.module().config_path();
+        let Some(sel) = sources.key_selection(&path, &res.inst.addr.config_address(), attr) else { return false };
+        let Some(Reference::Resource { mode, type_, name, .. }) = Reference::parse(&sel.resource) else { return false };
+        let instances = self.model.instances_of(res.module(), mode, &type_, &name);
+        let key = match (key, sel.wraps) {
+            (Key::Int(i), true) if !instances.is_empty() => Key::Int(i.rem_euclid(instances.len() as i64)),
+            (k, _) => k.clone(),
+        };
+        if !instances.iter().any(|&id| self.model.resources[id].inst.addr.key.as_ref() == Some(&key)) {
+            return false;
+        }
+        self.follow_resource(res.module(), mode, &type_, &name, Some(&key), &sel.attribute, spec, walk);
+        true
     }
 
     fn push_known(&self, value: &str, spec: &TargetSpec, walk: &mut Walk) {

@@ -133,4 +133,18 @@ impl crate::resolve::LocalSource for SourceTree {
     fn local_references(&self, config_path: &[&str], name: &str) -> Option<Vec<String>> {
         self.module(config_path)?.locals.get(name).cloned()
     }
+
+    fn key_selection(
+        &self,
+        config_path: &[&str],
+        config_address: &str,
+        attr: &str,
+    ) -> Option<crate::resolve::KeySelection> {
+        let sel = self.index_selector(config_path, config_address, attr)?;
+        Some(crate::resolve::KeySelection {
+            resource: sel.resource,
+            wraps: sel.form == SelectorForm::Element,
+            attribute: sel.attribute,
+        })
+    }
 }
