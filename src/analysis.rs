@@ -1,26 +1,34 @@
 //! Running the pipeline on one input and keeping what reports need, owned, so that several
 //! inputs can be analysed in parallel and reported together.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::graph::Network;
 use crate::graph::views::ComputeView;
-use crate::model::Model;
+use crate::model::{Kind, Model, ResId};
 use crate::plan::{self, Document, DocumentKind, LoadError, SourceFile};
-use crate::reach::{Assumptions, Reach};
+use crate::reach::{Assumptions, Certainty, Code, InstanceReach, Reach, Tri, Verdict, Via};
 use crate::report::resolution::{ResolutionCounts, resolution_summary};
-use crate::resolve::{Link, LocalSource, Resolution};
-use crate::source::SourceTree;
+use crate::resolve::{Link, LocalSource, Resolution, Target};
+use crate::rules::{self, Finding, Rule, RuleContext, RuleSettings, Severity};
+use crate::source::{SourceTree, TfFile};
 
-/// How to analyse: where the `.tf` sources are and what to assume.
-#[derive(Debug, Clone, Default)]
+/// How to analyse: where the `.tf` sources are, what to assume, which rules run.
+#[derive(Clone, Default)]
 pub struct Options {
     /// The root module's directory; by default the plan file's directory when it holds
     /// `.tf` files, else the working directory when it does.
     pub source_dir: Option<PathBuf>,
     pub assumptions: Assumptions,
+    pub settings: RuleSettings,
+    /// The rules to run (all when `None`).
+    pub rules: Option<Vec<&'static dyn Rule>>,
+    /// Only instances with all of these tags must be reachable (`[instances] require_tags`).
+    pub require_tags: BTreeMap<String, String>,
 }
 
 /// Every layer of one analysed input, borrowed for the length of a closure.
@@ -99,6 +107,21 @@ impl LinkReport {
     }
 }
 
+/// One service as seen from one instance.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceReport {
+    pub verdict: Verdict,
+    pub via: Via,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The rules whose findings explain why the service is not reachable.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<&'static str>,
+    /// What the plan does not tell about this path.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unresolved: Vec<String>,
+}
+
 /// One instance (or autoscaling group, or spot request) and what it is attached to.
 #[derive(Debug, Clone, Serialize)]
 pub struct InstanceReport {
@@ -107,10 +130,58 @@ pub struct InstanceReport {
     pub subnets: LinkReport,
     pub security_groups: LinkReport,
     pub instance_profile: LinkReport,
+    pub services: BTreeMap<&'static str, ServiceReport>,
+    pub verdict: Verdict,
+}
+
+/// A place in a `.tf` file.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceLocation {
+    /// Relative to the root module's directory.
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// The file and byte span, for renderers that show the source.
+    #[serde(skip)]
+    pub excerpt: Option<(Arc<TfFile>, std::ops::Range<usize>)>,
+}
+
+/// Where a resource's object sits in the plan JSON (the fallback location).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanLocation {
+    pub line: usize,
+    pub column: usize,
+    pub offset: usize,
+    #[serde(skip)]
+    pub len: usize,
+}
+
+/// A finding as reports show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingReport {
+    pub rule: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub certainty: Certainty,
+    pub resource: String,
+    pub related: Vec<String>,
+    pub message: String,
+    pub help: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceLocation>,
+    /// The first related resource's `.tf` location, for a second label.
+    #[serde(skip)]
+    pub related_source: Option<(String, SourceLocation)>,
+    #[serde(skip)]
+    pub plan_location: PlanLocation,
+    /// The input the finding comes from.
+    pub input: String,
 }
 
 /// Everything about one input that reports need.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct FileReport {
     pub path: String,
     pub kind: DocumentKind,
@@ -118,15 +189,16 @@ pub struct FileReport {
     pub terraform_version: Option<String>,
     pub resources: usize,
     pub instances: Vec<InstanceReport>,
+    pub findings: Vec<FindingReport>,
     /// The human-readable resolution of every instance and endpoint.
-    #[serde(skip)]
     pub resolution_text: String,
     pub notes: Vec<String>,
-    #[serde(skip)]
     pub counts: LinkCounts,
+    /// The input text, for renderers that point into the plan JSON.
+    pub text: Arc<String>,
 }
 
-/// Resolution counts of the four links the issue tracks.
+/// Resolution counts of the four links the foundation issue tracks.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct LinkCounts {
     pub instance_subnet: ResolutionCounts,
@@ -137,33 +209,53 @@ pub struct LinkCounts {
 
 /// Loads and analyses one input.
 pub fn analyze(source: &SourceFile, options: &Options) -> Result<FileReport, LoadError> {
-    with_context(source, options, |ctx| report_of(source, ctx))
+    with_context(source, options, |ctx| report_of(source, options, ctx))
 }
 
-fn report_of(source: &SourceFile, ctx: &Context<'_, '_, '_>) -> FileReport {
+/// Whether an instance must be reachable under `[instances] require_tags`.
+fn required(ctx: &Context<'_, '_, '_>, res: ResId, tags: &BTreeMap<String, String>) -> bool {
+    if tags.is_empty() {
+        return true;
+    }
+    let r = &ctx.model.resources[res];
+    let own: BTreeMap<String, String> = r.after.get("tags").or_else(|| r.after.get("tags_all")).unwrap_or_default();
+    // An autoscaling group carries its tags as `tag` blocks.
+    let asg: BTreeMap<String, String> = r
+        .after
+        .blocks("tag")
+        .iter()
+        .filter_map(|b| Some((b.str("key")?.into_owned(), b.str("value")?.into_owned())))
+        .collect();
+    tags.iter().all(|(k, v)| own.get(k).or_else(|| asg.get(k)) == Some(v))
+}
+
+fn report_of(source: &SourceFile, options: &Options, ctx: &Context<'_, '_, '_>) -> FileReport {
     let (doc, model, net) = (ctx.doc, ctx.model, ctx.net);
+    let instances: Vec<InstanceReach> =
+        ctx.reach.instances().into_iter().filter(|i| required(ctx, i.res, &options.require_tags)).collect();
+    let rule_ctx = RuleContext { reach: ctx.reach, net, instances: &instances, settings: &options.settings };
+    let selected: Vec<&'static dyn Rule> = options.rules.clone().unwrap_or_else(|| rules::all().to_vec());
+    let findings: Vec<Finding> = rules::run(&selected, &rule_ctx);
+
     let mut counts = LinkCounts::default();
-    let mut instances: Vec<InstanceReport> = model
-        .compute()
-        .map(|r| {
-            let v: ComputeView = net.compute_view(r);
+    let instance_reports: Vec<InstanceReport> = instances
+        .iter()
+        .map(|inst| {
+            let v: &ComputeView = &inst.view;
             counts.instance_subnet.add(&v.subnets);
             counts.instance_security_group.add(&v.security_groups);
-            InstanceReport {
-                resource: r.address().to_string(),
-                vpc: LinkReport::of(net, &v.vpc),
-                subnets: LinkReport::of(net, &v.subnets),
-                security_groups: LinkReport::of(net, &v.security_groups),
-                instance_profile: LinkReport::of(net, &v.instance_profile),
-            }
+            instance_report(net, inst, &findings)
         })
         .collect();
-    instances.sort_by(|a, b| a.resource.cmp(&b.resource));
-    for r in model.resources.iter().filter(|r| r.kind == crate::model::Kind::VpcEndpoint && !r.is_data()) {
+    for r in model.resources.iter().filter(|r| r.kind == Kind::VpcEndpoint && !r.is_data()) {
         let v = net.endpoint_view(r);
         counts.endpoint_subnet.add(&v.subnets);
         counts.endpoint_security_group.add(&v.security_groups);
     }
+    let mut finding_reports: Vec<FindingReport> = findings.iter().map(|f| finding_report(source, ctx, f)).collect();
+    finding_reports.sort_by(|a, b| {
+        (a.severity, a.rule, &a.resource, &a.message).cmp(&(b.severity, b.rule, &b.resource, &b.message))
+    });
     let mut notes = doc.notes.clone();
     if let Some(s) = ctx.sources {
         notes.extend(s.notes().iter().cloned());
@@ -174,9 +266,105 @@ fn report_of(source: &SourceFile, ctx: &Context<'_, '_, '_>) -> FileReport {
         format_version: doc.format_version.as_deref().map(str::to_string),
         terraform_version: doc.terraform_version.as_deref().map(str::to_string),
         resources: doc.resources.len(),
-        instances,
+        instances: instance_reports,
+        findings: finding_reports,
         resolution_text: resolution_summary(net),
         notes,
         counts,
+        text: source.text.clone(),
+    }
+}
+
+fn instance_report(net: &Network<'_, '_>, inst: &InstanceReach, findings: &[Finding]) -> InstanceReport {
+    let v = &inst.view;
+    let mut services = BTreeMap::new();
+    for s in &inst.services {
+        let mut blocked_by: Vec<&'static str> = Vec::new();
+        if s.outcome != Tri::Yes {
+            for f in findings {
+                let about = f.resource == inst.res || f.related.contains(&Target::Resource(inst.res));
+                let explains = f.code.is_some_and(|c| {
+                    s.all.iter().any(|(_, p)| {
+                        p.hops.iter().any(|h| h.outcome != Tri::Yes && h.code == Some(c))
+                            || p.bypassed.iter().any(|(_, b)| *b == c)
+                    })
+                });
+                if about && explains && !blocked_by.contains(&f.rule.id) {
+                    blocked_by.push(f.rule.id);
+                }
+            }
+            blocked_by.sort_unstable();
+        }
+        let mut unresolved: Vec<String> = Vec::new();
+        for (_, p) in &s.all {
+            for h in &p.hops {
+                for u in &h.unresolved {
+                    if !unresolved.contains(u) {
+                        unresolved.push(u.clone());
+                    }
+                }
+            }
+        }
+        if s.all.is_empty() {
+            unresolved.extend(s.path.hops.iter().flat_map(|h| h.unresolved.iter().cloned()));
+        }
+        services.insert(
+            s.service.name(),
+            ServiceReport {
+                verdict: s.outcome.into(),
+                via: s.path.via,
+                endpoint: s.path.endpoint.map(|e| net.model.resources[e].address().to_string()),
+                blocked_by,
+                unresolved,
+            },
+        );
+    }
+    InstanceReport {
+        resource: net.model.resources[inst.res].address().to_string(),
+        vpc: LinkReport::of(net, &v.vpc),
+        subnets: LinkReport::of(net, &v.subnets),
+        security_groups: LinkReport::of(net, &v.security_groups),
+        instance_profile: LinkReport::of(net, &v.instance_profile),
+        services,
+        verdict: inst.verdict(),
+    }
+}
+
+/// The `.tf` block of a resource, when the sources have it.
+pub fn block_location(ctx: &Context<'_, '_, '_>, res: ResId) -> Option<SourceLocation> {
+    let sources = ctx.sources?;
+    let r = &ctx.model.resources[res];
+    let block = sources.resource_block(&r.module().config_path(), &r.inst.addr.config_address())?;
+    let header = &block.header;
+    Some(SourceLocation {
+        file: header.file.relative_path().display().to_string(),
+        line: header.line,
+        column: header.column,
+        excerpt: Some((header.file.clone(), header.span.clone())),
+    })
+}
+
+fn finding_report(source: &SourceFile, ctx: &Context<'_, '_, '_>, f: &Finding) -> FindingReport {
+    let net = ctx.net;
+    let r = &ctx.model.resources[f.resource];
+    let (line, column) = ctx.doc.line_column(r.inst.span.offset);
+    let related_source = f.related.iter().find_map(|t| match t {
+        Target::Resource(id) => block_location(ctx, *id).map(|l| (net.name(t), l)),
+        _ => None,
+    });
+    FindingReport {
+        rule: f.rule.id,
+        name: f.rule.name,
+        severity: f.severity,
+        certainty: f.certainty,
+        resource: r.address().to_string(),
+        related: f.related.iter().map(|t| net.name(t)).collect(),
+        message: f.message.clone(),
+        help: f.help.clone(),
+        code: f.code.map(Code::name),
+        source: block_location(ctx, f.resource),
+        related_source,
+        plan_location: PlanLocation { line, column, offset: r.inst.span.offset, len: r.inst.span.len },
+        input: source.name.clone(),
     }
 }

@@ -13,4 +13,5 @@ pub mod plan;
 pub mod reach;
 pub mod report;
 pub mod resolve;
+pub mod rules;
 pub mod source;

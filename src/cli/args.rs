@@ -54,6 +54,9 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
+    /// Exit with status 1 when a finding has this severity or a higher one.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
     #[command(flatten)]
     pub sources: SourceArgs,
 }
@@ -64,6 +67,27 @@ pub struct SourceArgs {
     /// files [default: the plan file's directory, then the working directory].
     #[arg(long, value_name = "DIR")]
     pub source_dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    /// Always exit 0 unless the input is unusable.
+    Never,
+}
+
+impl FailOn {
+    pub fn fails(self, severity: crate::rules::Severity) -> bool {
+        use crate::rules::Severity as S;
+        match self {
+            FailOn::Error => severity == S::Error,
+            FailOn::Warning => matches!(severity, S::Error | S::Warning),
+            FailOn::Note => true,
+            FailOn::Never => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -38,5 +38,6 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> ExitStatus {
         CheckFormat::Json => report::json::render(&reports),
     };
     emit(out, &text);
-    ExitStatus::Clean
+    let failing = reports.iter().flat_map(|r| &r.findings).any(|f| args.fail_on.fails(f.severity));
+    if failing { ExitStatus::Findings } else { ExitStatus::Clean }
 }

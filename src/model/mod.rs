@@ -85,11 +85,13 @@ pub fn read_attr<'a, T: Deserialize<'a>>(
         if set_in_config {
             return Attr::Unknown;
         }
+        // Unset and computed by the provider: its default when tfreach knows it, else absent
+        // (not "unknown": nothing in the configuration makes it so).
         if action.creates() {
-            return default.map_or(Attr::Unknown, Attr::Default);
+            return default.map_or(Attr::Absent, Attr::Default);
         }
         // An existing object keeps its computed value.
-        return before.get::<T>(key).map_or(default.map_or(Attr::Unknown, Attr::Default), Attr::Known);
+        return before.get::<T>(key).map_or(default.map_or(Attr::Absent, Attr::Default), Attr::Known);
     }
     match after.get::<T>(key) {
         Some(v) => Attr::Known(v),

@@ -6,6 +6,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::plan::error::LoadError;
 
@@ -16,12 +17,13 @@ pub struct SourceFile {
     pub name: String,
     /// The file's path on disk, when it came from one.
     pub path: Option<PathBuf>,
-    pub text: String,
+    /// Shared so that reports can show plan excerpts without copying the input.
+    pub text: Arc<String>,
 }
 
 impl SourceFile {
     pub fn from_string(name: impl Into<String>, text: impl Into<String>) -> Self {
-        SourceFile { name: name.into(), path: None, text: text.into() }
+        SourceFile { name: name.into(), path: None, text: Arc::new(text.into()) }
     }
 
     /// Reads `arg`: a path, or `-` for standard input.
@@ -33,7 +35,7 @@ impl SourceFile {
                 .read_to_end(&mut bytes)
                 .map_err(|source| LoadError::Io { name: "<stdin>".into(), source })?;
             let text = decode("<stdin>", bytes)?;
-            return Ok(SourceFile { name: "<stdin>".into(), path: None, text });
+            return Ok(SourceFile { name: "<stdin>".into(), path: None, text: Arc::new(text) });
         }
         let path = Path::new(arg);
         if path.is_dir() {
@@ -41,7 +43,7 @@ impl SourceFile {
         }
         let bytes = std::fs::read(path).map_err(|source| LoadError::Io { name: arg.to_string(), source })?;
         let text = decode(arg, bytes)?;
-        Ok(SourceFile { name: arg.to_string(), path: Some(path.to_path_buf()), text })
+        Ok(SourceFile { name: arg.to_string(), path: Some(path.to_path_buf()), text: Arc::new(text) })
     }
 }
 

@@ -149,7 +149,7 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
         let region = endpoint::provider_region(self.net.model.doc, r);
         let side = InstanceSide { security_groups: &view.security_groups, public_ip, region: region.clone() };
         let mut unresolved = link_doubts(self.net, "subnet", &view.subnets);
-        unresolved.extend(link_doubts(self.net, "security groups", &view.security_groups));
+        unresolved.extend(link_doubts(self.net, "security group", &view.security_groups));
 
         let services: Vec<ServiceReach> = Service::SESSION.iter().map(|s| self.service(&side, &view, *s)).collect();
         for s in &services {
@@ -175,6 +175,74 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
         );
         let outcome = network.and(iam.outcome).and(imds.outcome);
         InstanceReach { res: r.id, view, services, iam, imds, public_ip, region, outcome, unresolved }
+    }
+
+    /// Whether `inst` reaches a service that session logging needs (`s3`, `logs`, `kms`):
+    /// through an S3 gateway endpoint on its route table, an interface endpoint, or the
+    /// internet. Returns the outcome over every candidate location and a description.
+    pub fn logging_path(&self, inst: &InstanceReach, service: Service) -> (Tri, String) {
+        let side = InstanceSide {
+            security_groups: &inst.view.security_groups,
+            public_ip: inst.public_ip,
+            region: inst.region.clone(),
+        };
+        let mut outcomes = Vec::new();
+        let mut how = String::new();
+        for subnet in inst.view.subnets.targets() {
+            let loc = self.location(subnet);
+            if service == Service::S3 {
+                if let Some(e) = self.s3_gateway_for(&loc) {
+                    // Gateway endpoint traffic still leaves through the security groups.
+                    let egress = self.sgs.admits(
+                        &inst.view.security_groups,
+                        sg::Direction::Egress,
+                        traffic::Ports::HTTPS,
+                        &sg::Peering::Internet,
+                    );
+                    let t = if egress.outcome == Tri::No { Tri::Maybe } else { egress.outcome };
+                    outcomes.push(t);
+                    how = format!("the S3 gateway endpoint {}", self.net.model.resources[e].address());
+                    continue;
+                }
+            }
+            let p = self.path(&side, &loc, service);
+            if how.is_empty() {
+                how = match (p.via, p.endpoint) {
+                    (Via::Endpoint, Some(e)) => {
+                        format!("the interface endpoint {}", self.net.model.resources[e].address())
+                    }
+                    (Via::Internet, _) => {
+                        p.blocking_hop().map(|h| h.detail.clone()).unwrap_or_else(|| "the internet".into())
+                    }
+                    _ => String::new(),
+                };
+            }
+            outcomes.push(p.outcome);
+        }
+        if outcomes.is_empty() {
+            return (Tri::Maybe, "the instance's subnet is not resolved".into());
+        }
+        (Tri::agree(outcomes), how)
+    }
+
+    /// An S3 gateway endpoint whose route tables include the subnet's.
+    fn s3_gateway_for(&self, loc: &Location) -> Option<ResId> {
+        let Target::Resource(subnet) = &loc.subnet else { return None };
+        let vpc = match loc.vpc.targets().as_slice() {
+            [Target::Resource(v)] => Some(*v),
+            _ => None,
+        };
+        let tables: Vec<Target> = self.routes.tables_of(*subnet, vpc).into_iter().map(|(t, _)| t).collect();
+        self.endpoints.iter().filter(|e| !e.interface && e.serves(Service::S3)).find_map(|e| {
+            let mut rts: Vec<Target> =
+                self.net.link(e.res, LinkKind::RouteTables).targets().into_iter().cloned().collect();
+            for a in self.net.model.resources.iter().filter(|r| r.kind == Kind::VpcEndpointRouteTableAssociation) {
+                if self.net.link(a.id, LinkKind::VpcEndpoint).targets().contains(&&Target::Resource(e.res)) {
+                    rts.extend(self.net.link(a.id, LinkKind::RouteTable).targets().into_iter().cloned());
+                }
+            }
+            tables.iter().any(|t| rts.contains(t)).then_some(e.res)
+        })
     }
 
     /// One service over every candidate location of the instance.
@@ -370,9 +438,9 @@ pub fn link_doubts(net: &Network<'_, '_>, what: &str, link: &Link) -> Vec<String
     }
     for t in link.targets() {
         match t {
-            Target::External(id) => out.push(format!("{what}: {id} is not in the plan")),
+            Target::External(id) => out.push(format!("{what} {id} is not in the plan")),
             Target::Resource(id) if net.model.resources[*id].is_data() => {
-                out.push(format!("{what}: {} is read from AWS", net.model.resources[*id].address()));
+                out.push(format!("{what} {} is read from AWS", net.model.resources[*id].address()));
             }
             _ => {}
         }

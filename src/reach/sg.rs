@@ -38,6 +38,45 @@ pub enum Peer {
     Unknown(String),
 }
 
+impl SgRule {
+    /// `TCP 443`, `TCP 0-65535`, `all traffic`.
+    pub fn describe(&self) -> String {
+        let proto = match &self.protocol {
+            Protocol::All => return "all traffic".into(),
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+            Protocol::Icmp => "ICMP",
+            Protocol::Other(p) => p.as_str(),
+        };
+        match self.ports {
+            Some(p) if p.from == p.to => format!("{proto} {}", p.from),
+            Some(p) => format!("{proto} {}-{}", p.from, p.to),
+            None => proto.to_string(),
+        }
+    }
+
+    /// Whether the rule admits TCP traffic on `port`.
+    pub fn covers_tcp_port(&self, port: i64) -> bool {
+        match (&self.protocol, self.ports) {
+            (Protocol::All, _) => true,
+            (Protocol::Tcp, Some(p)) => p.contains(port),
+            (Protocol::Tcp, None) => true,
+            _ => false,
+        }
+    }
+
+    /// The peers that mean "anywhere": `0.0.0.0/0` and `::/0`.
+    pub fn world_peers(&self) -> Vec<String> {
+        self.peers
+            .iter()
+            .filter_map(|p| match p {
+                Peer::Cidr(c) if c.prefix_len() == 0 => Some(c.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SgRule {
     pub direction: Direction,
@@ -126,6 +165,13 @@ impl SecurityGroups {
             }
         }
         SecurityGroups { groups }
+    }
+
+    /// Every group the plan declares rules for, in a stable order.
+    pub fn groups(&self) -> Vec<(&Target, &GroupRules)> {
+        let mut out: Vec<(&Target, &GroupRules)> = self.groups.iter().collect();
+        out.sort_by(|a, b| a.0.cmp(b.0));
+        out
     }
 
     /// The rules of `group`. A VPC's default group that Terraform does not manage keeps

@@ -1,14 +1,15 @@
-//! `--format json`: the stable machine schema.
+//! `--format json`: the stable machine schema (SPEC.md, README "JSON output").
 
 use serde::Serialize;
 
-use crate::analysis::{FileReport, LinkReport};
+use crate::analysis::{FileReport, FindingReport, InstanceReport};
+use crate::rules::Severity;
 
 #[derive(Serialize)]
 struct Output<'r> {
     tool: Tool,
     inputs: Vec<Input<'r>>,
-    findings: Vec<serde_json::Value>,
+    findings: Vec<&'r FindingReport>,
     instances: Vec<Instance<'r>>,
     summary: Summary,
 }
@@ -34,26 +35,62 @@ struct Instance<'r> {
     vpc: &'r [String],
     subnets: &'r [String],
     security_groups: &'r [String],
+    services: &'r std::collections::BTreeMap<&'static str, crate::analysis::ServiceReport>,
+    verdict: crate::reach::Verdict,
     /// How each link was resolved (an extension of the SPEC schema).
     links: Links<'r>,
 }
 
 #[derive(Serialize)]
 struct Links<'r> {
-    vpc: &'r LinkReport,
-    subnets: &'r LinkReport,
-    security_groups: &'r LinkReport,
-    instance_profile: &'r LinkReport,
+    vpc: &'r crate::analysis::LinkReport,
+    subnets: &'r crate::analysis::LinkReport,
+    security_groups: &'r crate::analysis::LinkReport,
+    instance_profile: &'r crate::analysis::LinkReport,
 }
 
-#[derive(Serialize)]
-struct Summary {
-    errors: usize,
-    warnings: usize,
-    notes: usize,
+/// Counts of findings by severity.
+#[derive(Serialize, Default, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+}
+
+impl Summary {
+    pub fn of<'r>(findings: impl IntoIterator<Item = &'r FindingReport>) -> Summary {
+        let mut s = Summary::default();
+        for f in findings {
+            match f.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Note => s.notes += 1,
+            }
+        }
+        s
+    }
+}
+
+fn instance<'r>(r: &'r FileReport, i: &'r InstanceReport) -> Instance<'r> {
+    Instance {
+        resource: &i.resource,
+        input: &r.path,
+        vpc: &i.vpc.targets,
+        subnets: &i.subnets.targets,
+        security_groups: &i.security_groups.targets,
+        services: &i.services,
+        verdict: i.verdict,
+        links: Links {
+            vpc: &i.vpc,
+            subnets: &i.subnets,
+            security_groups: &i.security_groups,
+            instance_profile: &i.instance_profile,
+        },
+    }
 }
 
 pub fn render(reports: &[FileReport]) -> String {
+    let findings: Vec<&FindingReport> = reports.iter().flat_map(|r| &r.findings).collect();
     let out = Output {
         tool: Tool { name: "tfreach", version: env!("CARGO_PKG_VERSION") },
         inputs: reports
@@ -65,26 +102,9 @@ pub fn render(reports: &[FileReport]) -> String {
                 terraform_version: r.terraform_version.as_deref(),
             })
             .collect(),
-        findings: Vec::new(),
-        instances: reports
-            .iter()
-            .flat_map(|r| {
-                r.instances.iter().map(move |i| Instance {
-                    resource: &i.resource,
-                    input: &r.path,
-                    vpc: &i.vpc.targets,
-                    subnets: &i.subnets.targets,
-                    security_groups: &i.security_groups.targets,
-                    links: Links {
-                        vpc: &i.vpc,
-                        subnets: &i.subnets,
-                        security_groups: &i.security_groups,
-                        instance_profile: &i.instance_profile,
-                    },
-                })
-            })
-            .collect(),
-        summary: Summary { errors: 0, warnings: 0, notes: 0 },
+        summary: Summary::of(findings.iter().copied()),
+        findings,
+        instances: reports.iter().flat_map(|r| r.instances.iter().map(move |i| instance(r, i))).collect(),
     };
     serde_json::to_string_pretty(&out).expect("report serialises") + "\n"
 }

@@ -1,0 +1,55 @@
+//! NET002 admin-port-open: an instance's security group admits SSH (22) or RDP (3389).
+//! Session Manager makes both unnecessary; from `0.0.0.0/0` or `::/0` it is an error.
+
+use super::{Finding, Rule, RuleContext, RuleMeta, Severity};
+use crate::reach::sg::Direction;
+
+pub struct AdminPortOpen;
+
+static META: RuleMeta = RuleMeta {
+    id: "NET002",
+    name: "admin-port-open",
+    severity: Severity::Warning,
+    summary: "ingress to 22 or 3389 (error when from 0.0.0.0/0 or ::/0): Session Manager makes it unnecessary",
+    doc: include_str!("../../rules/NET002.md"),
+};
+
+impl Rule for AdminPortOpen {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
+        // Admin ports matter on the groups of instances; endpoint groups are NET003's.
+        let instance_groups: Vec<&crate::resolve::Target> =
+            ctx.instances.iter().flat_map(|i| i.view.security_groups.targets()).collect();
+        let mut out = Vec::new();
+        for (group, rules) in ctx.reach.sgs.groups().into_iter().filter(|(g, _)| instance_groups.contains(g)) {
+            for rule in rules.rules.iter().filter(|r| r.direction == Direction::Ingress && r.definite) {
+                let ports: Vec<&str> = [(22, "22 (SSH)"), (3389, "3389 (RDP)")]
+                    .into_iter()
+                    .filter(|(p, _)| rule.covers_tcp_port(*p))
+                    .map(|(_, n)| n)
+                    .collect();
+                let Some(declared_by) = rule.declared_by else { continue };
+                if ports.is_empty() || ctx.net.model.resources[declared_by].is_data() {
+                    continue;
+                }
+                let world = rule.world_peers();
+                let from = if world.is_empty() { "inside the network".to_string() } else { world.join(" and ") };
+                let mut finding = Finding::new(
+                    &META,
+                    declared_by,
+                    format!("{} admits {} on port {} from {from}; Session Manager gives shell access without an open admin port", ctx.net.name(group), rule.describe(), ports.join(" and ")),
+                    "remove the rule and connect with `aws ssm start-session` (port forwarding covers RDP and tunnels)".into(),
+                )
+                .related([group.clone()]);
+                if !world.is_empty() {
+                    finding.severity = Severity::Error;
+                }
+                out.push(finding);
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,87 @@
+//! SSM002 missing-ec2messages: `ssm` and `ssmmessages` are reachable but `ec2messages` is
+//! not. SSM Agent before 3.3.40.0 needs it; newer agents fall back to `ssmmessages`.
+//! <https://docs.aws.amazon.com/systems-manager/latest/userguide/systems-manager-setting-up-messageAPIs.html>
+
+use super::ssm001_missing_endpoint::NO_ROUTE;
+use super::{Finding, Rule, RuleContext, RuleMeta, Severity, blocked_services};
+use crate::reach::{Service, Tri};
+
+pub struct MissingEc2messages;
+
+static META: RuleMeta = RuleMeta {
+    id: "SSM002",
+    name: "missing-ec2messages",
+    severity: Severity::Warning,
+    summary: "no path to ec2messages (SSM Agent before 3.3.40.0 needs it; newer agents fall back to ssmmessages)",
+    doc: include_str!("../../rules/SSM002.md"),
+};
+
+/// The first agent version that no longer needs `ec2messages`.
+const FALLBACK_VERSION: [u64; 4] = [3, 3, 40, 0];
+
+fn agent_falls_back(version: &str) -> bool {
+    let parts: Vec<u64> = version.split('.').map(|p| p.trim().parse().unwrap_or(0)).collect();
+    let mut v = [0u64; 4];
+    for (i, p) in parts.iter().take(4).enumerate() {
+        v[i] = *p;
+    }
+    v >= FALLBACK_VERSION
+}
+
+impl Rule for MissingEc2messages {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
+        if ctx.settings.ssm_agent_version.as_deref().is_some_and(agent_falls_back) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for inst in ctx.instances {
+            // When ssm or ssmmessages have no path either, SSM001 already says to add all three.
+            let others_ok = [Service::Ssm, Service::Ssmmessages]
+                .iter()
+                .all(|s| inst.service(*s).is_some_and(|r| r.outcome == Tri::Yes));
+            if !others_ok {
+                continue;
+            }
+            let blocked = blocked_services(inst, &[Service::Ec2messages], NO_ROUTE);
+            let Some((_, certainty)) =
+                blocked.into_iter().find(|(s, _)| inst.service(*s).is_some_and(|r| r.path.bypassed.is_empty()))
+            else {
+                continue;
+            };
+            let name = ctx.net.model.resources[inst.res].address();
+            let via =
+                inst.service(Service::Ssm).and_then(|s| s.path.endpoint).map(|e| ctx.net.model.resources[e].address());
+            let finding = Finding::new(
+                &META,
+                inst.res,
+                format!(
+                    "{name} has no path to ec2messages: {} serves ssm and ssmmessages but no endpoint serves ec2messages and there is no internet path; SSM Agent before 3.3.40.0 cannot register without it",
+                    via.map(|v| format!("the VPC's endpoint {v}")).unwrap_or_else(|| "the VPC".into())
+                ),
+                "add an interface endpoint for com.amazonaws.<region>.ec2messages like the ssm one, or set [assume] ssm_agent_version = \"3.3.40.0\" (or later) in tfreach.toml if every instance runs a newer agent".into(),
+            )
+            .certainty(certainty)
+            .related(inst.view.vpc.targets().into_iter().cloned());
+            out.push(finding);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::agent_falls_back;
+
+    #[test]
+    fn compares_agent_versions_numerically() {
+        assert!(agent_falls_back("3.3.40.0"));
+        assert!(agent_falls_back("3.3.1142.0"));
+        assert!(agent_falls_back("4.0"));
+        assert!(!agent_falls_back("3.2.582.0"));
+        assert!(!agent_falls_back("3.3.9.0"));
+    }
+}
