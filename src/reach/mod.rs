@@ -329,6 +329,12 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
 
     /// Whether the instance gets a public IPv4 address.
     fn public_ip(&self, r: &Resource<'a>, launch: Option<ResId>, view: &ComputeView) -> Tri {
+        // An instance that exists already shows the address it has.
+        if !r.inst.action.creates() && !r.unknown.any_true("public_ip") {
+            if let Some(ip) = r.after.str("public_ip") {
+                return Tri::from_bool(!ip.is_empty());
+            }
+        }
         let explicit = match (r.kind, launch) {
             (Kind::AutoscalingGroup, Some(l)) => {
                 let lr = &self.net.model.resources[l];

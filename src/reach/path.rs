@@ -88,9 +88,17 @@ pub struct PathResult {
 }
 
 impl PathResult {
-    /// The first hop that fails, else the first that may fail.
+    /// The hop that blocks: name resolution and routing first (fixing a filter does not help
+    /// while there is no route), then the first failing hop in packet order; else the first
+    /// that may fail.
     pub fn blocking_hop(&self) -> Option<&HopResult> {
-        self.hops.iter().find(|h| h.outcome == Tri::No).or_else(|| self.hops.iter().find(|h| h.outcome == Tri::Maybe))
+        let structural = |h: &&HopResult| matches!(h.kind, HopKind::Dns | HopKind::Route | HopKind::Subnet);
+        self.hops
+            .iter()
+            .filter(structural)
+            .find(|h| h.outcome == Tri::No)
+            .or_else(|| self.hops.iter().find(|h| h.outcome == Tri::No))
+            .or_else(|| self.hops.iter().find(|h| h.outcome == Tri::Maybe))
     }
 }
 

@@ -213,37 +213,52 @@ impl SecurityGroups {
     }
 
     /// Whether `groups` (a link's slots: every slot applies, one option of each) admit TCP
-    /// 443 in `direction` to or from `peer`.
+    /// on `ports` in `direction` to or from `peer`. A network peer with several address
+    /// ranges (an endpoint in two subnets) is admitted when every range is, by any rule.
     pub fn admits(&self, groups: &Link, direction: Direction, ports: Ports, peer: &Peering<'_>) -> Admission {
-        let mut outcome = Tri::No;
+        let units: Vec<Peering<'_>> = match peer {
+            Peering::Network { cidrs, groups: g } if cidrs.len() > 1 => {
+                cidrs.iter().map(|c| Peering::Network { cidrs: vec![*c], groups: g }).collect()
+            }
+            Peering::Network { cidrs, groups: g } => vec![Peering::Network { cidrs: cidrs.clone(), groups: g }],
+            Peering::Internet => vec![Peering::Internet],
+        };
         let mut by = Vec::new();
         let mut doubts = Vec::new();
         let mut any_rule = false;
-        for slot in &groups.slots {
-            let mut per_option = Vec::new();
-            for g in &slot.options {
-                let rules = self.rules(g);
-                if let Some(why) = &rules.opaque {
-                    doubts.push(why.clone());
-                    per_option.push(Tri::Maybe);
-                    continue;
-                }
-                let mut this = Tri::No;
-                for rule in rules.rules.iter().filter(|r| r.direction == direction) {
-                    any_rule = true;
-                    let mut t = rule_admits(rule, g, ports, peer);
-                    if t == Tri::Yes && (!rule.definite || rule.uncertain) {
-                        t = Tri::Maybe;
+        let mut per_unit = Vec::new();
+        for unit in &units {
+            let mut outcome = Tri::No;
+            for slot in &groups.slots {
+                let mut per_option = Vec::new();
+                for g in &slot.options {
+                    let rules = self.rules(g);
+                    if let Some(why) = &rules.opaque {
+                        if !doubts.contains(why) {
+                            doubts.push(why.clone());
+                        }
+                        per_option.push(Tri::Maybe);
+                        continue;
                     }
-                    if t != Tri::No {
-                        by.extend(rule.declared_by);
+                    let mut this = Tri::No;
+                    for rule in rules.rules.iter().filter(|r| r.direction == direction) {
+                        any_rule = true;
+                        let mut t = rule_admits(rule, g, ports, unit);
+                        if t == Tri::Yes && (!rule.definite || rule.uncertain) {
+                            t = Tri::Maybe;
+                        }
+                        if t != Tri::No {
+                            by.extend(rule.declared_by);
+                        }
+                        this = this.or(t);
                     }
-                    this = this.or(t);
+                    per_option.push(this);
                 }
-                per_option.push(this);
+                outcome = outcome.or(Tri::agree(per_option));
             }
-            outcome = outcome.or(Tri::agree(per_option));
+            per_unit.push(outcome);
         }
+        let mut outcome = Tri::agree(per_unit);
         if !groups.dead_ends.is_empty() || groups.resolution == Resolution::Unresolved {
             doubts.push("some of the security groups could not be resolved".into());
             outcome = outcome.or(Tri::Maybe);

@@ -17,6 +17,13 @@ static META: RuleMeta = RuleMeta {
 /// Route failures that leave an instance without any path when no endpoint serves it.
 pub(super) const NO_ROUTE: &[Code] = &[Code::NoRouteToInternet, Code::IgwWithoutPublicIp, Code::NatWithoutInternet];
 
+/// No endpoint in the VPC serves the instance's region for this service: none at all, or
+/// only endpoints for another region (SSM008 explains those). Endpoints that DNS bypasses
+/// for other reasons are SSM003's and SSM004's.
+pub(super) fn serves_nothing(path: &crate::reach::PathResult) -> bool {
+    path.bypassed.iter().all(|(_, code)| *code == Code::EndpointRegionMismatch)
+}
+
 impl Rule for MissingEndpoint {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -27,7 +34,7 @@ impl Rule for MissingEndpoint {
         for inst in ctx.instances {
             let blocked: Vec<_> = blocked_services(inst, &[Service::Ssm, Service::Ssmmessages], NO_ROUTE)
                 .into_iter()
-                .filter(|(s, _)| inst.service(*s).is_some_and(|r| r.path.bypassed.is_empty()))
+                .filter(|(s, _)| inst.service(*s).is_some_and(|r| serves_nothing(&r.path)))
                 .collect();
             if blocked.is_empty() {
                 continue;
@@ -40,7 +47,7 @@ impl Rule for MissingEndpoint {
                 &META,
                 inst.res,
                 format!(
-                    "{name} has no path to {}: its VPC has no interface endpoint for {} and {}",
+                    "{name} has no path to {}: its VPC has no interface endpoint for {} in its region and {}",
                     service_list(&services),
                     if services.len() > 1 { "them" } else { "it" },
                     hop.detail

@@ -1,10 +1,10 @@
-//! SSM002 missing-ec2messages: `ssm` and `ssmmessages` are reachable but `ec2messages` is
-//! not. SSM Agent before 3.3.40.0 needs it; newer agents fall back to `ssmmessages`.
+//! SSM002 missing-ec2messages: no path to `ec2messages`. SSM Agent before 3.3.40.0 needs it;
+//! newer agents fall back to `ssmmessages`.
 //! <https://docs.aws.amazon.com/systems-manager/latest/userguide/systems-manager-setting-up-messageAPIs.html>
 
-use super::ssm001_missing_endpoint::NO_ROUTE;
+use super::ssm001_missing_endpoint::{NO_ROUTE, serves_nothing};
 use super::{Finding, Rule, RuleContext, RuleMeta, Severity, blocked_services};
-use crate::reach::{Service, Tri};
+use crate::reach::Service;
 
 pub struct MissingEc2messages;
 
@@ -39,16 +39,9 @@ impl Rule for MissingEc2messages {
         }
         let mut out = Vec::new();
         for inst in ctx.instances {
-            // When ssm or ssmmessages have no path either, SSM001 already says to add all three.
-            let others_ok = [Service::Ssm, Service::Ssmmessages]
-                .iter()
-                .all(|s| inst.service(*s).is_some_and(|r| r.outcome == Tri::Yes));
-            if !others_ok {
-                continue;
-            }
             let blocked = blocked_services(inst, &[Service::Ec2messages], NO_ROUTE);
             let Some((_, certainty)) =
-                blocked.into_iter().find(|(s, _)| inst.service(*s).is_some_and(|r| r.path.bypassed.is_empty()))
+                blocked.into_iter().find(|(s, _)| inst.service(*s).is_some_and(|r| serves_nothing(&r.path)))
             else {
                 continue;
             };

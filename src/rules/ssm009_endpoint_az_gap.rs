@@ -1,8 +1,12 @@
-//! SSM009 endpoint-az-gap: the endpoint an instance uses has no subnet in the instance's
-//! availability zone. It works, but traffic crosses zones and fails with that zone.
+//! SSM009 endpoint-az-gap: an endpoint that instances use has no subnet in their
+//! availability zone. It works, but traffic crosses zones and fails with the endpoint's zone.
+//! <https://docs.aws.amazon.com/vpc/latest/privatelink/interface-endpoints.html>
+
+use std::collections::BTreeMap;
 
 use super::ssm003_endpoint_private_dns_disabled::dedup;
-use super::{Finding, Rule, RuleContext, RuleMeta, Severity, service_list};
+use super::{Finding, Rule, RuleContext, RuleMeta, Severity};
+use crate::model::ResId;
 use crate::reach::{Tri, Via};
 use crate::resolve::Target;
 
@@ -22,56 +26,51 @@ impl Rule for EndpointAzGap {
     }
 
     fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
-        let mut out = Vec::new();
+        // endpoint -> (instance, zone) pairs where every candidate location lacks the zone.
+        let mut gaps: BTreeMap<ResId, Vec<(ResId, String)>> = BTreeMap::new();
         for inst in ctx.instances {
-            let mut gaps: Vec<(crate::reach::Service, usize, String)> = Vec::new();
             for s in inst.services.iter().filter(|s| s.outcome == Tri::Yes && s.path.via == Via::Endpoint) {
                 let Some(e) = s.path.endpoint else { continue };
-                // Every candidate location must have a zone the endpoint lacks.
-                let mut all_gap = !s.all.is_empty();
-                let mut zone = String::new();
-                for (subnet, _) in &s.all {
-                    let az = ctx.reach.location(subnet).az;
-                    let view = ctx.net.endpoint_view(&ctx.net.model.resources[e]);
-                    let zones: Vec<Option<String>> =
-                        view.subnets.targets().iter().map(|t| ctx.reach.location(t).az).collect();
-                    match az {
-                        Some(az)
-                            if !zones.is_empty()
-                                && zones.iter().all(Option::is_some)
-                                && !zones.iter().flatten().any(|z| *z == az) =>
-                        {
-                            zone = az
-                        }
-                        _ => all_gap = false,
+                let view = ctx.net.endpoint_view(&ctx.net.model.resources[e]);
+                let zones: Vec<Option<String>> =
+                    view.subnets.targets().iter().map(|t| ctx.reach.location(t).az).collect();
+                if zones.is_empty() || zones.iter().any(Option::is_none) {
+                    continue;
+                }
+                let missing: Vec<Option<String>> = s
+                    .all
+                    .iter()
+                    .map(|(subnet, _)| {
+                        ctx.reach.location(subnet).az.filter(|az| !zones.iter().flatten().any(|z| z == az))
+                    })
+                    .collect();
+                if !missing.is_empty() && missing.iter().all(Option::is_some) {
+                    let zone = missing[0].clone().expect("checked");
+                    let entry = gaps.entry(e).or_default();
+                    if !entry.iter().any(|(i, _)| *i == inst.res) {
+                        entry.push((inst.res, zone));
                     }
                 }
-                if all_gap {
-                    gaps.push((s.service, e, zone));
-                }
             }
-            if gaps.is_empty() {
-                continue;
-            }
-            let name = ctx.net.model.resources[inst.res].address();
-            let endpoints = dedup(gaps.iter().map(|g| ctx.net.model.resources[g.1].address().to_string()).collect());
-            let services: Vec<_> = gaps.iter().map(|g| g.0).collect();
-            out.push(
+        }
+        gaps.into_iter()
+            .map(|(e, hits)| {
+                let name = ctx.net.model.resources[e].address();
+                let zones = dedup(hits.iter().map(|h| h.1.clone()).collect());
+                let instances = dedup(hits.iter().map(|h| ctx.net.model.resources[h.0].address().to_string()).collect());
                 Finding::new(
                     &META,
-                    inst.res,
+                    e,
                     format!(
-                        "{name} is in {} but {} {} no subnet there: {} traffic crosses availability zones and stops if the endpoint's zone fails",
-                        gaps[0].2,
-                        endpoints.join(", "),
-                        if endpoints.len() > 1 { "have" } else { "has" },
-                        service_list(&services)
+                        "{name} has no subnet in {}, where {} {}: the traffic crosses availability zones and stops if the endpoint's zone fails",
+                        zones.join(" and "),
+                        instances.join(", "),
+                        if instances.len() > 1 { "run" } else { "runs" }
                     ),
-                    format!("add a subnet in {} to the endpoints' subnet_ids", gaps[0].2),
+                    format!("add a subnet in {} to subnet_ids of {name}", zones.join(" and ")),
                 )
-                .related(gaps.iter().map(|g| Target::Resource(g.1))),
-            );
-        }
-        out
+                .related(hits.iter().map(|h| Target::Resource(h.0)))
+            })
+            .collect()
     }
 }
