@@ -7,28 +7,38 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::config::Config;
 use crate::graph::Network;
 use crate::graph::views::ComputeView;
 use crate::model::{Kind, Model, ResId};
 use crate::plan::{self, Document, DocumentKind, LoadError, SourceFile};
+use crate::policy::{self, Baseline, Suppression};
 use crate::reach::{Assumptions, Certainty, Code, InstanceReach, Reach, Tri, Verdict, Via};
 use crate::report::resolution::{ResolutionCounts, resolution_summary};
 use crate::resolve::{Link, LocalSource, Resolution, Target};
 use crate::rules::{self, Finding, Rule, RuleContext, RuleSettings, Severity};
+use crate::source::InlineIgnoreError;
 use crate::source::{SourceTree, TfFile};
 
-/// How to analyse: where the `.tf` sources are, what to assume, which rules run.
+/// How to analyse: where the `.tf` sources are, the configuration, which rules run, and
+/// which findings were accepted before.
 #[derive(Clone, Default)]
 pub struct Options {
     /// The root module's directory; by default the plan file's directory when it holds
     /// `.tf` files, else the working directory when it does.
     pub source_dir: Option<PathBuf>,
-    pub assumptions: Assumptions,
-    pub settings: RuleSettings,
+    pub config: Config,
     /// The rules to run (all when `None`).
     pub rules: Option<Vec<&'static dyn Rule>>,
-    /// Only instances with all of these tags must be reachable (`[instances] require_tags`).
-    pub require_tags: BTreeMap<String, String>,
+    pub baseline: Option<Baseline>,
+    /// The day waivers are checked against (today when `None`).
+    pub today: Option<time::Date>,
+}
+
+impl Options {
+    fn assumptions(&self) -> Assumptions {
+        Assumptions { default_host_management: self.config.default_host_management }
+    }
 }
 
 /// Every layer of one analysed input, borrowed for the length of a closure.
@@ -51,7 +61,7 @@ pub fn with_context<T>(
     let sources = sources.filter(|s| !s.is_empty());
     let model = Model::build(&doc);
     let net = Network::build(&model, sources.as_ref().map(|s| s as &dyn LocalSource));
-    let reach = Reach::build(&net, options.assumptions.clone());
+    let reach = Reach::build(&net, options.assumptions());
     Ok(f(&Context { doc: &doc, model: &model, net: &net, reach: &reach, sources: sources.as_ref() }))
 }
 
@@ -190,6 +200,12 @@ pub struct FileReport {
     pub resources: usize,
     pub instances: Vec<InstanceReport>,
     pub findings: Vec<FindingReport>,
+    /// Findings that inline ignores, waivers or the baseline suppress.
+    pub suppressed: Vec<(FindingReport, Suppression)>,
+    /// Malformed `tfreach:ignore` directives: the run ends with status 2.
+    pub ignore_errors: Vec<InlineIgnoreError>,
+    /// Directives attached to no block.
+    pub ignore_warnings: Vec<InlineIgnoreError>,
     /// The human-readable resolution of every instance and endpoint.
     pub resolution_text: String,
     pub notes: Vec<String>,
@@ -232,10 +248,15 @@ fn required(ctx: &Context<'_, '_, '_>, res: ResId, tags: &BTreeMap<String, Strin
 fn report_of(source: &SourceFile, options: &Options, ctx: &Context<'_, '_, '_>) -> FileReport {
     let (doc, model, net) = (ctx.doc, ctx.model, ctx.net);
     let instances: Vec<InstanceReach> =
-        ctx.reach.instances().into_iter().filter(|i| required(ctx, i.res, &options.require_tags)).collect();
-    let rule_ctx = RuleContext { reach: ctx.reach, net, instances: &instances, settings: &options.settings };
+        ctx.reach.instances().into_iter().filter(|i| required(ctx, i.res, &options.config.require_tags)).collect();
+    let settings = RuleSettings { ssm_agent_version: options.config.ssm_agent_version.clone() };
+    let rule_ctx = RuleContext { reach: ctx.reach, net, instances: &instances, settings: &settings };
     let selected: Vec<&'static dyn Rule> = options.rules.clone().unwrap_or_else(|| rules::all().to_vec());
-    let findings: Vec<Finding> = rules::run(&selected, &rule_ctx);
+    let all_findings: Vec<Finding> = rules::run(&selected, &rule_ctx);
+    let today = options.today.unwrap_or_else(crate::config::today);
+    let applied =
+        policy::apply(&options.config, options.baseline.as_ref(), today, model, ctx.sources, all_findings.clone());
+    let findings = applied.kept;
 
     let mut counts = LinkCounts::default();
     let instance_reports: Vec<InstanceReport> = instances
@@ -244,7 +265,8 @@ fn report_of(source: &SourceFile, options: &Options, ctx: &Context<'_, '_, '_>) 
             let v: &ComputeView = &inst.view;
             counts.instance_subnet.add(&v.subnets);
             counts.instance_security_group.add(&v.security_groups);
-            instance_report(net, inst, &findings)
+            // Suppressed findings still explain why a service is blocked.
+            instance_report(net, inst, &all_findings)
         })
         .collect();
     for r in model.resources.iter().filter(|r| r.kind == Kind::VpcEndpoint && !r.is_data()) {
@@ -252,11 +274,16 @@ fn report_of(source: &SourceFile, options: &Options, ctx: &Context<'_, '_, '_>) 
         counts.endpoint_subnet.add(&v.subnets);
         counts.endpoint_security_group.add(&v.security_groups);
     }
-    let mut finding_reports: Vec<FindingReport> = findings.iter().map(|f| finding_report(source, ctx, f)).collect();
-    finding_reports.sort_by(|a, b| {
+    let order = |a: &FindingReport, b: &FindingReport| {
         (a.severity, a.rule, &a.resource, &a.message).cmp(&(b.severity, b.rule, &b.resource, &b.message))
-    });
+    };
+    let mut finding_reports: Vec<FindingReport> = findings.iter().map(|f| finding_report(source, ctx, f)).collect();
+    finding_reports.sort_by(order);
+    let mut suppressed: Vec<(FindingReport, Suppression)> =
+        applied.suppressed.iter().map(|(f, why)| (finding_report(source, ctx, f), why.clone())).collect();
+    suppressed.sort_by(|a, b| order(&a.0, &b.0));
     let mut notes = doc.notes.clone();
+    notes.extend(applied.notes);
     if let Some(s) = ctx.sources {
         notes.extend(s.notes().iter().cloned());
     }
@@ -268,6 +295,9 @@ fn report_of(source: &SourceFile, options: &Options, ctx: &Context<'_, '_, '_>) 
         resources: doc.resources.len(),
         instances: instance_reports,
         findings: finding_reports,
+        suppressed,
+        ignore_errors: applied.errors,
+        ignore_warnings: applied.warnings,
         resolution_text: resolution_summary(net),
         notes,
         counts,

@@ -7,9 +7,11 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod config;
 pub mod graph;
 pub mod model;
 pub mod plan;
+pub mod policy;
 pub mod reach;
 pub mod report;
 pub mod resolve;

@@ -21,6 +21,34 @@ pub enum Command {
     Reach(ReachArgs),
     /// Print the resolved network graph of a plan.
     Graph(GraphArgs),
+    /// Print a rule's documentation.
+    Explain(ExplainArgs),
+    /// List every rule: id, name, default severity, summary.
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule id, e.g. SSM005.
+    #[arg(value_name = "RULE")]
+    pub rule: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// An aligned table.
+    Human,
+    /// A JSON array.
+    Json,
+    /// A Markdown table (the one in README.md).
+    Markdown,
 }
 
 #[derive(Debug, Args)]
@@ -36,6 +64,8 @@ pub struct ReachArgs {
     pub format: ReachFormat,
     #[command(flatten)]
     pub sources: SourceArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -58,7 +88,26 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     pub fail_on: FailOn,
     #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Findings recorded in this report (written by `tfreach check --format json`) do not
+    /// count: adopt the gate on an existing estate and fail only on new findings.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<std::path::PathBuf>,
+    /// Run only these rules: comma-separated ids or prefixes (`SSM005,NET`).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub select: Vec<String>,
+    /// Do not run these rules: comma-separated ids or prefixes.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub ignore: Vec<String>,
+    #[command(flatten)]
     pub sources: SourceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Configuration file [default: the nearest tfreach.toml from the working directory up].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

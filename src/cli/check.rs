@@ -7,7 +7,9 @@ use rayon::prelude::*;
 use super::args::{CheckArgs, CheckFormat};
 use super::{ExitStatus, emit, report_error};
 use crate::analysis::{FileReport, Options, analyze};
+use crate::config::Config;
 use crate::plan::SourceFile;
+use crate::policy::{Baseline, select_rules};
 use crate::report;
 
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> ExitStatus {
@@ -15,7 +17,29 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> ExitStatus {
         eprintln!("tfreach: standard input (`-`) can be given only once");
         return ExitStatus::Error;
     }
-    let options = Options { source_dir: args.sources.source_dir.clone(), ..Options::default() };
+    let config = match Config::discover(args.config.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            report_error(e);
+            return ExitStatus::Error;
+        }
+    };
+    let rules = match select_rules(&config, &args.select, &args.ignore) {
+        Ok(r) => r,
+        Err(msg) => {
+            eprintln!("tfreach: {msg}");
+            return ExitStatus::Error;
+        }
+    };
+    let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
+        Ok(b) => b,
+        Err(e) => {
+            report_error(e);
+            return ExitStatus::Error;
+        }
+    };
+    let options =
+        Options { source_dir: args.sources.source_dir.clone(), config, rules: Some(rules), baseline, today: None };
     let results: Vec<_> =
         args.plans.par_iter().map(|p| SourceFile::read(p).and_then(|src| analyze(&src, &options))).collect();
     let mut reports: Vec<FileReport> = Vec::new();
@@ -27,6 +51,16 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> ExitStatus {
                 report_error(e);
                 failed = true;
             }
+        }
+    }
+    // A malformed suppression is an input error: it would silently suppress nothing.
+    for r in &reports {
+        for e in &r.ignore_errors {
+            report_error(e.clone());
+            failed = true;
+        }
+        for w in &r.ignore_warnings {
+            report_error(w.clone());
         }
     }
     if failed {

@@ -4,6 +4,7 @@ mod args;
 mod check;
 mod graph;
 mod reach;
+mod rules;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -42,6 +43,8 @@ pub fn main() -> ExitCode {
         Command::Check(a) => check::run(a, &mut stdout),
         Command::Reach(a) => reach::run(a, &mut stdout),
         Command::Graph(a) => graph::run(a, &mut stdout),
+        Command::Explain(a) => rules::explain(a, &mut stdout),
+        Command::Rules(a) => rules::list(a, &mut stdout),
     };
     match stdout.flush() {
         // A closed pipe (`tfreach check plan.json | head`) is not an error worth a message.

@@ -9,7 +9,14 @@ use crate::plan::SourceFile;
 use crate::report;
 
 pub fn run(args: &ReachArgs, out: &mut dyn Write) -> ExitStatus {
-    let options = Options { source_dir: args.sources.source_dir.clone(), ..Options::default() };
+    let config = match crate::config::Config::discover(args.config.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            report_error(e);
+            return ExitStatus::Error;
+        }
+    };
+    let options = Options { source_dir: args.sources.source_dir.clone(), config, ..Options::default() };
     let source = match SourceFile::read(&args.plan) {
         Ok(s) => s,
         Err(e) => {

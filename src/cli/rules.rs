@@ -1,0 +1,68 @@
+//! `tfreach explain` and `tfreach rules`.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::args::{ExplainArgs, RulesArgs, RulesFormat};
+use super::{ExitStatus, emit};
+use crate::rules;
+
+pub fn explain(args: &ExplainArgs, out: &mut dyn Write) -> ExitStatus {
+    match rules::by_id(&args.rule) {
+        Some(r) => {
+            emit(out, r.meta().doc);
+            ExitStatus::Clean
+        }
+        None => {
+            let ids: Vec<&str> = rules::all().iter().map(|r| r.meta().id).collect();
+            eprintln!("tfreach: unknown rule `{}`; rules are {}", args.rule, ids.join(", "));
+            ExitStatus::Error
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RuleRow {
+    id: &'static str,
+    name: &'static str,
+    severity: &'static str,
+    summary: &'static str,
+}
+
+pub fn list(args: &RulesArgs, out: &mut dyn Write) -> ExitStatus {
+    let rows: Vec<RuleRow> = rules::all()
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            RuleRow { id: m.id, name: m.name, severity: m.severity.name(), summary: m.summary }
+        })
+        .collect();
+    let text = match args.format {
+        RulesFormat::Human => {
+            let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
+            rows.iter().map(|r| format!("{}  {:<width$}  {:<7}  {}\n", r.id, r.name, r.severity, r.summary)).collect()
+        }
+        RulesFormat::Json => serde_json::to_string_pretty(&rows).expect("serialises") + "\n",
+        RulesFormat::Markdown => markdown_table(),
+    };
+    emit(out, &text);
+    ExitStatus::Clean
+}
+
+/// The rule table of README.md, generated from the registry (a test keeps them equal).
+pub fn markdown_table() -> String {
+    let mut s = String::from("| id | name | default | fires when |\n|---|---|---|---|\n");
+    for r in rules::all() {
+        let m = r.meta();
+        s.push_str(&format!(
+            "| [{}](rules/{}.md) | {} | {} | {} |\n",
+            m.id,
+            m.id,
+            m.name,
+            m.severity.name(),
+            m.summary.replace('|', "\\|")
+        ));
+    }
+    s
+}
