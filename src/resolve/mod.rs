@@ -106,6 +106,9 @@ struct Scope<'s, 'a> {
 #[derive(Default)]
 struct Walk {
     found: Vec<(Target, bool)>,
+    /// Groups of found targets of which one is meant (an `each.value` expansion, an index
+    /// into a list), as opposed to `selection`, which makes the whole walk one choice.
+    choices: Vec<Vec<Target>>,
     selection: bool,
     had_refs: bool,
     dead_ends: Vec<String>,
@@ -267,20 +270,46 @@ impl<'m, 'a> Resolver<'m, 'a> {
     /// Narrows `X[count.index]`-style references to the instance with this one's key, when
     /// the sources show that form.
     fn select_by_key(&self, res: &Resource<'a>, attr: &str, spec: &TargetSpec, walk: &mut Walk) -> bool {
-        let (Some(sources), Some(key)) = (self.locals, res.inst.addr.key.as_ref()) else { return false };
-        let path = res.module().config_path();
-        let Some(sel) = sources.key_selection(&path, &res.inst.addr.config_address(), attr) else { return false };
-        let Some(Reference::Resource { mode, type_, name, .. }) = Reference::parse(&sel.resource) else { return false };
-        let instances = self.model.instances_of(res.module(), mode, &type_, &name);
-        let key = match (key, sel.wraps) {
-            (Key::Int(i), true) if !instances.is_empty() => Key::Int(i.rem_euclid(instances.len() as i64)),
-            (k, _) => k.clone(),
-        };
-        if !instances.iter().any(|&id| self.model.resources[id].inst.addr.key.as_ref() == Some(&key)) {
-            return false;
+        self.select_in(res.module(), &res.inst.addr.config_address(), attr, res.inst.addr.key.as_ref(), spec, walk)
+    }
+
+    /// The same for an argument of block `block` (`aws_instance.app`, `module.app`) written in
+    /// `module`, whose instance key is `key`: `aws_subnet.x[count.index].id`,
+    /// `module.sg[each.key].security_group_id`.
+    fn select_in(
+        &self,
+        module: &ModuleInstance,
+        block: &str,
+        attr: &str,
+        key: Option<&Key>,
+        spec: &TargetSpec,
+        walk: &mut Walk,
+    ) -> bool {
+        let (Some(sources), Some(key)) = (self.locals, key) else { return false };
+        let Some(sel) = sources.key_selection(&module.config_path(), block, attr) else { return false };
+        match Reference::parse(&sel.resource) {
+            Some(Reference::Resource { mode, type_, name, .. }) => {
+                let instances = self.model.instances_of(module, mode, &type_, &name);
+                let key = match (key, sel.wraps) {
+                    (Key::Int(i), true) if !instances.is_empty() => Key::Int(i.rem_euclid(instances.len() as i64)),
+                    (k, _) => k.clone(),
+                };
+                if !instances.iter().any(|&id| self.model.resources[id].inst.addr.key.as_ref() == Some(&key)) {
+                    return false;
+                }
+                self.follow_resource(module, mode, &type_, &name, Some(&key), &sel.attribute, spec, walk);
+                true
+            }
+            Some(Reference::Module { name, .. }) => {
+                if self.model.module_children(module, &name, Some(key)).is_empty() {
+                    return false;
+                }
+                let output = sel.attribute.first().map(String::as_str);
+                self.follow_module(module, &name, Some(key), output, spec, walk);
+                true
+            }
+            _ => false,
         }
-        self.follow_resource(res.module(), mode, &type_, &name, Some(&key), &sel.attribute, spec, walk);
-        true
     }
 
     fn push_known(&self, value: &str, spec: &TargetSpec, walk: &mut Walk) {
@@ -349,7 +378,9 @@ impl<'m, 'a> Resolver<'m, 'a> {
                 }
                 Reference::CountIndex => walk.selection = true,
                 Reference::Each { value, path } => {
-                    walk.selection = true;
+                    // `each.key` indexes its siblings (`aws_subnet.x[each.key]`); `each.value`
+                    // is one element of the for_each collection: a choice among its contents.
+                    walk.selection |= !value;
                     let by_key = match &scope.key {
                         Some(Key::Str(k)) => {
                             let before = walk.found.len();
@@ -362,19 +393,21 @@ impl<'m, 'a> Resolver<'m, 'a> {
                         && value
                         && let Some((fe, module)) = &scope.for_each
                     {
+                        let mut sub = sub_walk(walk);
                         let inner = Scope { module: module.clone(), key: None, for_each: None };
                         let hint = path.first().map(String::as_str);
                         match (aligned_ref(&fe.references, scope.key.as_ref()), scope.key.as_ref()) {
                             // `for_each = module.vpcs`: each.value of instance k is module.vpcs[k].
                             (Some(Reference::Module { name, output, .. }), Some(k)) => {
                                 let output = output.or_else(|| hint.map(str::to_string));
-                                self.follow_module(module, &name, Some(k), output.as_deref(), spec, walk);
+                                self.follow_module(module, &name, Some(k), output.as_deref(), spec, &mut sub);
                             }
                             (Some(Reference::Resource { mode, type_, name, attr, .. }), Some(k)) => {
-                                self.follow_resource(module, mode, &type_, &name, Some(k), &attr, spec, walk);
+                                self.follow_resource(module, mode, &type_, &name, Some(k), &attr, spec, &mut sub);
                             }
-                            _ => self.follow(&inner, &fe.references, hint, spec, walk),
+                            _ => self.follow(&inner, &fe.references, hint, spec, &mut sub),
                         }
+                        merge_choice(walk, sub);
                     }
                 }
                 Reference::Other => {}
@@ -388,9 +421,8 @@ impl<'m, 'a> Resolver<'m, 'a> {
     /// index order, so the index picks that instance; any other list leaves a selection.
     fn indexed(&self, index: Option<&Key>, walk: &mut Walk, follow: impl FnOnce(&mut Walk)) {
         let Some(index) = index else { return follow(walk) };
-        let mut sub = Walk { visited: std::mem::take(&mut walk.visited), depth: walk.depth, ..Walk::default() };
+        let mut sub = sub_walk(walk);
         follow(&mut sub);
-        walk.visited = std::mem::take(&mut sub.visited);
         let one_block = sub.found.iter().all(|(t, _)| match t {
             Target::Resource(id) => {
                 let (a, first) = (&self.model.resources[*id].inst.addr, &sub.found[0].0);
@@ -410,16 +442,12 @@ impl<'m, 'a> Resolver<'m, 'a> {
         } else {
             Vec::new()
         };
-        if picked.is_empty() {
-            walk.selection |= sub.found.len() > 1;
-            sub.found.into_iter().for_each(|(t, k)| walk.push(t, k));
-        } else {
-            picked.into_iter().for_each(|(t, k)| walk.push(t, k));
+        if !picked.is_empty() {
+            sub.found = picked;
+            sub.selection = false;
+            sub.choices.clear();
         }
-        walk.selection |= sub.selection;
-        walk.had_refs |= sub.had_refs;
-        sub.dead_ends.into_iter().for_each(|d| walk.dead_end(d));
-        walk.fallback = walk.fallback.take().or(sub.fallback);
+        merge_choice(walk, sub);
     }
 
     /// Pushes resources whose known identifier is `value`, but no external placeholder.
@@ -572,6 +600,9 @@ impl<'m, 'a> Resolver<'m, 'a> {
             }
             Some(e) => {
                 walk.had_refs = true;
+                if self.select_in(&parent, &format!("module.{call_name}"), name, scope.module.last_key(), spec, walk) {
+                    return;
+                }
                 let outer = Scope {
                     module: parent.clone(),
                     key: scope.module.last_key().cloned(),
@@ -684,6 +715,24 @@ fn scope_of<'s, 'a>(res: &'s Resource<'a>) -> Scope<'s, 'a> {
     }
 }
 
+/// A walk for part of an expression, sharing the cycle guard with `walk`.
+fn sub_walk(walk: &mut Walk) -> Walk {
+    Walk { visited: std::mem::take(&mut walk.visited), depth: walk.depth, ..Walk::default() }
+}
+
+/// Merges a sub-walk whose targets are alternatives: one of them is meant.
+fn merge_choice(walk: &mut Walk, mut sub: Walk) {
+    walk.visited = std::mem::take(&mut sub.visited);
+    if sub.found.len() > 1 {
+        walk.choices.push(sub.found.iter().map(|(t, _)| t.clone()).collect());
+    }
+    walk.choices.append(&mut sub.choices);
+    sub.found.into_iter().for_each(|(t, k)| walk.push(t, k));
+    walk.had_refs |= sub.had_refs;
+    sub.dead_ends.into_iter().for_each(|d| walk.dead_end(d));
+    walk.fallback = walk.fallback.take().or(sub.fallback);
+}
+
 fn finish(walk: Walk, spec: &TargetSpec, outcome: Outcome) -> Link {
     let targets: Vec<Target> = walk.found.iter().map(|(t, _)| t.clone()).collect();
     if targets.is_empty() {
@@ -704,7 +753,18 @@ fn finish(walk: Walk, spec: &TargetSpec, outcome: Outcome) -> Link {
     let slots: Vec<Slot> = if !spec.many || walk.selection {
         vec![Slot { options: targets }]
     } else {
-        targets.into_iter().map(|t| Slot { options: vec![t] }).collect()
+        // Each choice group is one slot; everything else is attached for certain.
+        let mut slots: Vec<Slot> = Vec::new();
+        for group in &walk.choices {
+            let options: Vec<Target> = targets.iter().filter(|t| group.contains(t)).cloned().collect();
+            if options.len() > 1 && !slots.iter().any(|s| s.options == options) {
+                slots.push(Slot { options });
+            }
+        }
+        let grouped: Vec<&Target> = slots.iter().flat_map(|s| &s.options).collect();
+        let singles: Vec<Slot> =
+            targets.iter().filter(|t| !grouped.contains(t)).map(|t| Slot { options: vec![t.clone()] }).collect();
+        singles.into_iter().chain(slots).collect()
     };
     let ambiguous = slots.iter().any(|s| s.options.len() > 1);
     let resolution = if walk.fallback.is_some() || ambiguous || !walk.dead_ends.is_empty() {

@@ -57,7 +57,10 @@ pub(crate) fn index_file(file: &Arc<TfFile>, body: &Body) -> FileIndex {
                     index.locals.push((attr.key.as_str().to_string(), references(&attr.value)));
                 }
             } else if let Some(mut resource) = resource_block(file, block, span.clone()) {
-                for i in ignore::attached(file, &comments, &span, prev_end) {
+                // A module block is indexed for its arguments' selectors only: findings are
+                // never about a module call, so a directive there suppresses nothing.
+                let is_module = block.ident.as_str() == "module";
+                for i in ignore::attached(file, &comments, &span, prev_end).into_iter().filter(|_| !is_module) {
                     used[i] = true;
                     for directive in ignore::directives(file, comments[i].clone()) {
                         match directive {
@@ -87,14 +90,14 @@ pub(crate) fn index_file(file: &Arc<TfFile>, body: &Body) -> FileIndex {
 }
 
 fn resource_block(file: &Arc<TfFile>, block: &Block, span: Range<usize>) -> Option<ResourceBlock> {
-    let prefix = match block.ident.as_str() {
-        "resource" => "",
-        "data" => "data.",
-        "ephemeral" => "ephemeral.",
+    let (address, last) = match (block.ident.as_str(), block.labels.as_slice()) {
+        ("resource", [t, n]) => (format!("{}.{}", t.as_str(), n.as_str()), n),
+        ("data", [t, n]) => (format!("data.{}.{}", t.as_str(), n.as_str()), n),
+        ("ephemeral", [t, n]) => (format!("ephemeral.{}.{}", t.as_str(), n.as_str()), n),
+        ("module", [n]) => (format!("module.{}", n.as_str()), n),
         _ => return None,
     };
-    let [type_, name] = block.labels.as_slice() else { return None };
-    let header = block.ident.span()?.start..name.span()?.end;
+    let header = block.ident.span()?.start..last.span()?.end;
     let attributes = block
         .body
         .attributes()
@@ -106,14 +109,7 @@ fn resource_block(file: &Arc<TfFile>, block: &Block, span: Range<usize>) -> Opti
             })
         })
         .collect();
-    Some(ResourceBlock {
-        address: format!("{prefix}{}.{}", type_.as_str(), name.as_str()),
-        file: Arc::clone(file),
-        header,
-        block: span,
-        attributes,
-        ignores: Vec::new(),
-    })
+    Some(ResourceBlock { address, file: Arc::clone(file), header, block: span, attributes, ignores: Vec::new() })
 }
 
 #[cfg(test)]

@@ -110,6 +110,8 @@ fn resource_traversal(expr: &Expression) -> Option<(String, Vec<Step>, Vec<&Trav
         steps.iter().map_while(|s| if let Step::Attr(name) = s { Some(name.as_str()) } else { None }).collect();
     let (resource, used) = match (root.as_str(), names.as_slice()) {
         ("data", [type_, name, ..]) => (format!("data.{type_}.{name}"), 2),
+        // In a module call's arguments: `module.sg[each.key].security_group_id`.
+        ("module", [name, ..]) => (format!("module.{name}"), 1),
         (type_, [name, ..]) if type_.contains('_') => (format!("{type_}.{name}"), 1),
         _ => return None,
     };
