@@ -159,7 +159,11 @@ module "vpc" { # tfreach:ignore[SSM001] misplaced
             ]
         );
         let addresses: Vec<&str> = index.blocks.iter().map(|b| b.address.as_str()).collect();
-        assert_eq!(addresses, ["aws_instance.app", "data.aws_subnet.x"]);
+        // Module blocks are indexed too, for the selectors in their arguments.
+        assert_eq!(addresses, ["aws_instance.app", "data.aws_subnet.x", "module.vpc"]);
+        let vpc = &index.blocks[2];
+        assert_eq!(&SRC[vpc.header.clone()], r#"module "vpc""#);
+        assert!(vpc.ignores.is_empty(), "a directive on a module block suppresses nothing");
         let app = &index.blocks[0];
         assert_eq!(&SRC[app.header.clone()], r#"resource "aws_instance" "app""#);
         assert!(SRC[app.block.clone()].starts_with("resource") && SRC[app.block.clone()].ends_with("EOT\n}"));

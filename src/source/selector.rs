@@ -190,6 +190,13 @@ mod tests {
             select("element(aws_subnet.private[*].id, count.index)"),
             sel("aws_subnet.private", CountIndex, Element, &["id"])
         );
+        // In a module call's arguments: the module instance with the caller's key, and the
+        // output read from it.
+        assert_eq!(select("module.vpc[count.index].id"), sel("module.vpc", CountIndex, Key, &["id"]));
+        assert_eq!(
+            select("[module.app_sg[each.key].security_group_id]"),
+            sel("module.app_sg", EachKey, Key, &["security_group_id"])
+        );
     }
 
     #[test]
@@ -203,7 +210,6 @@ mod tests {
             "element(var.subnet_ids, count.index)",
             "element(aws_subnet.private.*.id, 0)",
             "element(aws_subnet.private.*.id, count.index, 1)",
-            "module.vpc[count.index].id",
             "var.ids[count.index]",
             "[aws_subnet.a[count.index].id, aws_subnet.b[count.index].id]",
             "local.x",
