@@ -60,20 +60,26 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}:{line}:{column}: {message}")]
-    #[diagnostic(code(tfreach::config::invalid))]
-    Invalid {
-        path: String,
-        line: usize,
-        column: usize,
-        message: String,
-        #[help]
-        help: Option<String>,
-        #[source_code]
-        src: NamedSource<String>,
-        #[label("here")]
-        span: SourceSpan,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Invalid(Box<InvalidConfig>),
+}
+
+/// A configuration value or key that tfreach cannot use, shown in the file.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{path}:{line}:{column}: {message}")]
+#[diagnostic(code(tfreach::config::invalid))]
+pub struct InvalidConfig {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    #[help]
+    pub help: Option<String>,
+    #[source_code]
+    src: NamedSource<String>,
+    #[label("here")]
+    span: SourceSpan,
 }
 
 #[derive(Deserialize)]
@@ -142,7 +148,7 @@ impl Config {
     pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
         let invalid = |span: Range<usize>, message: String, help: Option<String>| {
             let (line, column) = crate::plan::error::line_column(text, span.start);
-            ConfigError::Invalid {
+            ConfigError::Invalid(Box::new(InvalidConfig {
                 path: name.to_string(),
                 line,
                 column,
@@ -150,7 +156,7 @@ impl Config {
                 help,
                 src: NamedSource::new(name, text.to_string()),
                 span: (span.start, span.end.saturating_sub(span.start).max(1)).into(),
-            }
+            }))
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
@@ -289,7 +295,7 @@ expires = "2027-03-31"
 
     fn error_of(text: &str) -> (usize, usize, String) {
         match Config::parse("tfreach.toml", text) {
-            Err(ConfigError::Invalid { line, column, message, .. }) => (line, column, message),
+            Err(ConfigError::Invalid(e)) => (e.line, e.column, e.message),
             other => panic!("expected an error, got {other:?}"),
         }
     }

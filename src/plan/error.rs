@@ -82,7 +82,7 @@ impl LoadError {
     fn at(name: &str, text: &str, offset: usize, message: String, help: Option<String>) -> Self {
         let offset = offset.min(text.len());
         let (line, column) = line_column(text, offset);
-        let label = if offset >= text.len() { "the input ends here" } else { "here" };
+        let label = if offset >= text.len() { "the input ends after this" } else { "here" };
         LoadError::At(Box::new(PositionedError {
             name: name.to_string(),
             line,
@@ -99,6 +99,8 @@ impl LoadError {
 
 /// A one-character span at `offset`, clamped to a character boundary, or an empty span at EOF.
 fn span_at(text: &str, offset: usize) -> SourceSpan {
+    // miette draws no label on an empty span at the very end: mark the last character.
+    let offset = if offset >= text.len() { text.trim_end().len().saturating_sub(1) } else { offset };
     let mut start = offset.min(text.len());
     while start > 0 && !text.is_char_boundary(start) {
         start -= 1;

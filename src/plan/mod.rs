@@ -441,7 +441,8 @@ fn span_of(text: &str, raw: &RawValue) -> Span {
 /// Turns a serde_json error inside `part` (a slice of `text`) into a positioned diagnostic.
 fn json_error(name: &str, text: &str, part: &str, e: &serde_json::Error) -> LoadError {
     let base = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-    let offset = base + error::offset_of(part, e.line(), e.column());
+    // serde_json reports an early EOF at the last byte it read; the input ends after it.
+    let offset = if e.is_eof() { base + part.len() } else { base + error::offset_of(part, e.line(), e.column()) };
     // serde_json appends " at line L column C", relative to `part`; ours replaces it.
     let message = e.to_string();
     let message = match message.rfind(" at line ") {

@@ -190,20 +190,20 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
         let mut how = String::new();
         for subnet in inst.view.subnets.targets() {
             let loc = self.location(subnet);
-            if service == Service::S3 {
-                if let Some(e) = self.s3_gateway_for(&loc) {
-                    // Gateway endpoint traffic still leaves through the security groups.
-                    let egress = self.sgs.admits(
-                        &inst.view.security_groups,
-                        sg::Direction::Egress,
-                        traffic::Ports::HTTPS,
-                        &sg::Peering::Internet,
-                    );
-                    let t = if egress.outcome == Tri::No { Tri::Maybe } else { egress.outcome };
-                    outcomes.push(t);
-                    how = format!("the S3 gateway endpoint {}", self.net.model.resources[e].address());
-                    continue;
-                }
+            if service == Service::S3
+                && let Some(e) = self.s3_gateway_for(&loc)
+            {
+                // Gateway endpoint traffic still leaves through the security groups.
+                let egress = self.sgs.admits(
+                    &inst.view.security_groups,
+                    sg::Direction::Egress,
+                    traffic::Ports::HTTPS,
+                    &sg::Peering::Internet,
+                );
+                let t = if egress.outcome == Tri::No { Tri::Maybe } else { egress.outcome };
+                outcomes.push(t);
+                how = format!("the S3 gateway endpoint {}", self.net.model.resources[e].address());
+                continue;
             }
             let p = self.path(&side, &loc, service);
             if how.is_empty() {
@@ -330,10 +330,11 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
     /// Whether the instance gets a public IPv4 address.
     fn public_ip(&self, r: &Resource<'a>, launch: Option<ResId>, view: &ComputeView) -> Tri {
         // An instance that exists already shows the address it has.
-        if !r.inst.action.creates() && !r.unknown.any_true("public_ip") {
-            if let Some(ip) = r.after.str("public_ip") {
-                return Tri::from_bool(!ip.is_empty());
-            }
+        if !r.inst.action.creates()
+            && !r.unknown.any_true("public_ip")
+            && let Some(ip) = r.after.str("public_ip")
+        {
+            return Tri::from_bool(!ip.is_empty());
         }
         let explicit = match (r.kind, launch) {
             (Kind::AutoscalingGroup, Some(l)) => {

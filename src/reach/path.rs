@@ -150,10 +150,10 @@ impl Reach<'_, '_, '_> {
                 continue;
             }
             let (resolves, dns_hop, code) = self.private_dns(e, service, loc, inst.region.as_deref());
-            if resolves != Tri::Yes {
-                if let Some(code) = code {
-                    bypassed.push((e.res, code));
-                }
+            if resolves != Tri::Yes
+                && let Some(code) = code
+            {
+                bypassed.push((e.res, code));
             }
             private.push((e, resolves.and(in_vpc), dns_hop));
         }
@@ -186,22 +186,22 @@ impl Reach<'_, '_, '_> {
     ) -> (Tri, HopResult, Option<Code>) {
         let name = format!("{}.{}.amazonaws.com", service.name(), e.service_region.as_deref().unwrap_or("<region>"));
         let ep = Target::Resource(e.res);
-        if let (Some(want), Some(have)) = (region, e.service_region.as_deref()) {
-            if want != have {
-                let hop = HopResult {
-                    kind: HopKind::Dns,
-                    outcome: Tri::No,
-                    code: Some(Code::EndpointRegionMismatch),
-                    resources: vec![ep],
-                    detail: format!(
-                        "{} serves {have}, but the instance is in {want}",
-                        self.net.name(&Target::Resource(e.res))
-                    ),
-                    fix: Some(format!("set service_name to \"com.amazonaws.{want}.{}\"", service.name())),
-                    unresolved: Vec::new(),
-                };
-                return (Tri::No, hop, Some(Code::EndpointRegionMismatch));
-            }
+        if let (Some(want), Some(have)) = (region, e.service_region.as_deref())
+            && want != have
+        {
+            let hop = HopResult {
+                kind: HopKind::Dns,
+                outcome: Tri::No,
+                code: Some(Code::EndpointRegionMismatch),
+                resources: vec![ep],
+                detail: format!(
+                    "{} serves {have}, but the instance is in {want}",
+                    self.net.name(&Target::Resource(e.res))
+                ),
+                fix: Some(format!("set service_name to \"com.amazonaws.{want}.{}\"", service.name())),
+                unresolved: Vec::new(),
+            };
+            return (Tri::No, hop, Some(Code::EndpointRegionMismatch));
         }
         let vpcs = e.view.vpc.targets();
         let vpc = vpcs.first().cloned().cloned().or_else(|| loc.vpc.targets().first().cloned().cloned());

@@ -55,15 +55,15 @@ fn service_human(reach: &Reach<'_, '_, '_>, s: &ServiceReach, out: &mut String) 
     for h in &s.path.hops {
         hop_human(h, out);
     }
-    if let Some((h, certainty)) = &s.blocked {
-        if s.outcome != Tri::Yes {
-            let c = match certainty {
-                Certainty::Definite => "definitely",
-                Certainty::Possible => "possibly",
-            };
-            let code = h.code.map(|c| c.name()).unwrap_or("?");
-            let _ = writeln!(out, "      blocked {c} at the {}: {code}", h.kind.label());
-        }
+    if let Some((h, certainty)) = &s.blocked
+        && s.outcome != Tri::Yes
+    {
+        let c = match certainty {
+            Certainty::Definite => "definitely",
+            Certainty::Possible => "possibly",
+        };
+        let code = h.code.map(|c| c.name()).unwrap_or("?");
+        let _ = writeln!(out, "      blocked {c} at the {}: {code}", h.kind.label());
     }
 }
 

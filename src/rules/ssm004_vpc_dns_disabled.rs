@@ -42,12 +42,13 @@ impl Rule for VpcDnsDisabled {
         }
         for inst in ctx.instances {
             for s in inst.services.iter().filter(|s| s.outcome != Tri::Yes) {
-                if let Some((hop, c)) = &s.blocked {
-                    if hop.code == Some(Code::VpcDnsDisabled) && hop.outcome == Tri::No {
-                        for t in &hop.resources {
-                            if let Target::Resource(vpc) = t {
-                                by_vpc.entry(*vpc).or_default().push((Target::Resource(inst.res), s.service, *c));
-                            }
+                if let Some((hop, c)) = &s.blocked
+                    && hop.code == Some(Code::VpcDnsDisabled)
+                    && hop.outcome == Tri::No
+                {
+                    for t in &hop.resources {
+                        if let Target::Resource(vpc) = t {
+                            by_vpc.entry(*vpc).or_default().push((Target::Resource(inst.res), s.service, *c));
                         }
                     }
                 }

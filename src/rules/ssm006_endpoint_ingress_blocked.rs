@@ -20,13 +20,16 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/SSM006.md"),
 };
 
+/// An instance's service blocked at an endpoint's groups: (instance, service, certainty, fix).
+type Hit = (ResId, Service, Certainty, Option<String>);
+
 impl Rule for EndpointIngressBlocked {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
-        let mut by_endpoint: BTreeMap<ResId, Vec<(ResId, Service, Certainty, Option<String>)>> = BTreeMap::new();
+        let mut by_endpoint: BTreeMap<ResId, Vec<Hit>> = BTreeMap::new();
         for inst in ctx.instances {
             for s in inst.services.iter().filter(|s| s.outcome != Tri::Yes) {
                 let (Some((hop, c)), Some(e)) = (&s.blocked, s.path.endpoint) else { continue };

@@ -19,6 +19,9 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/SSM007.md"),
 };
 
+/// An instance's service blocked by an ACL: (instance, service, certainty, detail, fix).
+type Hit = (usize, Service, Certainty, String, Option<String>);
+
 impl Rule for NaclBlocksHttps {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -26,8 +29,7 @@ impl Rule for NaclBlocksHttps {
 
     fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
         // Keyed by the ACL (the first resource of the hop), then the subnet.
-        let mut by_acl: BTreeMap<(Target, Target), Vec<(usize, Service, Certainty, String, Option<String>)>> =
-            BTreeMap::new();
+        let mut by_acl: BTreeMap<(Target, Target), Vec<Hit>> = BTreeMap::new();
         for inst in ctx.instances {
             for s in inst.services.iter().filter(|s| s.outcome != Tri::Yes) {
                 let Some((hop, c)) = &s.blocked else { continue };

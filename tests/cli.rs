@@ -1,0 +1,263 @@
+//! The command-line contract (SPEC.md): exit statuses 0 / 1 / 2, positioned diagnostics for
+//! unusable input, no panics or backtraces, stdin, several inputs, deterministic output.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn tfreach(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tfreach"))
+        .args(args)
+        .current_dir(common::root())
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("runs")
+}
+
+fn tfreach_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tfreach"))
+        .args(args)
+        .current_dir(common::root())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// stderr with miette's line wrapping undone, for assertions on whole messages.
+fn diagnostic(out: &Output) -> String {
+    let raw = text(&out.stderr).replace('│', " ");
+    raw.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An unusable input: status 2, a diagnostic naming `file:line:col`, and no panic.
+fn assert_unusable(out: &Output, location: &str) {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(err.contains(location), "expected `{location}` in: {err}");
+    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing on stdout: {}", text(&out.stdout));
+}
+
+fn temp(name: &str, bytes: &[u8]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let p = path.display().to_string();
+    (dir, p)
+}
+
+#[test]
+fn exit_status_follows_fail_on() {
+    assert_eq!(tfreach(&["check", "testdata/baseline_endpoints/plan.json"]).status.code(), Some(0));
+    assert_eq!(tfreach(&["check", "testdata/seed003_pitfall/plan.json"]).status.code(), Some(1));
+    assert_eq!(tfreach(&["check", "testdata/seed003_pitfall/plan.json", "--fail-on", "never"]).status.code(), Some(0));
+    // baseline_nat has only a NET001 warning.
+    assert_eq!(tfreach(&["check", "testdata/baseline_nat/plan.json"]).status.code(), Some(0));
+    assert_eq!(tfreach(&["check", "testdata/baseline_nat/plan.json", "--fail-on", "warning"]).status.code(), Some(1));
+    // net005_key_pair has only a NET005 note.
+    assert_eq!(
+        tfreach(&["check", "testdata/net005_key_pair/plan.json", "--fail-on", "warning"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(tfreach(&["check", "testdata/net005_key_pair/plan.json", "--fail-on", "note"]).status.code(), Some(1));
+}
+
+#[test]
+fn syntax_errors_name_file_line_and_column() {
+    let (_d, p) = temp("plan.json", b"{\n  \"format_version\": \"1.2\",\n  \"resource_changes\": [x]\n}\n");
+    let out = tfreach(&["check", &p]);
+    assert_unusable(&out, "plan.json:3:24");
+    assert!(text(&out.stderr).contains("invalid JSON"));
+}
+
+#[test]
+fn truncated_json_points_at_the_end() {
+    let (_d, p) = temp("plan.json", b"{\"format_version\": \"1.2\", \"resource_changes\": [");
+    let out = tfreach(&["check", &p]);
+    assert_unusable(&out, "plan.json:1:48");
+    assert!(text(&out.stderr).contains("EOF while parsing a list"));
+    assert!(text(&out.stderr).contains("the input ends after this"));
+}
+
+#[test]
+fn wrong_types_are_reported_where_they_are() {
+    let (_d, p) = temp(
+        "plan.json",
+        b"{\"format_version\": \"1.2\",\n \"resource_changes\": [{\"address\": \"aws_vpc.a\", \"change\": {\"actions\": \"create\"}}]}",
+    );
+    let out = tfreach(&["check", &p]);
+    assert_unusable(&out, "plan.json:2:");
+    assert!(
+        diagnostic(&out)
+            .contains("not a Terraform plan or state: invalid type: string \"create\", expected a sequence")
+    );
+}
+
+#[test]
+fn json_that_is_not_a_plan_is_rejected() {
+    let (_d, p) = temp("x.json", b"{\"name\": \"tfreach\", \"version\": \"1\"}");
+    let out = tfreach(&["check", &p]);
+    assert_unusable(&out, "x.json:1:1");
+    assert!(text(&out.stderr).contains("not a Terraform plan or state"));
+    let (_d2, p2) = temp("array.json", b"[1, 2]");
+    assert_unusable(&tfreach(&["check", &p2]), "array.json:1:1");
+    let (_d3, p3) = temp("terraform.tfstate", b"{\"version\": 4, \"serial\": 3, \"resources\": []}");
+    let out = tfreach(&["check", &p3]);
+    assert_unusable(&out, "terraform.tfstate:1:1");
+    assert!(text(&out.stderr).contains("raw terraform.tfstate"));
+}
+
+#[test]
+fn empty_input_missing_file_and_directories_are_errors() {
+    let (_d, p) = temp("empty.json", b"  \n");
+    let out = tfreach(&["check", &p]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("is empty"));
+    let out = tfreach(&["check", "testdata"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("testdata is a directory"));
+    let out = tfreach(&["check", "does/not/exist.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read does/not/exist.json"));
+    let out = tfreach_stdin(&["check", "-"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("<stdin> is empty"));
+}
+
+#[test]
+fn invalid_utf8_is_reported_at_its_byte() {
+    let (_d, p) = temp("plan.json", b"{\"format_version\": \"1.2\xff\"}");
+    let out = tfreach(&["check", &p]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("invalid byte at offset 23"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn utf16_with_bom_is_decoded() {
+    let plan = std::fs::read_to_string(common::plan_of("seed003_pitfall")).unwrap();
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(plan.encode_utf16().flat_map(u16::to_le_bytes));
+    let (_d, p) = temp("plan-utf16.json", &bytes);
+    let out = tfreach(&["check", &p, "--format", "json", "--source-dir", "testdata/seed003_pitfall"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let direct = tfreach(&["check", "testdata/seed003_pitfall/plan.json", "--format", "json"]);
+    let strip = |o: &Output| text(&o.stdout).replace(&p, "P").replace("testdata/seed003_pitfall/plan.json", "P");
+    assert_eq!(strip(&out), strip(&direct));
+}
+
+#[test]
+fn stdin_and_several_inputs() {
+    let plan = std::fs::read(common::plan_of("seed003_pitfall")).unwrap();
+    let out = tfreach_stdin(&["check", "-", "--format", "json", "--source-dir", "testdata/seed003_pitfall"], &plan);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["inputs"][0]["path"], "<stdin>");
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "SSM005"));
+
+    let out = tfreach(&[
+        "check",
+        "testdata/nat_gateway/plan.json",
+        "testdata/baseline_endpoints/plan.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let inputs: Vec<&str> = v["inputs"].as_array().unwrap().iter().map(|i| i["path"].as_str().unwrap()).collect();
+    assert_eq!(inputs, ["testdata/baseline_endpoints/plan.json", "testdata/nat_gateway/plan.json"]);
+    assert_eq!(v["instances"].as_array().unwrap().len(), 3);
+    assert_eq!(tfreach_stdin(&["check", "-", "-"], b"{}").status.code(), Some(2));
+}
+
+#[test]
+fn one_unusable_input_fails_the_run() {
+    let (_d, p) = temp("bad.json", b"{");
+    let out = tfreach(&["check", "testdata/baseline_endpoints/plan.json", &p]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("bad.json:1:2"));
+}
+
+#[test]
+fn output_is_deterministic() {
+    let args = ["check", "testdata/module_stack/plan.json", "testdata/seed003_pitfall/plan.json", "--format", "json"];
+    let first = tfreach(&args).stdout;
+    for _ in 0..3 {
+        assert_eq!(tfreach(&args).stdout, first);
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(tfreach(&["check"]).status.code(), Some(2));
+    assert_eq!(tfreach(&["check", "x.json", "--format", "yaml"]).status.code(), Some(2));
+    let out = tfreach(&["check", "testdata/baseline_endpoints/plan.json", "--select", "SSM099"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("unknown rule or prefix `SSM099`"));
+    let out = tfreach(&["explain", "SSM099"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = tfreach(&["reach", "testdata/baseline_endpoints/plan.json", "--instance", "aws_instance.nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("instances in the plan: aws_instance.app"));
+}
+
+#[test]
+fn every_real_plan_in_the_corpus_loads() {
+    let dir = common::root().join("testdata/realplans");
+    let mut n = 0;
+    for entry in walk(&dir) {
+        if entry.extension().is_some_and(|e| e == "json") {
+            n += 1;
+            let out = tfreach(&["check", &entry.display().to_string(), "--format", "json"]);
+            assert!(matches!(out.status.code(), Some(0 | 1)), "{}: {}", entry.display(), text(&out.stderr));
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert!(v["inputs"][0]["format_version"].is_string(), "{}", entry.display());
+        }
+    }
+    assert_eq!(n, 38, "the real-plan corpus has 38 files");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn graph_formats() {
+    let json = tfreach(&["graph", "testdata/seed003_pitfall/plan.json"]);
+    assert_eq!(json.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let edge = v["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["from"] == "aws_instance.my-ec2-1" && e["attribute"] == "subnet_id")
+        .expect("instance -> subnet edge");
+    assert_eq!(edge["to"], "aws_subnet.subnet-1a");
+    assert_eq!(edge["resolution"], "reference");
+    let dot = text(&tfreach(&["graph", "testdata/seed003_pitfall/plan.json", "--format", "dot"]).stdout);
+    assert!(dot.starts_with("digraph tfreach {"));
+    assert!(dot.contains("\"aws_instance.my-ec2-1\" -> \"aws_subnet.subnet-1a\" [label=\"subnet_id\", style=solid];"));
+    let mermaid = text(&tfreach(&["graph", "testdata/seed003_pitfall/plan.json", "--format", "mermaid"]).stdout);
+    assert!(mermaid.starts_with("flowchart LR\n"));
+    assert!(mermaid.contains("|subnet_id|"));
+}
