@@ -34,12 +34,6 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// stderr with miette's line wrapping undone, for assertions on whole messages.
-fn diagnostic(out: &Output) -> String {
-    let raw = text(&out.stderr).replace('│', " ");
-    raw.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// An unusable input: status 2, a diagnostic naming `file:line:col`, and no panic.
 fn assert_unusable(out: &Output, location: &str) {
     let err = text(&out.stderr);
@@ -99,7 +93,7 @@ fn wrong_types_are_reported_where_they_are() {
     let out = tfreach(&["check", &p]);
     assert_unusable(&out, "plan.json:2:");
     assert!(
-        diagnostic(&out)
+        common::diagnostic(&out)
             .contains("not a Terraform plan or state: invalid type: string \"create\", expected a sequence")
     );
 }

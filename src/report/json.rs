@@ -12,6 +12,16 @@ struct Output<'r> {
     findings: Vec<&'r FindingReport>,
     instances: Vec<Instance<'r>>,
     summary: Summary,
+    /// Findings that inline ignores, waivers or the baseline suppress, with why (an
+    /// extension of the SPEC schema).
+    suppressed: Vec<Suppressed<'r>>,
+}
+
+#[derive(Serialize)]
+struct Suppressed<'r> {
+    #[serde(flatten)]
+    finding: &'r FindingReport,
+    suppression: &'r crate::policy::Suppression,
 }
 
 #[derive(Serialize)]
@@ -105,6 +115,10 @@ pub fn render(reports: &[FileReport]) -> String {
         summary: Summary::of(findings.iter().copied()),
         findings,
         instances: reports.iter().flat_map(|r| r.instances.iter().map(move |i| instance(r, i))).collect(),
+        suppressed: reports
+            .iter()
+            .flat_map(|r| r.suppressed.iter().map(|(finding, suppression)| Suppressed { finding, suppression }))
+            .collect(),
     };
     serde_json::to_string_pretty(&out).expect("report serialises") + "\n"
 }

@@ -14,6 +14,12 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A command's stderr with miette's line wrapping undone, for assertions on whole messages.
+pub fn diagnostic(out: &std::process::Output) -> String {
+    let raw = String::from_utf8_lossy(&out.stderr).replace('│', " ");
+    raw.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Every scenario directory with its plan (or state) file, sorted by name.
 pub fn scenarios() -> Vec<(String, PathBuf)> {
     let mut out = Vec::new();
