@@ -314,7 +314,7 @@ fn instance_report(net: &Network<'_, '_>, inst: &InstanceReach, findings: &[Find
             for f in findings {
                 let about = f.resource == inst.res || f.related.contains(&Target::Resource(inst.res));
                 let explains = f.code.is_some_and(|c| {
-                    s.all.iter().any(|(_, p)| {
+                    s.all.iter().map(|l| &l.path).any(|p| {
                         p.hops.iter().any(|h| h.outcome != Tri::Yes && h.code == Some(c))
                             || p.bypassed.iter().any(|(_, b)| *b == c)
                     })
@@ -326,7 +326,7 @@ fn instance_report(net: &Network<'_, '_>, inst: &InstanceReach, findings: &[Find
             blocked_by.sort_unstable();
         }
         let mut unresolved: Vec<String> = Vec::new();
-        for (_, p) in &s.all {
+        for p in s.all.iter().map(|l| &l.path) {
             for h in &p.hops {
                 for u in &h.unresolved {
                     if !unresolved.contains(u) {
@@ -374,6 +374,23 @@ pub fn block_location(ctx: &Context<'_, '_, '_>, res: ResId) -> Option<SourceLoc
     })
 }
 
+/// Related resources as Terraform addresses: a VPC's implicit default stands for the VPC;
+/// identifiers the plan does not manage have no address and are left out.
+fn related_addresses(net: &Network<'_, '_>, related: &[Target]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in related {
+        let address = match t {
+            Target::Resource(id) => net.model.resources[*id].address(),
+            Target::VpcDefault(_, vpc) => net.model.resources[*vpc].address(),
+            Target::External(_) => continue,
+        };
+        if !out.iter().any(|a| a == address) {
+            out.push(address.to_string());
+        }
+    }
+    out
+}
+
 fn finding_report(source: &SourceFile, ctx: &Context<'_, '_, '_>, f: &Finding) -> FindingReport {
     let net = ctx.net;
     let r = &ctx.model.resources[f.resource];
@@ -388,7 +405,7 @@ fn finding_report(source: &SourceFile, ctx: &Context<'_, '_, '_>, f: &Finding) -
         severity: f.severity,
         certainty: f.certainty,
         resource: r.address().to_string(),
-        related: f.related.iter().map(|t| net.name(t)).collect(),
+        related: related_addresses(net, &f.related),
         message: f.message.clone(),
         help: f.help.clone(),
         code: f.code.map(Code::name),

@@ -101,6 +101,14 @@ SCENARIOS = {
     "net004_public_ip": dict(mode="plan"),
     "net005_key_pair": dict(mode="plan"),
     "provider_alias_region": dict(mode="plan"),
+    # regressions found while documenting the rules
+    "tfr001_default_vpc_instance": dict(mode="plan"),
+    "ssm010_policy_outside_plan": dict(mode="plan"),
+    "tfr001_unknown_cidr": dict(mode="plan"),
+    "asg_az_gap": dict(mode="plan"),
+    "asg_one_subnet_blocked": dict(mode="plan"),
+    "ssm003_ssm004_dns_both_off": dict(mode="plan"),
+    "net004_eip": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 

@@ -32,6 +32,22 @@ pub enum LoadError {
     )]
     Empty { name: String },
 
+    #[error("{name} is a saved plan and tfreach could not read it: {reason}")]
+    #[diagnostic(
+        code(tfreach::input::saved_plan),
+        help(
+            "tfreach runs `terraform show -json` on saved plans, in the plan's (initialised) directory; put terraform on PATH (or set TFREACH_TERRAFORM), or pass the JSON: `terraform show -json tfplan > plan.json`"
+        )
+    )]
+    SavedPlan { name: String, reason: String },
+
+    #[error("standard input holds a saved plan, not JSON")]
+    #[diagnostic(
+        code(tfreach::input::saved_plan),
+        help("pipe the JSON instead: `terraform show -json tfplan | tfreach check -`")
+    )]
+    SavedPlanOnStdin,
+
     #[error("{name} is not UTF-8 text (invalid byte at offset {offset})")]
     #[diagnostic(
         code(tfreach::input::encoding),

@@ -26,6 +26,9 @@ const SUFFICIENT_MANAGED: &[&str] = &[
     "AmazonSSMManagedEC2InstanceDefaultPolicy",
     "AmazonEC2RoleforSSM",
     "AmazonSSMFullAccess",
+    // `*` on everything, and everything but IAM and Organizations.
+    "AdministratorAccess",
+    "PowerUserAccess",
 ];
 
 /// The outcome of the permission check.
@@ -116,18 +119,20 @@ fn role_permissions(net: &Network<'_, '_>, role: &Target) -> Permissions {
         return unknown(vec![role.clone()], format!("role {} is not in the plan", net.name(role)));
     };
     let r = &net.model.resources[*rid];
-    let mut documents: Vec<Attr<String>> = Vec::new();
+    // Policies attached by ARN whose document the plan does not hold, and documents.
     let mut managed: Vec<Attr<String>> = Vec::new();
+    let mut documents: Vec<(Attr<String>, String)> = Vec::new();
+    let mut involved: Vec<Target> = vec![role.clone()];
     if let Attr::Known(arns) = r.attr::<Vec<String>>("managed_policy_arns", None) {
         managed.extend(arns.into_iter().map(Attr::Known));
     }
     for block in r.after.blocks("inline_policy") {
         if let Some(p) = block.str("policy") {
-            documents.push(Attr::Known(p.into_owned()));
+            documents.push((Attr::Known(p.into_owned()), format!("an inline_policy of {}", r.address())));
         }
     }
     if r.unknown.any_true("inline_policy") && r.configures("inline_policy") {
-        documents.push(Attr::Unknown);
+        documents.push((Attr::Unknown, format!("the inline_policy of {}", r.address())));
     }
     for other in &net.model.resources {
         let attaches = match other.kind {
@@ -138,8 +143,9 @@ fn role_permissions(net: &Network<'_, '_>, role: &Target) -> Permissions {
         if !attaches.targets().contains(&role) {
             continue;
         }
+        involved.push(Target::Resource(other.id));
         if other.kind == Kind::IamRolePolicy {
-            documents.push(other.attr_str("policy"));
+            documents.push((other.attr_str("policy"), other.address().to_string()));
             continue;
         }
         let policy = net.link(other.id, LinkKind::Policy);
@@ -147,9 +153,12 @@ fn role_permissions(net: &Network<'_, '_>, role: &Target) -> Permissions {
             Some(Target::External(arn)) => managed.push(Attr::Known(arn.clone())),
             Some(Target::Resource(p)) => {
                 let pr = &net.model.resources[*p];
-                match pr.attr_str("arn") {
-                    Attr::Known(arn) if pr.is_data() || is_aws_managed(&arn) => managed.push(Attr::Known(arn)),
-                    _ => documents.push(pr.attr_str("policy")),
+                involved.push(Target::Resource(*p));
+                match (pr.attr_str("policy"), pr.attr_str("arn")) {
+                    (_, Attr::Known(arn)) if grants_all(&arn) => managed.push(Attr::Known(arn)),
+                    (Attr::Known(doc), _) => documents.push((Attr::Known(doc), pr.address().to_string())),
+                    (_, Attr::Known(arn)) if pr.is_data() => managed.push(Attr::Known(arn)),
+                    (doc, _) => documents.push((doc, pr.address().to_string())),
                 }
             }
             _ => managed.push(other.attr_str("policy_arn")),
@@ -159,41 +168,41 @@ fn role_permissions(net: &Network<'_, '_>, role: &Target) -> Permissions {
     if managed.iter().any(|m| m.value().is_some_and(|arn| grants_all(arn))) {
         return Permissions {
             outcome: Tri::Yes,
-            reason: "an AWS managed policy for Systems Manager is attached".into(),
-            involved: vec![role.clone()],
+            reason: "an AWS managed policy that covers Systems Manager is attached".into(),
+            involved,
             missing: Vec::new(),
             no_profile: false,
         };
     }
-    let mut unknown_docs = managed.iter().filter(|m| m.value().is_none()).count();
+    // A policy known only by its ARN (another AWS managed policy, a customer policy outside
+    // the plan) may grant the actions: that is unknown, not a failure.
+    let mut unknown: Vec<String> = managed
+        .iter()
+        .map(|m| match m.value() {
+            Some(arn) => format!("the document of {arn} is not in the plan"),
+            None => "a policy ARN is unknown until apply".into(),
+        })
+        .collect();
     let mut granted = [false; REQUIRED_ACTIONS.len()];
     let mut denied = [false; REQUIRED_ACTIONS.len()];
-    for d in &documents {
-        match d.value() {
-            Some(text) => match serde_json::from_str::<Value>(text) {
-                Ok(doc) => evaluate(&doc, &mut granted, &mut denied),
-                Err(_) => unknown_docs += 1,
-            },
-            None => unknown_docs += 1,
+    for (d, from) in &documents {
+        match d.value().map(|text| serde_json::from_str::<Value>(text)) {
+            Some(Ok(doc)) => evaluate(&doc, &mut granted, &mut denied),
+            Some(Err(_)) => unknown.push(format!("the policy of {from} is not valid JSON")),
+            None => unknown.push(format!("the policy of {from} is unknown until apply")),
         }
     }
     let missing: Vec<&'static str> =
         REQUIRED_ACTIONS.iter().enumerate().filter(|(i, _)| !granted[*i] || denied[*i]).map(|(_, a)| *a).collect();
-    let outcome = if missing.is_empty() {
-        Tri::Yes
-    } else if unknown_docs > 0 {
-        Tri::Maybe
+    let denied_any = denied.iter().any(|d| *d);
+    let (outcome, reason) = if missing.is_empty() {
+        (Tri::Yes, "the role's policies grant the agent's actions".to_string())
+    } else if !unknown.is_empty() && !denied_any {
+        (Tri::Maybe, format!("role {} may grant the agent's actions: {}", net.name(role), unknown.join("; ")))
     } else {
-        Tri::No
+        (Tri::No, format!("role {} does not grant {}", net.name(role), missing.join(", ")))
     };
-    let reason = if missing.is_empty() {
-        "the role's policies grant the agent's actions".into()
-    } else if unknown_docs > 0 {
-        format!("some policies of role {} are unknown until apply", net.name(role))
-    } else {
-        format!("role {} does not grant {}", net.name(role), missing.join(", "))
-    };
-    Permissions { outcome, reason, involved: vec![role.clone()], missing, no_profile: false }
+    Permissions { outcome, reason, involved, missing, no_profile: false }
 }
 
 fn is_aws_managed(arn: &str) -> bool {

@@ -74,8 +74,31 @@ pub struct ServiceReach {
     pub blocked: Option<(HopResult, Certainty)>,
     /// How many candidate locations were evaluated.
     pub locations: usize,
-    /// Every path evaluated, with its location (for rules that look at all of them).
-    pub all: Vec<(Target, PathResult)>,
+    /// Every path evaluated (for rules that look at all of them).
+    pub all: Vec<LocatedPath>,
+}
+
+/// A path from one candidate location. Locations in one slot are alternatives (one of them
+/// is meant); different slots are all real (an autoscaling group's subnets).
+#[derive(Debug, Clone)]
+pub struct LocatedPath {
+    pub slot: usize,
+    pub subnet: Target,
+    pub path: PathResult,
+}
+
+impl ServiceReach {
+    /// Whether the blocking hop blocks for certain: in every option of some slot, with the
+    /// same explanation code.
+    fn certainty_of(&self, code: Option<Code>) -> Certainty {
+        let slots = self.all.iter().map(|l| l.slot).max().map_or(0, |m| m + 1);
+        let definite = (0..slots).any(|slot| {
+            let mut options = self.all.iter().filter(|l| l.slot == slot).peekable();
+            options.peek().is_some()
+                && options.all(|l| l.path.outcome == Tri::No && l.path.blocking_hop().map(|b| b.code) == Some(code))
+        });
+        if definite { Certainty::Definite } else { Certainty::Possible }
+    }
 }
 
 /// A single check on the instance itself (permissions, metadata service).
@@ -152,16 +175,18 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
         unresolved.extend(link_doubts(self.net, "security group", &view.security_groups));
 
         let services: Vec<ServiceReach> = Service::SESSION.iter().map(|s| self.service(&side, &view, *s)).collect();
-        for s in &services {
-            for (_, p) in &s.all {
-                for h in &p.hops {
-                    for u in &h.unresolved {
-                        if !unresolved.contains(u) {
-                            unresolved.push(u.clone());
-                        }
-                    }
-                }
+        let mut doubt = |u: &String| {
+            if !unresolved.contains(u) {
+                unresolved.push(u.clone());
             }
+        };
+        for s in &services {
+            s.all
+                .iter()
+                .flat_map(|l| &l.path.hops)
+                .chain(&s.path.hops)
+                .flat_map(|h| &h.unresolved)
+                .for_each(&mut doubt);
         }
         let mut iam = iam::permissions(self.net, &view.instance_profile);
         if iam.no_profile && self.assumptions.default_host_management {
@@ -170,6 +195,14 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
                 "no instance profile; Default Host Management Configuration is assumed to provide credentials".into();
         }
         let imds = self.imds(r, launch);
+        // What the plan does not tell about permissions or the metadata service is as much a
+        // reason for an unknown verdict as an unresolved network link.
+        if iam.outcome == Tri::Maybe {
+            doubt(&format!("permissions: {}", iam.reason));
+        }
+        if imds.outcome == Tri::Maybe {
+            doubt(&format!("metadata service: {}", imds.detail));
+        }
         let network = Tri::all(
             services.iter().filter(|s| matches!(s.service, Service::Ssm | Service::Ssmmessages)).map(|s| s.outcome),
         );
@@ -247,15 +280,15 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
 
     /// One service over every candidate location of the instance.
     fn service(&self, side: &InstanceSide<'_>, view: &ComputeView, service: Service) -> ServiceReach {
-        let mut all: Vec<(Target, PathResult)> = Vec::new();
+        let mut all: Vec<LocatedPath> = Vec::new();
         let mut slot_outcomes = Vec::new();
-        for slot in &view.subnets.slots {
+        for (i, slot) in view.subnets.slots.iter().enumerate() {
             let mut per_option = Vec::new();
             for subnet in &slot.options {
                 let loc = self.location(subnet);
                 let p = self.path(side, &loc, service);
                 per_option.push(p.outcome);
-                all.push((subnet.clone(), p));
+                all.push(LocatedPath { slot: i, subnet: subnet.clone(), path: p });
             }
             slot_outcomes.push(Tri::agree(per_option));
         }
@@ -295,28 +328,24 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
         let outcome = Tri::all(slot_outcomes);
         let shown = all
             .iter()
-            .find(|(_, p)| p.outcome == Tri::No)
-            .or_else(|| all.iter().find(|(_, p)| p.outcome == Tri::Maybe))
-            .unwrap_or(&all[0]);
-        let blocked = shown.1.blocking_hop().cloned().map(|h| {
-            let certainty = if outcome == Tri::No
-                && all.iter().all(|(_, p)| p.blocking_hop().map(|b| b.code) == Some(h.code) && p.outcome == Tri::No)
-            {
-                Certainty::Definite
-            } else {
-                Certainty::Possible
-            };
-            (h, certainty)
-        });
-        ServiceReach {
+            .find(|l| l.path.outcome == Tri::No)
+            .or_else(|| all.iter().find(|l| l.path.outcome == Tri::Maybe))
+            .unwrap_or(&all[0])
+            .clone();
+        let mut reach = ServiceReach {
             service,
             outcome,
-            path: shown.1.clone(),
-            location: Some(shown.0.clone()),
-            blocked,
+            path: shown.path.clone(),
+            location: Some(shown.subnet.clone()),
+            blocked: None,
             locations: all.len(),
             all,
-        }
+        };
+        reach.blocked = shown.path.blocking_hop().cloned().map(|h| {
+            let certainty = if outcome == Tri::No { reach.certainty_of(h.code) } else { Certainty::Possible };
+            (h, certainty)
+        });
+        reach
     }
 
     /// The launch template or configuration of an autoscaling group, when it is decided.
@@ -329,6 +358,11 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
 
     /// Whether the instance gets a public IPv4 address.
     fn public_ip(&self, r: &Resource<'a>, launch: Option<ResId>, view: &ComputeView) -> Tri {
+        // An Elastic IP associated with the instance gives it a public address whatever
+        // `associate_public_ip_address` says.
+        if self.has_eip(r.id) {
+            return Tri::Yes;
+        }
         // An instance that exists already shows the address it has.
         if !r.inst.action.creates()
             && !r.unknown.any_true("public_ip")
@@ -356,12 +390,6 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
         if explicit.is_unknown() && r.configures("associate_public_ip_address") {
             return Tri::Maybe;
         }
-        let eip = self.net.model.resources.iter().any(|e| {
-            e.kind == Kind::Eip && self.net.link(e.id, LinkKind::Instance).targets().contains(&&Target::Resource(r.id))
-        });
-        if eip {
-            return Tri::Yes;
-        }
         // Otherwise the subnet decides: `map_public_ip_on_launch`, false by default.
         let per_subnet: Vec<Tri> = view
             .subnets
@@ -377,6 +405,13 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
             })
             .collect();
         if per_subnet.is_empty() { Tri::Maybe } else { Tri::agree(per_subnet) }
+    }
+
+    fn has_eip(&self, instance: ResId) -> bool {
+        self.net.model.resources.iter().any(|e| {
+            e.kind == Kind::Eip
+                && self.net.link(e.id, LinkKind::Instance).targets().contains(&&Target::Resource(instance))
+        })
     }
 
     /// The instance metadata service must be enabled for the agent to get credentials.
@@ -396,7 +431,7 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
             if holder.after.object("metadata_options").str("http_endpoint").as_deref() == Some("disabled") {
                 return Check {
                     outcome: Tri::No,
-                    detail: "metadata_options.http_endpoint = \"disabled\"".into(),
+                    detail: format!("{} sets metadata_options.http_endpoint = \"disabled\"", holder.address()),
                     resources: vec![Target::Resource(holder.id)],
                 };
             }
@@ -437,6 +472,11 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
 /// What a link leaves open, in words, for TFR001 and the `unknown` verdict.
 pub fn link_doubts(net: &Network<'_, '_>, what: &str, link: &Link) -> Vec<String> {
     let mut out = Vec::new();
+    if let Some(f) = &link.fallback {
+        out.push(format!(
+            "{what}: {f} is not in the plan JSON and its .tf source was not found, so every resource of the right type in the module stands in"
+        ));
+    }
     for d in &link.dead_ends {
         out.push(format!("{what}: {d} could not be followed"));
     }

@@ -149,11 +149,9 @@ impl Reach<'_, '_, '_> {
             if in_vpc == Tri::No {
                 continue;
             }
-            let (resolves, dns_hop, code) = self.private_dns(e, service, loc, inst.region.as_deref());
-            if resolves != Tri::Yes
-                && let Some(code) = code
-            {
-                bypassed.push((e.res, code));
+            let (resolves, dns_hop, causes) = self.private_dns(e, service, loc, inst.region.as_deref());
+            if resolves != Tri::Yes {
+                bypassed.extend(causes.into_iter().map(|c| (e.res, c)));
             }
             private.push((e, resolves.and(in_vpc), dns_hop));
         }
@@ -183,7 +181,7 @@ impl Reach<'_, '_, '_> {
         service: Service,
         loc: &Location,
         region: Option<&str>,
-    ) -> (Tri, HopResult, Option<Code>) {
+    ) -> (Tri, HopResult, Vec<Code>) {
         let name = format!("{}.{}.amazonaws.com", service.name(), e.service_region.as_deref().unwrap_or("<region>"));
         let ep = Target::Resource(e.res);
         if let (Some(want), Some(have)) = (region, e.service_region.as_deref())
@@ -201,7 +199,7 @@ impl Reach<'_, '_, '_> {
                 fix: Some(format!("set service_name to \"com.amazonaws.{want}.{}\"", service.name())),
                 unresolved: Vec::new(),
             };
-            return (Tri::No, hop, Some(Code::EndpointRegionMismatch));
+            return (Tri::No, hop, vec![Code::EndpointRegionMismatch]);
         }
         let vpcs = e.view.vpc.targets();
         let vpc = vpcs.first().cloned().cloned().or_else(|| loc.vpc.targets().first().cloned().cloned());
@@ -215,7 +213,7 @@ impl Reach<'_, '_, '_> {
                 fix: None,
                 unresolved: vec![format!("{}: vpc_id", self.net.name(&Target::Resource(e.res)))],
             };
-            return (Tri::Maybe, hop, None);
+            return (Tri::Maybe, hop, Vec::new());
         };
         let dns = vpc_dns(self.net, &vpc);
         let (support, hostnames) = (flag(&dns.support), flag(&dns.hostnames));
@@ -224,66 +222,67 @@ impl Reach<'_, '_, '_> {
         let zone = Tri::any(zones.iter().map(|(_, t)| *t));
         let resolves = private_dns.and(support).and(hostnames).or(zone.and(support));
         let mut resources = vec![ep.clone()];
-        let (code, detail, fix) = match resolves {
-            Tri::Yes => {
-                let how = if zone == Tri::Yes {
-                    format!("private hosted zone {}", self.net.name(&Target::Resource(zones[0].0)))
-                } else {
-                    "endpoint private DNS".to_string()
-                };
-                (None, format!("{name} resolves to {} ({how})", self.net.name(&ep)), None)
-            }
-            _ if support == Tri::No || (private_dns != Tri::No && hostnames == Tri::No) => {
-                resources.push(vpc.clone());
-                let which = if support == Tri::No { "enable_dns_support" } else { "enable_dns_hostnames" };
-                let source =
-                    if matches!((which, &dns.hostnames), ("enable_dns_hostnames", crate::model::Attr::Default(_))) {
-                        " (unset: Terraform's default is false)"
-                    } else {
-                        ""
-                    };
-                (
-                    Some(Code::VpcDnsDisabled),
-                    format!(
-                        "{} has {which} = false{source}, so the endpoint's private DNS does not answer",
-                        self.net.name(&vpc)
-                    ),
-                    Some(format!("set {which} = true on {}", self.net.name(&vpc))),
-                )
-            }
-            _ if private_dns == Tri::No => {
-                let source = if matches!(e.private_dns, crate::model::Attr::Default(_)) {
-                    " (unset: the default is false)"
-                } else {
-                    ""
-                };
-                (
-                    Some(Code::EndpointPrivateDnsDisabled),
-                    format!(
-                        "{} has private_dns_enabled = false{source} and no private hosted zone answers for {name}",
-                        self.net.name(&ep)
-                    ),
-                    Some(format!("set private_dns_enabled = true on {}", self.net.name(&ep))),
-                )
-            }
-            _ => (
-                Some(Code::Unresolved),
-                format!("whether {name} resolves to {} is unknown until apply", self.net.name(&ep)),
-                None,
-            ),
+        if resolves == Tri::Yes {
+            let how = if zone == Tri::Yes {
+                format!("private hosted zone {}", self.net.name(&Target::Resource(zones[0].0)))
+            } else {
+                "endpoint private DNS".to_string()
+            };
+            let hop =
+                HopResult::pass(HopKind::Dns, resources, format!("{name} resolves to {} ({how})", self.net.name(&ep)));
+            return (Tri::Yes, hop, Vec::new());
+        }
+        // Every cause is reported: fixing only the endpoint's private DNS would still leave a
+        // VPC without DNS hostnames, and the other way round.
+        let mut causes = Vec::new();
+        let mut details = Vec::new();
+        let mut fixes = Vec::new();
+        if private_dns == Tri::No && zone != Tri::Yes {
+            let source = if matches!(e.private_dns, crate::model::Attr::Default(_)) {
+                " (unset: the default is false)"
+            } else {
+                ""
+            };
+            causes.push(Code::EndpointPrivateDnsDisabled);
+            details.push(format!(
+                "{} has private_dns_enabled = false{source} and no private hosted zone answers for {name}",
+                self.net.name(&ep)
+            ));
+            fixes.push(format!("set private_dns_enabled = true on {}", self.net.name(&ep)));
+        }
+        let off: Vec<&str> = [
+            ("enable_dns_support", support),
+            ("enable_dns_hostnames", if zone == Tri::Yes { Tri::Yes } else { hostnames }),
+        ]
+        .into_iter()
+        .filter(|(_, t)| *t == Tri::No)
+        .map(|(n, _)| n)
+        .collect();
+        if !off.is_empty() {
+            resources.push(vpc.clone());
+            let unset =
+                matches!(dns.hostnames, crate::model::Attr::Default(_)) && off.contains(&"enable_dns_hostnames");
+            let source = if unset { " (enable_dns_hostnames unset: Terraform's default is false)" } else { "" };
+            causes.push(Code::VpcDnsDisabled);
+            details.push(format!(
+                "{} has {} = false{source}, so endpoint private DNS does not answer",
+                self.net.name(&vpc),
+                off.join(" and ")
+            ));
+            fixes.push(format!(
+                "set {} on {}",
+                off.iter().map(|f| format!("{f} = true")).collect::<Vec<_>>().join(" and "),
+                self.net.name(&vpc)
+            ));
+        }
+        let (code, detail, fix, unresolved) = if causes.is_empty() {
+            let why = format!("whether {name} resolves to {} is unknown until apply", self.net.name(&ep));
+            (Some(Code::Unresolved), why.clone(), None, if resolves == Tri::Maybe { vec![why] } else { Vec::new() })
+        } else {
+            (causes.first().copied(), details.join("; "), Some(fixes.join(", and ")), Vec::new())
         };
-        let unresolved =
-            if resolves == Tri::Maybe && code == Some(Code::Unresolved) { vec![detail.clone()] } else { Vec::new() };
-        let hop = HopResult {
-            kind: HopKind::Dns,
-            outcome: resolves,
-            code: if resolves == Tri::Yes { None } else { code },
-            resources,
-            detail,
-            fix,
-            unresolved,
-        };
-        (resolves, hop, code)
+        let hop = HopResult { kind: HopKind::Dns, outcome: resolves, code, resources, detail, fix, unresolved };
+        (resolves, hop, causes)
     }
 
     fn endpoint_path(&self, inst: &InstanceSide<'_>, loc: &Location, e: &Endpoint, dns: HopResult) -> PathResult {
@@ -727,8 +726,11 @@ impl Reach<'_, '_, '_> {
                     } else {
                         "the return traffic on TCP 1024-65535".to_string()
                     };
-                    let rule =
-                        d.rule.map(|(n, _)| format!(" (rule {n})")).unwrap_or_else(|| " (no rule allows it)".into());
+                    let rule = match (d.rule, d.outcome) {
+                        (Some((n, _)), _) => format!(" (rule {n})"),
+                        (None, Tri::Maybe) => " (no rule covers all of it)".into(),
+                        (None, _) => " (no rule allows it)".into(),
+                    };
                     blocking =
                         Some((acl.clone(), format!("{} does not pass {what} {dir} {peer}{rule}", self.net.name(acl))));
                 }

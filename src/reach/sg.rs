@@ -106,6 +106,8 @@ pub struct GroupRules {
 /// The rules of every group in one network.
 pub struct SecurityGroups {
     groups: HashMap<Target, GroupRules>,
+    /// Addresses of rule-declaring resources, to say which rule is uncertain.
+    addresses: HashMap<ResId, String>,
 }
 
 /// What a traffic check is aimed at.
@@ -164,7 +166,13 @@ impl SecurityGroups {
                 _ => {}
             }
         }
-        SecurityGroups { groups }
+        let addresses = groups
+            .values()
+            .flat_map(|g| &g.rules)
+            .filter_map(|r| r.declared_by)
+            .map(|id| (id, net.model.resources[id].address().to_string()))
+            .collect();
+        SecurityGroups { groups, addresses }
     }
 
     /// Every group the plan declares rules for, in a stable order.
@@ -246,6 +254,27 @@ impl SecurityGroups {
                         let mut t = rule_admits(rule, g, ports, unit);
                         if t == Tri::Yes && (!rule.definite || rule.uncertain) {
                             t = Tri::Maybe;
+                        }
+                        // A rule whose values or peers the plan does not tell makes the answer
+                        // unknown, not merely one of several candidates.
+                        if t == Tri::Maybe {
+                            let unknown_peer = rule.peers.iter().find_map(|p| match p {
+                                Peer::Unknown(why) => Some(why.clone()),
+                                _ => None,
+                            });
+                            if rule.uncertain || unknown_peer.is_some() {
+                                let by = rule
+                                    .declared_by
+                                    .and_then(|id| self.addresses.get(&id))
+                                    .cloned()
+                                    .unwrap_or_default();
+                                let why =
+                                    unknown_peer.unwrap_or_else(|| "some of its values are unknown until apply".into());
+                                let doubt = format!("{by}: {why}");
+                                if !doubts.contains(&doubt) {
+                                    doubts.push(doubt);
+                                }
+                            }
                         }
                         if t != Tri::No {
                             by.extend(rule.declared_by);

@@ -2,7 +2,7 @@
 //! Session Manager makes both unnecessary; from `0.0.0.0/0` or `::/0` it is an error.
 
 use super::{Finding, Rule, RuleContext, RuleMeta, Severity};
-use crate::reach::sg::Direction;
+use crate::reach::sg::{Direction, Peer};
 
 pub struct AdminPortOpen;
 
@@ -26,7 +26,7 @@ impl Rule for AdminPortOpen {
         let mut out = Vec::new();
         for (group, rules) in ctx.reach.sgs.groups().into_iter().filter(|(g, _)| instance_groups.contains(g)) {
             for rule in rules.rules.iter().filter(|r| r.direction == Direction::Ingress && r.definite) {
-                let ports: Vec<&str> = [(22, "22 (SSH)"), (3389, "3389 (RDP)")]
+                let ports: Vec<&str> = [(22, "SSH (TCP 22)"), (3389, "RDP (TCP 3389)")]
                     .into_iter()
                     .filter(|(p, _)| rule.covers_tcp_port(*p))
                     .map(|(_, n)| n)
@@ -36,12 +36,21 @@ impl Rule for AdminPortOpen {
                     continue;
                 }
                 let world = rule.world_peers();
-                let from = if world.is_empty() { "inside the network".to_string() } else { world.join(" and ") };
+                let what = if rule.ports.is_none_or(|p| p.from != p.to) {
+                    format!("{}, which includes {}", rule.describe(), ports.join(" and "))
+                } else {
+                    ports.join(" and ")
+                };
                 let mut finding = Finding::new(
                     &META,
                     declared_by,
-                    format!("{} admits {} on port {} from {from}; Session Manager gives shell access without an open admin port", ctx.net.name(group), rule.describe(), ports.join(" and ")),
-                    "remove the rule and connect with `aws ssm start-session` (port forwarding covers RDP and tunnels)".into(),
+                    format!(
+                        "{} admits {what} from {}; Session Manager gives shell access without an open admin port",
+                        ctx.net.name(group),
+                        peers(ctx, &rule.peers)
+                    ),
+                    "remove the rule and connect with `aws ssm start-session` (port forwarding covers RDP and tunnels)"
+                        .into(),
                 )
                 .related([group.clone()]);
                 if !world.is_empty() {
@@ -51,5 +60,27 @@ impl Rule for AdminPortOpen {
             }
         }
         out
+    }
+}
+
+/// `0.0.0.0/0, 10.0.0.0/16 and aws_security_group.bastion`.
+fn peers(ctx: &RuleContext<'_, '_, '_, '_>, peers: &[Peer]) -> String {
+    let names: Vec<String> = peers
+        .iter()
+        .map(|p| match p {
+            Peer::Cidr(c) => c.to_string(),
+            Peer::Group(options) if options.len() == 1 => ctx.net.name(&options[0]),
+            Peer::Group(options) => {
+                format!("one of {{{}}}", options.iter().map(|o| ctx.net.name(o)).collect::<Vec<_>>().join(", "))
+            }
+            Peer::SelfGroup => "the group's own members".into(),
+            Peer::PrefixList(id) => format!("prefix list {id}"),
+            Peer::Unknown(why) => format!("a source unknown until apply ({why})"),
+        })
+        .collect();
+    match names.as_slice() {
+        [] => "nowhere".into(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }

@@ -46,16 +46,21 @@ impl Rule for MissingEc2messages {
                 continue;
             };
             let name = ctx.net.model.resources[inst.res].address();
-            let via =
-                inst.service(Service::Ssm).and_then(|s| s.path.endpoint).map(|e| ctx.net.model.resources[e].address());
+            // Say which services do have a path, when some do.
+            let served: Vec<&str> = [Service::Ssm, Service::Ssmmessages]
+                .iter()
+                .filter(|s| inst.service(**s).is_some_and(|r| r.outcome == crate::reach::Tri::Yes))
+                .map(|s| s.name())
+                .collect();
+            let others =
+                if served.is_empty() { String::new() } else { format!(" (it reaches {})", served.join(" and ")) };
             let finding = Finding::new(
                 &META,
                 inst.res,
                 format!(
-                    "{name} has no path to ec2messages: {} serves ssm and ssmmessages but no endpoint serves ec2messages and there is no internet path; SSM Agent before 3.3.40.0 cannot register without it",
-                    via.map(|v| format!("the VPC's endpoint {v}")).unwrap_or_else(|| "the VPC".into())
+                    "{name} has no path to ec2messages{others}: no interface endpoint in its VPC serves it and there is no internet path; SSM Agent before 3.3.40.0 needs it to register"
                 ),
-                "add an interface endpoint for com.amazonaws.<region>.ec2messages like the ssm one, or set [assume] ssm_agent_version = \"3.3.40.0\" (or later) in tfreach.toml if every instance runs a newer agent".into(),
+                "add an interface endpoint for com.amazonaws.<region>.ec2messages with private DNS, or set [assume] ssm_agent_version = \"3.3.40.0\" (or later) in tfreach.toml if every instance runs a newer agent".into(),
             )
             .certainty(certainty)
             .related(inst.view.vpc.targets().into_iter().cloned());

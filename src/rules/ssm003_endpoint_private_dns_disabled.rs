@@ -63,7 +63,7 @@ pub(super) fn bypassed_endpoints(
                 continue;
             }
             let certainty = if s.outcome == Tri::No { Certainty::Definite } else { Certainty::Possible };
-            for (_, p) in &s.all {
+            for p in s.all.iter().map(|l| &l.path) {
                 for (endpoint, c) in &p.bypassed {
                     if *c == code && p.outcome != Tri::Yes {
                         let entry = by_endpoint.entry(*endpoint).or_default();

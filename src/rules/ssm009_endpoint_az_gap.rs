@@ -37,15 +37,19 @@ impl Rule for EndpointAzGap {
                 if zones.is_empty() || zones.iter().any(Option::is_none) {
                     continue;
                 }
-                let missing: Vec<Option<String>> = s
-                    .all
-                    .iter()
-                    .map(|(subnet, _)| {
-                        ctx.reach.location(subnet).az.filter(|az| !zones.iter().flatten().any(|z| z == az))
-                    })
-                    .collect();
-                if !missing.is_empty() && missing.iter().all(Option::is_some) {
-                    let zone = missing[0].clone().expect("checked");
+                // A zone the endpoint lacks, in a slot whose every candidate is there (for an
+                // autoscaling group each subnet is its own slot).
+                let lacking = |subnet: &Target| {
+                    ctx.reach.location(subnet).az.filter(|az| !zones.iter().flatten().any(|z| z == az))
+                };
+                let slots = s.all.iter().map(|l| l.slot).max().map_or(0, |m| m + 1);
+                let gap = (0..slots).find_map(|slot| {
+                    let missing: Vec<Option<String>> =
+                        s.all.iter().filter(|l| l.slot == slot).map(|l| lacking(&l.subnet)).collect();
+                    (!missing.is_empty() && missing.iter().all(Option::is_some))
+                        .then(|| missing[0].clone().expect("checked"))
+                });
+                if let Some(zone) = gap {
                     let entry = gaps.entry(e).or_default();
                     if !entry.iter().any(|(i, _)| *i == inst.res) {
                         entry.push((inst.res, zone));

@@ -28,7 +28,10 @@ impl Rule for ImdsDisabled {
                 Finding::new(
                     &META,
                     inst.res,
-                    format!("{name}: {} — SSM Agent gets its credentials from the instance metadata service, so it cannot register", inst.imds.detail),
+                    format!(
+                        "{}: SSM Agent gets the instance role's credentials from the metadata service, so {name} cannot register",
+                        inst.imds.detail
+                    ),
                     "set metadata_options { http_endpoint = \"enabled\" } (keep http_tokens = \"required\" for IMDSv2)".into(),
                 )
                 .related(inst.imds.resources.iter().cloned())

@@ -20,7 +20,8 @@ static META: RuleMeta = RuleMeta {
 /// The calls SSM Agent makes through each endpoint.
 fn needed(service: &str) -> &'static [&'static str] {
     match service {
-        "ssm" => &["ssm:UpdateInstanceInformation", "ssm:ListInstanceAssociations", "ssm:DescribeInstanceProperties"],
+        // Registering and heartbeats; without it the instance never shows as managed.
+        "ssm" => &["ssm:UpdateInstanceInformation"],
         "ssmmessages" => &[
             "ssmmessages:CreateControlChannel",
             "ssmmessages:CreateDataChannel",
@@ -37,9 +38,10 @@ fn needed(service: &str) -> &'static [&'static str] {
     }
 }
 
-/// Whether the policy allows `action` for any principal: `Yes`-like `Some(Definite)` when a
-/// plain statement allows it, `Some(Possible)` when only a statement with a condition or a
-/// named principal does, `None` when nothing allows it or a statement denies it.
+/// Whether the policy allows `action` for any principal: `Some(Definite)` when a plain
+/// statement (any principal, any resource, no condition) allows it, `Some(Possible)` when
+/// only a narrower statement does or a conditional `Deny` may remove it, `None` when nothing
+/// allows it or an unconditional `Deny` matches.
 fn allows(doc: &Value, action: &str) -> Option<Certainty> {
     let statements: Vec<&Value> = match doc.get("Statement") {
         Some(Value::Array(a)) => a.iter().collect(),
@@ -52,9 +54,15 @@ fn allows(doc: &Value, action: &str) -> Option<Certainty> {
         _ => false,
     };
     let mut best: Option<Certainty> = None;
+    let mut conditional_deny = false;
     for s in statements.iter().filter(|s| matches(s)) {
         let effect = s.get("Effect").and_then(Value::as_str).unwrap_or("");
-        if effect.eq_ignore_ascii_case("deny") && s.get("Condition").is_none() {
+        if effect.eq_ignore_ascii_case("deny") {
+            // An unconditional deny wins over every allow.
+            if s.get("Condition").is_some() {
+                conditional_deny = true;
+                continue;
+            }
             return None;
         }
         if effect.eq_ignore_ascii_case("allow") {
@@ -64,15 +72,19 @@ fn allows(doc: &Value, action: &str) -> Option<Certainty> {
                 Some(Value::Object(m)) => m.get("AWS").is_some_and(|p| patterns(p).iter().any(|x| x == "*")),
                 _ => false,
             };
-            let c =
-                if open_principal && s.get("Condition").is_none() { Certainty::Definite } else { Certainty::Possible };
+            let any_resource = s.get("Resource").is_none_or(|r| patterns(r).iter().any(|x| x == "*"));
+            let c = if open_principal && any_resource && s.get("Condition").is_none() {
+                Certainty::Definite
+            } else {
+                Certainty::Possible
+            };
             best = Some(match best {
                 Some(Certainty::Definite) => Certainty::Definite,
                 _ => c,
             });
         }
     }
-    best
+    if conditional_deny { best.map(|_| Certainty::Possible) } else { best }
 }
 
 impl Rule for EndpointPolicyRestrictive {
@@ -144,5 +156,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(allows(&conditional, "ssm:UpdateInstanceInformation"), Some(Certainty::Possible));
+        let narrow: Value = serde_json::from_str(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ssm:*","Resource":"arn:aws:ssm:us-east-1:1:document/*"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(allows(&narrow, "ssm:UpdateInstanceInformation"), Some(Certainty::Possible));
+        let denied_if: Value = serde_json::from_str(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},
+                             {"Effect":"Deny","Principal":"*","Action":"ssm:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(allows(&denied_if, "ssm:UpdateInstanceInformation"), Some(Certainty::Possible));
+        let denied: Value = serde_json::from_str(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},
+                             {"Effect":"Deny","Principal":"*","Action":"ssm:*","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(allows(&denied, "ssm:UpdateInstanceInformation"), None);
     }
 }
