@@ -141,10 +141,19 @@ impl FailOn {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
-    /// Readable report: instances, how their links were resolved, and findings.
+    /// Readable report: instances, how their links were resolved, and findings as
+    /// diagnostics on the `.tf` source (colour only on a terminal without NO_COLOR).
     Human,
     /// The stable machine schema (see README).
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub, Azure DevOps) and IDE viewers.
+    Sarif,
+    /// JUnit XML: a test case per instance and per finding, for CI test reports.
+    Junit,
+    /// GitHub Actions annotations (`::error file=…,line=…::message`).
+    Github,
+    /// One `file:line:col: error: message [RULE]` line per finding, for editors.
+    Gcc,
 }
 
 #[derive(Debug, Args)]

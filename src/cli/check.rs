@@ -68,8 +68,12 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> ExitStatus {
     }
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     let text = match args.format {
-        CheckFormat::Human => report::human::render(&reports),
+        CheckFormat::Human => report::human::render(&reports, &report::human::Style::for_stdout()),
         CheckFormat::Json => report::json::render(&reports),
+        CheckFormat::Sarif => report::sarif::render(&reports),
+        CheckFormat::Junit => report::junit::render(&reports, &|s| args.fail_on.fails(s)),
+        CheckFormat::Github => report::github::render(&reports),
+        CheckFormat::Gcc => report::gcc::render(&reports),
     };
     emit(out, &text);
     let failing = reports.iter().flat_map(|r| &r.findings).any(|f| args.fail_on.fails(f.severity));

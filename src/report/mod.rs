@@ -1,6 +1,62 @@
-//! Rendering results for people and machines.
+//! Rendering results for people and machines: one file per output format, all fed the same
+//! [`FileReport`](crate::analysis::FileReport)s.
 
+pub mod gcc;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod reach;
 pub mod resolution;
+pub mod sarif;
+
+use std::borrow::Cow;
+
+use crate::analysis::FindingReport;
+
+/// Where a line-oriented format (`gcc`, GitHub annotations, JUnit) points a finding: the
+/// resource's block header in its `.tf` file, else the resource's object in the plan JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position<'f> {
+    /// A path as the user can open it from the working directory.
+    pub file: Cow<'f, str>,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for Position<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// The finding's [`Position`].
+///
+/// The `.tf` path is the one the file was read from (the source directory joined with the
+/// path inside the module), not the path relative to the root module that the JSON schema
+/// carries: editors, terminals and GitHub resolve `file:line` against the working directory
+/// (GitHub: the workspace), and only this path is right there when the root module is a
+/// subdirectory (`tfreach check infra/plan.json`). It agrees with the plan fallback, which
+/// is the input path as given.
+pub fn position(f: &FindingReport) -> Position<'_> {
+    match &f.source {
+        Some(s) => {
+            let file = match &s.excerpt {
+                Some((tf, _)) => Cow::Owned(display_path(tf.path())),
+                None => Cow::Borrowed(s.file.as_str()),
+            };
+            Position { file, line: s.line, column: s.column }
+        }
+        None => Position {
+            file: Cow::Borrowed(f.input.as_str()),
+            line: f.plan_location.line,
+            column: f.plan_location.column,
+        },
+    }
+}
+
+/// A path for display: `./main.tf` is shown as `main.tf`.
+pub(crate) fn display_path(path: &std::path::Path) -> String {
+    let path = path.strip_prefix(".").unwrap_or(path);
+    path.display().to_string()
+}
