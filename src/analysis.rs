@@ -310,7 +310,8 @@ fn instance_report(net: &Network<'_, '_>, inst: &InstanceReach, findings: &[Find
     let mut services = BTreeMap::new();
     for s in &inst.services {
         let mut blocked_by: Vec<&'static str> = Vec::new();
-        if s.outcome != Tri::Yes {
+        // Only an unreachable service is blocked; an unknown one lists what is unresolved.
+        if s.outcome == Tri::No {
             for f in findings {
                 let about = f.resource == inst.res || f.related.contains(&Target::Resource(inst.res));
                 let explains = f.code.is_some_and(|c| {

@@ -78,7 +78,8 @@ pub enum ReachFormat {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Plan or state JSON files (`terraform show -json`); `-` reads standard input.
+    /// Plan or state JSON (`terraform show -json`), or saved plans (`terraform plan -out`,
+    /// read through `terraform show -json`); `-` reads JSON from standard input.
     #[arg(value_name = "PLAN.json|-", required = true)]
     pub plans: Vec<String>,
     /// Output format.

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::{Cli, Command};
+pub use rules::markdown_table as rules_table;
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

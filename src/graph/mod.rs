@@ -94,6 +94,17 @@ impl<'m, 'a> Network<'m, 'a> {
         }
     }
 
+    /// How a target reads in a sentence: the address, or "the main route table of
+    /// aws_vpc.main" for a VPC's implicit default.
+    pub fn describe(&self, t: &Target) -> String {
+        match t {
+            Target::VpcDefault(what, vpc) => {
+                format!("the {} of {}", what.label(), self.model.resources[*vpc].address())
+            }
+            other => self.name(other),
+        }
+    }
+
     pub fn node_name(&self, n: &Node) -> String {
         self.name(&target_of(n))
     }

@@ -56,6 +56,15 @@ codes! {
         "The plan does not tell: a link or value needed for this hop could not be resolved.";
 }
 
+/// The explanation codes as a Markdown table (README.md's, kept equal by a test).
+pub fn markdown_table() -> String {
+    let mut s = String::from("| code | meaning |\n|---|---|\n");
+    for c in Code::ALL {
+        s.push_str(&format!("| `{}` | {} |\n", c.name(), c.description()));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -165,15 +165,6 @@ fn role_permissions(net: &Network<'_, '_>, role: &Target) -> Permissions {
         }
     }
 
-    if managed.iter().any(|m| m.value().is_some_and(|arn| grants_all(arn))) {
-        return Permissions {
-            outcome: Tri::Yes,
-            reason: "an AWS managed policy that covers Systems Manager is attached".into(),
-            involved,
-            missing: Vec::new(),
-            no_profile: false,
-        };
-    }
     // A policy known only by its ARN (another AWS managed policy, a customer policy outside
     // the plan) may grant the actions: that is unknown, not a failure.
     let mut unknown: Vec<String> = managed
@@ -192,10 +183,19 @@ fn role_permissions(net: &Network<'_, '_>, role: &Target) -> Permissions {
             None => unknown.push(format!("the policy of {from} is unknown until apply")),
         }
     }
+    // An AWS managed policy that covers Systems Manager grants everything the agent needs,
+    // unless another policy denies it: in IAM an explicit Deny wins.
+    let covered = managed.iter().any(|m| m.value().is_some_and(|arn| grants_all(arn)));
+    if covered {
+        granted = [true; REQUIRED_ACTIONS.len()];
+        unknown.clear();
+    }
     let missing: Vec<&'static str> =
         REQUIRED_ACTIONS.iter().enumerate().filter(|(i, _)| !granted[*i] || denied[*i]).map(|(_, a)| *a).collect();
     let denied_any = denied.iter().any(|d| *d);
-    let (outcome, reason) = if missing.is_empty() {
+    let (outcome, reason) = if missing.is_empty() && covered {
+        (Tri::Yes, "an AWS managed policy that covers Systems Manager is attached".to_string())
+    } else if missing.is_empty() {
         (Tri::Yes, "the role's policies grant the agent's actions".to_string())
     } else if !unknown.is_empty() && !denied_any {
         (Tri::Maybe, format!("role {} may grant the agent's actions: {}", net.name(role), unknown.join("; ")))

@@ -219,43 +219,48 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
             public_ip: inst.public_ip,
             region: inst.region.clone(),
         };
-        let mut outcomes = Vec::new();
         let mut how = String::new();
-        for subnet in inst.view.subnets.targets() {
-            let loc = self.location(subnet);
-            if service == Service::S3
-                && let Some(e) = self.s3_gateway_for(&loc)
-            {
-                // Gateway endpoint traffic still leaves through the security groups.
-                let egress = self.sgs.admits(
-                    &inst.view.security_groups,
-                    sg::Direction::Egress,
-                    traffic::Ports::HTTPS,
-                    &sg::Peering::Internet,
-                );
-                let t = if egress.outcome == Tri::No { Tri::Maybe } else { egress.outcome };
-                outcomes.push(t);
-                how = format!("the S3 gateway endpoint {}", self.net.model.resources[e].address());
-                continue;
+        let mut per_slot = Vec::new();
+        // Options of a slot are alternatives; every slot (an autoscaling group's subnets) must
+        // have the path.
+        for slot in &inst.view.subnets.slots {
+            let mut per_option = Vec::new();
+            for subnet in &slot.options {
+                let loc = self.location(subnet);
+                if service == Service::S3
+                    && let Some(e) = self.s3_gateway_for(&loc)
+                {
+                    // Gateway endpoint traffic still leaves through the security groups.
+                    let egress = self.sgs.admits(
+                        &inst.view.security_groups,
+                        sg::Direction::Egress,
+                        traffic::Ports::HTTPS,
+                        &sg::Peering::Internet,
+                    );
+                    per_option.push(if egress.outcome == Tri::No { Tri::Maybe } else { egress.outcome });
+                    how = format!("the S3 gateway endpoint {}", self.net.model.resources[e].address());
+                    continue;
+                }
+                let p = self.path(&side, &loc, service);
+                if p.outcome != Tri::Yes || how.is_empty() {
+                    how = match (p.via, p.endpoint) {
+                        (Via::Endpoint, Some(e)) => {
+                            format!("the interface endpoint {}", self.net.model.resources[e].address())
+                        }
+                        (Via::Internet, _) => {
+                            p.blocking_hop().map(|h| h.detail.clone()).unwrap_or_else(|| "the internet".into())
+                        }
+                        _ => String::new(),
+                    };
+                }
+                per_option.push(p.outcome);
             }
-            let p = self.path(&side, &loc, service);
-            if how.is_empty() {
-                how = match (p.via, p.endpoint) {
-                    (Via::Endpoint, Some(e)) => {
-                        format!("the interface endpoint {}", self.net.model.resources[e].address())
-                    }
-                    (Via::Internet, _) => {
-                        p.blocking_hop().map(|h| h.detail.clone()).unwrap_or_else(|| "the internet".into())
-                    }
-                    _ => String::new(),
-                };
-            }
-            outcomes.push(p.outcome);
+            per_slot.push(Tri::agree(per_option));
         }
-        if outcomes.is_empty() {
+        if per_slot.is_empty() {
             return (Tri::Maybe, "the instance's subnet is not resolved".into());
         }
-        (Tri::agree(outcomes), how)
+        (Tri::all(per_slot), how)
     }
 
     /// An S3 gateway endpoint whose route tables include the subnet's.

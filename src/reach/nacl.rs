@@ -42,6 +42,8 @@ pub enum Remote<'x> {
 pub struct AclDecision {
     pub outcome: Tri,
     pub rule: Option<(i64, ResId)>,
+    /// A rule whose CIDR is unknown until apply made the answer uncertain.
+    pub unknown: bool,
 }
 
 /// Every ACL's rules and every subnet's ACL in one network.
@@ -149,11 +151,14 @@ impl Nacls {
         let Some(rules) = self.rules.get(acl) else {
             // A VPC's default ACL that Terraform does not manage allows everything.
             return match acl {
-                Target::VpcDefault(VpcDefault::NetworkAcl, _) => AclDecision { outcome: Tri::Yes, rule: None },
-                _ => AclDecision { outcome: Tri::Maybe, rule: None },
+                Target::VpcDefault(VpcDefault::NetworkAcl, _) => {
+                    AclDecision { outcome: Tri::Yes, rule: None, unknown: false }
+                }
+                _ => AclDecision { outcome: Tri::Maybe, rule: None, unknown: true },
             };
         };
         let mut doubt = false;
+        let mut unknown = false;
         for rule in rules.iter().filter(|r| r.egress == egress) {
             if !rule.protocol.carries_tcp() {
                 continue;
@@ -180,12 +185,16 @@ impl Nacls {
                     return AclDecision {
                         outcome: Tri::from_bool(rule.allow),
                         rule: Some((rule.number, rule.declared_by)),
+                        unknown,
                     };
                 }
-                _ => doubt = true,
+                _ => {
+                    doubt = true;
+                    unknown |= rule.cidr.is_none();
+                }
             }
         }
-        AclDecision { outcome: if doubt { Tri::Maybe } else { Tri::No }, rule: None }
+        AclDecision { outcome: if doubt { Tri::Maybe } else { Tri::No }, rule: None, unknown }
     }
 }
 

@@ -194,7 +194,7 @@ impl Reach<'_, '_, '_> {
                 resources: vec![ep],
                 detail: format!(
                     "{} serves {have}, but the instance is in {want}",
-                    self.net.name(&Target::Resource(e.res))
+                    self.net.describe(&Target::Resource(e.res))
                 ),
                 fix: Some(format!("set service_name to \"com.amazonaws.{want}.{}\"", service.name())),
                 unresolved: Vec::new(),
@@ -211,7 +211,7 @@ impl Reach<'_, '_, '_> {
                 resources: vec![ep],
                 detail: "the endpoint's VPC is not resolved".into(),
                 fix: None,
-                unresolved: vec![format!("{}: vpc_id", self.net.name(&Target::Resource(e.res)))],
+                unresolved: vec![format!("{}: vpc_id", self.net.describe(&Target::Resource(e.res)))],
             };
             return (Tri::Maybe, hop, Vec::new());
         };
@@ -224,12 +224,15 @@ impl Reach<'_, '_, '_> {
         let mut resources = vec![ep.clone()];
         if resolves == Tri::Yes {
             let how = if zone == Tri::Yes {
-                format!("private hosted zone {}", self.net.name(&Target::Resource(zones[0].0)))
+                format!("private hosted zone {}", self.net.describe(&Target::Resource(zones[0].0)))
             } else {
                 "endpoint private DNS".to_string()
             };
-            let hop =
-                HopResult::pass(HopKind::Dns, resources, format!("{name} resolves to {} ({how})", self.net.name(&ep)));
+            let hop = HopResult::pass(
+                HopKind::Dns,
+                resources,
+                format!("{name} resolves to {} ({how})", self.net.describe(&ep)),
+            );
             return (Tri::Yes, hop, Vec::new());
         }
         // Every cause is reported: fixing only the endpoint's private DNS would still leave a
@@ -246,9 +249,9 @@ impl Reach<'_, '_, '_> {
             causes.push(Code::EndpointPrivateDnsDisabled);
             details.push(format!(
                 "{} has private_dns_enabled = false{source} and no private hosted zone answers for {name}",
-                self.net.name(&ep)
+                self.net.describe(&ep)
             ));
-            fixes.push(format!("set private_dns_enabled = true on {}", self.net.name(&ep)));
+            fixes.push(format!("set private_dns_enabled = true on {}", self.net.describe(&ep)));
         }
         let off: Vec<&str> = [
             ("enable_dns_support", support),
@@ -266,17 +269,17 @@ impl Reach<'_, '_, '_> {
             causes.push(Code::VpcDnsDisabled);
             details.push(format!(
                 "{} has {} = false{source}, so endpoint private DNS does not answer",
-                self.net.name(&vpc),
+                self.net.describe(&vpc),
                 off.join(" and ")
             ));
             fixes.push(format!(
                 "set {} on {}",
                 off.iter().map(|f| format!("{f} = true")).collect::<Vec<_>>().join(" and "),
-                self.net.name(&vpc)
+                self.net.describe(&vpc)
             ));
         }
         let (code, detail, fix, unresolved) = if causes.is_empty() {
-            let why = format!("whether {name} resolves to {} is unknown until apply", self.net.name(&ep));
+            let why = format!("whether {name} resolves to {} is unknown until apply", self.net.describe(&ep));
             (Some(Code::Unresolved), why.clone(), None, if resolves == Tri::Maybe { vec![why] } else { Vec::new() })
         } else {
             (causes.first().copied(), details.join("; "), Some(fixes.join(", and ")), Vec::new())
@@ -287,7 +290,7 @@ impl Reach<'_, '_, '_> {
 
     fn endpoint_path(&self, inst: &InstanceSide<'_>, loc: &Location, e: &Endpoint, dns: HopResult) -> PathResult {
         let ep = Target::Resource(e.res);
-        let ep_name = self.net.name(&ep);
+        let ep_name = self.net.describe(&ep);
         let ep_subnets: Vec<Target> = e.view.subnets.targets().into_iter().cloned().collect();
         let ep_cidrs: Vec<Option<IpNet>> = ep_subnets.iter().map(|s| self.subnet_cidr(s)).collect();
         let mut hops = vec![dns];
@@ -353,9 +356,9 @@ impl Reach<'_, '_, '_> {
                 resources: vpc.iter().cloned().collect(),
                 detail: format!(
                     "{} has enable_dns_support = false, so {name} does not resolve",
-                    vpc.as_ref().map(|v| self.net.name(v)).unwrap_or_default()
+                    vpc.as_ref().map(|v| self.net.describe(v)).unwrap_or_default()
                 ),
-                fix: vpc.as_ref().map(|v| format!("set enable_dns_support = true on {}", self.net.name(v))),
+                fix: vpc.as_ref().map(|v| format!("set enable_dns_support = true on {}", self.net.describe(v))),
                 unresolved: Vec::new(),
             },
             _ => HopResult::pass(HopKind::Dns, Vec::new(), format!("{name} resolves to the public service endpoint")),
@@ -395,7 +398,7 @@ impl Reach<'_, '_, '_> {
                 self.unknown_hop(
                     HopKind::Route,
                     vec![loc.subnet.clone()],
-                    format!("subnet {} is not in the plan", self.net.name(&loc.subnet)),
+                    format!("subnet {} is not in the plan", self.net.describe(&loc.subnet)),
                 ),
                 Vec::new(),
             );
@@ -432,7 +435,7 @@ impl Reach<'_, '_, '_> {
     }
 
     fn table_to_internet(&self, inst: &InstanceSide<'_>, table: &Target) -> (HopResult, Vec<Target>) {
-        let tname = self.net.name(table);
+        let tname = self.net.describe(table);
         if !self.routes.knows(table) {
             return (
                 self.unknown_hop(
@@ -470,15 +473,27 @@ impl Reach<'_, '_, '_> {
                         resources,
                         format!("{tname}: 0.0.0.0/0 → {} (public IP)", self.names(igw)),
                     ),
-                    t => HopResult {
+                    Tri::No => HopResult {
                         kind: HopKind::Route,
-                        outcome: t,
+                        outcome: Tri::No,
                         code: Some(Code::IgwWithoutPublicIp),
                         resources,
                         detail: format!("{tname}: 0.0.0.0/0 → {}, but the instance has no public IP", self.names(igw)),
                         fix: Some("route 0.0.0.0/0 through a NAT gateway, or use interface endpoints".into()),
                         unresolved: Vec::new(),
                     },
+                    Tri::Maybe => {
+                        let why = "whether the instance gets a public IP is unknown until apply".to_string();
+                        HopResult {
+                            kind: HopKind::Route,
+                            outcome: Tri::Maybe,
+                            code: Some(Code::Unresolved),
+                            resources,
+                            detail: format!("{tname}: 0.0.0.0/0 → {}; {why}", self.names(igw)),
+                            fix: None,
+                            unresolved: vec![why],
+                        }
+                    }
                 };
                 (hop, Vec::new())
             }
@@ -530,7 +545,7 @@ impl Reach<'_, '_, '_> {
     /// gateway attached to its VPC.
     fn nat_to_internet(&self, nat: &Target) -> (Tri, String, Option<Target>) {
         let Target::Resource(id) = nat else {
-            return (Tri::Maybe, format!("NAT gateway {} is not in the plan", self.net.name(nat)), None);
+            return (Tri::Maybe, format!("NAT gateway {} is not in the plan", self.net.describe(nat)), None);
         };
         let r = &self.net.model.resources[*id];
         let name = r.address();
@@ -564,7 +579,7 @@ impl Reach<'_, '_, '_> {
         let outcome = if outcomes.is_empty() { Tri::Maybe } else { Tri::agree(outcomes) };
         let detail = format!(
             "{name} sits in {}, which has no 0.0.0.0/0 route to an attached internet gateway",
-            self.net.name(&subnet)
+            self.net.describe(&subnet)
         );
         (outcome, detail, Some(subnet))
     }
@@ -592,7 +607,7 @@ impl Reach<'_, '_, '_> {
         let resources: Vec<Target> = groups.targets().into_iter().cloned().collect();
         match adm.outcome {
             Tri::Yes => {
-                let by: Vec<String> = adm.by.iter().map(|id| self.net.name(&Target::Resource(*id))).collect();
+                let by: Vec<String> = adm.by.iter().map(|id| self.net.describe(&Target::Resource(*id))).collect();
                 HopResult::pass(kind, resources, format!("{what}: allowed by {}", by.join(", ")))
             }
             outcome => {
@@ -639,8 +654,13 @@ impl Reach<'_, '_, '_> {
             } else {
                 [(false, Ports::HTTPS), (true, Ports::EPHEMERAL)]
             };
-            let hop =
-                self.acl_checks(kind, here, Remote::Cidr(there.cidr.as_ref()), &checks, &self.net.name(&there.subnet));
+            let hop = self.acl_checks(
+                kind,
+                here,
+                Remote::Cidr(there.cidr.as_ref()),
+                &checks,
+                &self.net.describe(&there.subnet),
+            );
             outcomes.push(hop.outcome);
             if hop.outcome != Tri::Yes && failing.is_none() {
                 failing = Some(hop);
@@ -668,7 +688,7 @@ impl Reach<'_, '_, '_> {
             (false, Ports::EPHEMERAL, Remote::Internet, "the internet".into()),
         ];
         if let Some(inst) = from_instance {
-            let name = self.net.name(&inst.subnet);
+            let name = self.net.describe(&inst.subnet);
             checks.push((false, Ports::HTTPS, Remote::Cidr(inst.cidr.as_ref()), name.clone()));
             checks.push((true, Ports::EPHEMERAL, Remote::Cidr(inst.cidr.as_ref()), name));
         }
@@ -698,7 +718,7 @@ impl Reach<'_, '_, '_> {
             return self.unknown_hop(
                 kind,
                 vec![here.subnet.clone()],
-                format!("subnet {} is not in the plan", self.net.name(&here.subnet)),
+                format!("subnet {} is not in the plan", self.net.describe(&here.subnet)),
             );
         };
         let vpc = match here.vpc.targets().as_slice() {
@@ -715,10 +735,12 @@ impl Reach<'_, '_, '_> {
         }
         let mut per_acl = Vec::new();
         let mut blocking = None;
+        let mut unknown = false;
         for (acl, _) in &acls {
             let mut t = Tri::Yes;
             for (egress, ports) in checks {
                 let d = self.nacls.passes(acl, *egress, *ports, remote);
+                unknown |= d.outcome == Tri::Maybe && d.unknown;
                 if d.outcome != Tri::Yes && blocking.is_none() {
                     let dir = if *egress { "outbound to" } else { "inbound from" };
                     let what = if *ports == Ports::HTTPS {
@@ -731,8 +753,10 @@ impl Reach<'_, '_, '_> {
                         (None, Tri::Maybe) => " (no rule covers all of it)".into(),
                         (None, _) => " (no rule allows it)".into(),
                     };
-                    blocking =
-                        Some((acl.clone(), format!("{} does not pass {what} {dir} {peer}{rule}", self.net.name(acl))));
+                    blocking = Some((
+                        acl.clone(),
+                        format!("{} does not pass {what} {dir} {peer}{rule}", self.net.describe(acl)),
+                    ));
                 }
                 t = t.and(d.outcome);
             }
@@ -743,8 +767,18 @@ impl Reach<'_, '_, '_> {
             (Tri::Yes, _) | (_, None) => HopResult::pass(
                 kind,
                 acls.iter().map(|(a, _)| a.clone()).collect(),
-                format!("the network ACL of {} passes the traffic", self.net.name(&here.subnet)),
+                format!("the network ACL of {} passes the traffic", self.net.describe(&here.subnet)),
             ),
+            // A rule the plan cannot tell decides: unknown, not a possible block.
+            (Tri::Maybe, Some((acl, detail))) if unknown => HopResult {
+                kind,
+                outcome: Tri::Maybe,
+                code: Some(Code::Unresolved),
+                resources: vec![acl.clone(), here.subnet.clone()],
+                detail: detail.clone(),
+                fix: None,
+                unresolved: vec![format!("{}: a rule's CIDR is unknown until apply", self.net.describe(&acl))],
+            },
             (outcome, Some((acl, detail))) => HopResult {
                 kind,
                 outcome,
@@ -753,7 +787,7 @@ impl Reach<'_, '_, '_> {
                 detail,
                 fix: Some(format!(
                     "allow TCP 443 and the return traffic on ports 1024-65535 in {}",
-                    self.net.name(&acl)
+                    self.net.describe(&acl)
                 )),
                 unresolved: Vec::new(),
             },
@@ -778,7 +812,7 @@ impl Reach<'_, '_, '_> {
             .slots
             .iter()
             .map(|s| {
-                let n: Vec<String> = s.options.iter().map(|t| self.net.name(t)).collect();
+                let n: Vec<String> = s.options.iter().map(|t| self.net.describe(t)).collect();
                 if n.len() == 1 { n[0].clone() } else { format!("one of {{{}}}", n.join(", ")) }
             })
             .collect();

@@ -446,11 +446,16 @@ fn block_rule<'a>(
         }
         peers.extend(cidr_peers(after, config, key, &mut uncertain));
     }
-    let prefix_lists = after
-        .strings("prefix_list_ids")
-        .map(|v| v.into_iter().map(|p| p.into_owned()).collect::<Vec<_>>())
-        .or_else(|| config.and_then(|c| c.expr("prefix_list_ids")).and_then(|e| e.constant::<Vec<String>>()));
-    peers.extend(prefix_lists.unwrap_or_default().into_iter().map(Peer::PrefixList));
+    if unknown.any_true("prefix_list_ids") {
+        uncertain = true;
+        peers.push(Peer::Unknown("prefix_list_ids is unknown until apply".into()));
+    } else {
+        let prefix_lists = after
+            .strings("prefix_list_ids")
+            .map(|v| v.into_iter().map(|p| p.into_owned()).collect::<Vec<_>>())
+            .or_else(|| config.and_then(|c| c.expr("prefix_list_ids")).and_then(|e| e.constant::<Vec<String>>()));
+        peers.extend(prefix_lists.unwrap_or_default().into_iter().map(Peer::PrefixList));
+    }
     let self_ref =
         after.bool("self").or_else(|| config.and_then(|c| c.expr("self")).and_then(|e| e.constant::<bool>()));
     if self_ref == Some(true) {
@@ -547,10 +552,17 @@ fn standalone_rule(net: &Network<'_, '_>, r: &Resource<'_>) -> Option<SgRule> {
         }
     }
     for key in ["prefix_list_ids", "prefix_list_id"] {
-        if let crate::model::Attr::Known(v) = r.attr::<serde_json::Value>(key, None) {
-            let mut ids = Vec::new();
-            collect(&v, &mut ids);
-            peers.extend(ids.into_iter().map(Peer::PrefixList));
+        match r.attr::<serde_json::Value>(key, None) {
+            crate::model::Attr::Known(v) => {
+                let mut ids = Vec::new();
+                collect(&v, &mut ids);
+                peers.extend(ids.into_iter().map(Peer::PrefixList));
+            }
+            crate::model::Attr::Unknown => {
+                uncertain = true;
+                peers.push(Peer::Unknown(format!("{key} is unknown until apply")));
+            }
+            _ => {}
         }
     }
     if r.attr::<bool>("self", None).value() == Some(&true) {

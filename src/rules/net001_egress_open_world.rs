@@ -29,7 +29,7 @@ impl Rule for EgressOpenWorld {
                 if world.is_empty() || ctx.net.model.resources[declared_by].is_data() {
                     continue;
                 }
-                let group_name = ctx.net.name(group);
+                let group_name = ctx.net.describe(group);
                 out.push(
                     Finding::new(
                         &META,

@@ -46,7 +46,7 @@ impl Rule for AdminPortOpen {
                     declared_by,
                     format!(
                         "{} admits {what} from {}; Session Manager gives shell access without an open admin port",
-                        ctx.net.name(group),
+                        ctx.net.describe(group),
                         peers(ctx, &rule.peers)
                     ),
                     "remove the rule and connect with `aws ssm start-session` (port forwarding covers RDP and tunnels)"

@@ -49,7 +49,7 @@ impl Rule for EndpointIngressBroad {
                         declared_by,
                         format!(
                             "{}, the security group of {}, admits {what}; an interface endpoint needs only TCP 443 from the instances",
-                            ctx.net.name(group),
+                            ctx.net.describe(group),
                             endpoints.iter().map(|e| ctx.net.name(e)).collect::<Vec<_>>().join(", ")
                         ),
                         "admit only TCP 443, from the instances' security group or the VPC CIDR".into(),

@@ -30,9 +30,32 @@ impl Rule for PublicIpOnPrivateInstance {
                     &META,
                     inst.res,
                     format!("{name} reaches Session Manager through interface endpoints yet gets a public IP address, which only widens its exposure"),
-                    "set associate_public_ip_address = false (and map_public_ip_on_launch = false on its subnet)".into(),
+                    public_ip_help(ctx, inst.res),
                 )
             })
             .collect()
+    }
+}
+
+/// The fix depends on where the address comes from.
+fn public_ip_help(ctx: &RuleContext<'_, '_, '_, '_>, instance: crate::model::ResId) -> String {
+    let eips: Vec<&str> = ctx
+        .net
+        .model
+        .resources
+        .iter()
+        .filter(|e| e.kind == crate::model::Kind::Eip)
+        .filter(|e| {
+            ctx.net
+                .link(e.id, crate::resolve::LinkKind::Instance)
+                .targets()
+                .contains(&&crate::resolve::Target::Resource(instance))
+        })
+        .map(|e| e.address())
+        .collect();
+    if eips.is_empty() {
+        "set associate_public_ip_address = false (and map_public_ip_on_launch = false on its subnet)".into()
+    } else {
+        format!("remove {} (an Elastic IP associated with the instance)", eips.join(", "))
     }
 }

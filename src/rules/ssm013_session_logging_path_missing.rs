@@ -107,6 +107,7 @@ impl Rule for SessionLoggingPathMissing {
                     let (t, how) = ctx.reach.logging_path(inst, *s);
                     match t {
                         Tri::No => missing.push((*s, how)),
+                        // Maybe from candidate subnets (not from unknown values): possible.
                         Tri::Maybe if inst.view.subnets.slots.iter().any(|sl| sl.options.len() > 1) => {
                             certainty = Certainty::Possible;
                             missing.push((*s, how));
@@ -127,7 +128,7 @@ impl Rule for SessionLoggingPathMissing {
                         &META,
                         inst.res,
                         format!(
-                            "{} makes Session Manager {}, but {name} has no path to {}; sessions fail to start",
+                            "{} makes Session Manager {}, but {name} has no path to {}: its sessions fail or go unlogged",
                             doc.address(),
                             describe(&services),
                             what.join(", ")
@@ -143,19 +144,22 @@ impl Rule for SessionLoggingPathMissing {
     }
 }
 
+/// `log sessions to S3 and CloudWatch Logs and encrypt them with KMS`.
 fn describe(services: &[Service]) -> String {
-    let parts: Vec<&str> = services
+    let sinks: Vec<&str> = services
         .iter()
-        .map(|s| match s {
-            Service::S3 => "log sessions to S3",
-            Service::Logs => "log sessions to CloudWatch Logs",
-            Service::Kms => "encrypt sessions with KMS",
-            _ => "",
+        .filter_map(|s| match s {
+            Service::S3 => Some("S3"),
+            Service::Logs => Some("CloudWatch Logs"),
+            _ => None,
         })
         .collect();
-    match parts.as_slice() {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    let logs = (!sinks.is_empty()).then(|| format!("log sessions to {}", sinks.join(" and ")));
+    let kms = services.contains(&Service::Kms);
+    match (logs, kms) {
+        (Some(l), true) => format!("{l} and encrypt them with KMS"),
+        (Some(l), false) => l,
+        (None, true) => "encrypt sessions with KMS".into(),
+        (None, false) => String::new(),
     }
 }
