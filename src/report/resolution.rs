@@ -76,11 +76,14 @@ pub struct ResolutionCounts {
     pub reference: usize,
     pub candidates: usize,
     pub unresolved: usize,
+    /// Links the configuration leaves unset (AWS decides, e.g. the default VPC).
+    pub unset: usize,
 }
 
 impl ResolutionCounts {
     pub fn add(&mut self, link: &Link) {
         if link.unset && link.is_empty() {
+            self.unset += 1;
             return;
         }
         match link.resolution {
