@@ -37,6 +37,9 @@ pub struct Network<'m, 'a> {
     pub resolved: Resolved,
     pub graph: DiGraph<Node, Edge>,
     index: HashMap<Node, NodeIndex>,
+    /// Who links to a target, by link kind: the associations of an endpoint, the Elastic IPs
+    /// of an instance, the policy attachments of a role.
+    pointing: HashMap<(LinkKind, Target), Vec<ResId>>,
 }
 
 impl<'m, 'a> Network<'m, 'a> {
@@ -49,11 +52,16 @@ impl<'m, 'a> Network<'m, 'a> {
             let n = Node::Resource(r.id);
             index.insert(n.clone(), graph.add_node(n));
         }
+        let mut pointing: HashMap<(LinkKind, Target), Vec<ResId>> = HashMap::new();
         for r in model.resources.iter().filter(|r| r.kind != Kind::Other) {
             let from = index[&Node::Resource(r.id)];
             for (kind, path, link) in &resolved.links[r.id] {
                 for slot in &link.slots {
                     for t in &slot.options {
+                        let sources = pointing.entry((*kind, t.clone())).or_default();
+                        if sources.last() != Some(&r.id) {
+                            sources.push(r.id);
+                        }
                         let node = node_of(t);
                         let to = *index.entry(node.clone()).or_insert_with(|| graph.add_node(node));
                         graph.add_edge(
@@ -70,7 +78,12 @@ impl<'m, 'a> Network<'m, 'a> {
                 }
             }
         }
-        Network { model, resolver, resolved, graph, index }
+        Network { model, resolver, resolved, graph, index, pointing }
+    }
+
+    /// The resources whose link of `kind` may point at `target`.
+    pub fn pointing_at(&self, kind: LinkKind, target: &Target) -> &[ResId] {
+        self.pointing.get(&(kind, target.clone())).map_or(&[], Vec::as_slice)
     }
 
     pub fn node(&self, n: &Node) -> Option<NodeIndex> {

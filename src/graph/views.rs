@@ -73,19 +73,16 @@ impl<'m, 'a> Network<'m, 'a> {
         let mut subnets = self.link(r.id, LinkKind::Subnets);
         let mut sgs = self.link(r.id, LinkKind::SecurityGroups);
         // Separate association resources add subnets and groups to an endpoint.
-        for assoc in self.model.resources.iter() {
-            let kind = match assoc.kind {
+        for &assoc in self.pointing_at(LinkKind::VpcEndpoint, &Target::Resource(r.id)) {
+            let kind = match self.model.resources[assoc].kind {
                 Kind::VpcEndpointSubnetAssociation => LinkKind::Subnet,
                 Kind::VpcEndpointSecurityGroupAssociation => LinkKind::SecurityGroup,
                 _ => continue,
             };
-            let ep = self.link(assoc.id, LinkKind::VpcEndpoint);
-            if ep.targets().contains(&&Target::Resource(r.id)) {
-                let added = self.link(assoc.id, kind);
-                let into = if kind == LinkKind::Subnet { &mut subnets } else { &mut sgs };
-                *into = union(&[&*into, &added]);
-                into.unset = false;
-            }
+            let added = self.link(assoc, kind);
+            let into = if kind == LinkKind::Subnet { &mut subnets } else { &mut sgs };
+            *into = union(&[&*into, &added]);
+            into.unset = false;
         }
         let endpoint_type = r.attr::<String>("vpc_endpoint_type", Some("Gateway".into()));
         let interface = endpoint_type.value().is_some_and(|t| t.eq_ignore_ascii_case("interface"));
@@ -115,12 +112,10 @@ impl<'m, 'a> Network<'m, 'a> {
 
     /// The `aws_default_security_group` managing a VPC's default group, or the implicit one.
     pub fn default_security_group_of(&self, vpc: ResId) -> Target {
-        for r in self.model.resources.iter().filter(|r| r.kind == Kind::DefaultSecurityGroup) {
-            if self.link(r.id, LinkKind::Vpc).targets().contains(&&Target::Resource(vpc)) {
-                return Target::Resource(r.id);
-            }
-        }
-        Target::VpcDefault(VpcDefault::SecurityGroup, vpc)
+        self.pointing_at(LinkKind::Vpc, &Target::Resource(vpc))
+            .iter()
+            .find(|&&id| self.model.resources[id].kind == Kind::DefaultSecurityGroup)
+            .map_or(Target::VpcDefault(VpcDefault::SecurityGroup, vpc), |&id| Target::Resource(id))
     }
 
     /// Follows `outer` and then, from each of its resource targets, `inner`.

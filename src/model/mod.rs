@@ -114,6 +114,7 @@ pub struct Model<'a> {
     by_address: HashMap<&'a str, ResId>,
     by_config: HashMap<String, Vec<ResId>>,
     by_value: HashMap<&'a str, Vec<ResId>>,
+    by_kind: HashMap<Kind, Vec<ResId>>,
     /// Every module instance that has resources (or a descendant with resources).
     module_instances: Vec<ModuleInstance>,
 }
@@ -145,7 +146,11 @@ impl<'a> Model<'a> {
         let mut by_config: HashMap<String, Vec<ResId>> = HashMap::new();
         let mut by_value: HashMap<&'a str, Vec<ResId>> = HashMap::new();
         let mut modules: Vec<ModuleInstance> = Vec::new();
+        let mut by_kind: HashMap<Kind, Vec<ResId>> = HashMap::new();
         for r in &resources {
+            if r.kind != Kind::Other {
+                by_kind.entry(r.kind).or_default().push(r.id);
+            }
             by_address.insert(r.address(), r.id);
             let a = &r.inst.addr;
             by_config.entry(config_key(&a.module, a.mode, &a.type_, &a.name)).or_default().push(r.id);
@@ -172,7 +177,7 @@ impl<'a> Model<'a> {
         }
         modules.sort();
         modules.dedup();
-        Model { doc, resources, by_address, by_config, by_value, module_instances: modules }
+        Model { doc, resources, by_address, by_config, by_value, by_kind, module_instances: modules }
     }
 
     pub fn get(&self, address: &str) -> Option<&Resource<'a>> {
@@ -189,9 +194,21 @@ impl<'a> Model<'a> {
         self.by_value.get(value).map_or(&[], Vec::as_slice)
     }
 
+    /// Every resource (managed or data) of one kind, in input order.
+    pub fn of_kind(&self, kind: Kind) -> &[ResId] {
+        self.by_kind.get(&kind).map_or(&[], Vec::as_slice)
+    }
+
     /// Every resource of one of `kinds` in exactly `module`.
     pub fn of_kinds_in(&self, module: &ModuleInstance, kinds: &[Kind]) -> Vec<ResId> {
-        self.resources.iter().filter(|r| kinds.contains(&r.kind) && r.module() == module).map(|r| r.id).collect()
+        let mut ids: Vec<ResId> = kinds
+            .iter()
+            .flat_map(|k| self.of_kind(*k))
+            .copied()
+            .filter(|&id| self.resources[id].module() == module)
+            .collect();
+        ids.sort_unstable();
+        ids
     }
 
     /// Child instances of call `name` in `module` (any key when `key` is `None`).

@@ -43,16 +43,16 @@ pub fn flag(a: &Attr<bool>) -> Tri {
 pub fn private_zones_for(net: &Network<'_, '_>, name: &str, vpc: &Target) -> Vec<(ResId, Tri)> {
     let wanted = name.trim_end_matches('.').to_ascii_lowercase();
     let mut out = Vec::new();
-    for z in net.model.resources.iter().filter(|r| r.kind == Kind::Route53Zone && !r.is_data()) {
+    for z in net.model.of_kind(Kind::Route53Zone).iter().map(|&id| &net.model.resources[id]).filter(|r| !r.is_data()) {
         let zone_name = z.attr_str("name");
         let Some(zn) = zone_name.value() else { continue };
         if zn.trim_end_matches('.').to_ascii_lowercase() != wanted {
             continue;
         }
         let mut associated = association(&net.link(z.id, LinkKind::Vpc), vpc);
-        for a in net.model.resources.iter().filter(|r| r.kind == Kind::Route53ZoneAssociation) {
-            if net.link(a.id, LinkKind::HostedZone).targets().contains(&&Target::Resource(z.id)) {
-                associated = associated.or(association(&net.link(a.id, LinkKind::Vpc), vpc));
+        for &a in net.pointing_at(LinkKind::HostedZone, &Target::Resource(z.id)) {
+            if net.model.resources[a].kind == Kind::Route53ZoneAssociation {
+                associated = associated.or(association(&net.link(a, LinkKind::Vpc), vpc));
             }
         }
         if associated != Tri::No {

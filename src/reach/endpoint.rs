@@ -84,9 +84,10 @@ impl Endpoint {
 /// Every endpoint in the model.
 pub fn endpoints(net: &Network<'_, '_>) -> Vec<Endpoint> {
     net.model
-        .resources
+        .of_kind(Kind::VpcEndpoint)
         .iter()
-        .filter(|r| r.kind == Kind::VpcEndpoint && !r.is_data())
+        .map(|&id| &net.model.resources[id])
+        .filter(|r| !r.is_data())
         .map(|r| {
             let name = r.attr_str("service_name");
             let (service_region, service) = match name.value().and_then(|n| parse_service_name(n)) {

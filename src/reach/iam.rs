@@ -134,13 +134,12 @@ fn role_permissions(net: &Network<'_, '_>, role: &Target) -> Permissions {
     if r.unknown.any_true("inline_policy") && r.configures("inline_policy") {
         documents.push((Attr::Unknown, format!("the inline_policy of {}", r.address())));
     }
-    for other in &net.model.resources {
-        let attaches = match other.kind {
-            Kind::IamRolePolicyAttachment | Kind::IamRolePolicy => net.link(other.id, LinkKind::Role),
-            Kind::IamPolicyAttachment => net.link(other.id, LinkKind::Roles),
-            _ => continue,
-        };
-        if !attaches.targets().contains(&role) {
+    let mut attaching: Vec<ResId> =
+        net.pointing_at(LinkKind::Role, role).iter().chain(net.pointing_at(LinkKind::Roles, role)).copied().collect();
+    attaching.sort_unstable();
+    attaching.dedup();
+    for other in attaching.into_iter().map(|id| &net.model.resources[id]) {
+        if !matches!(other.kind, Kind::IamRolePolicyAttachment | Kind::IamRolePolicy | Kind::IamPolicyAttachment) {
             continue;
         }
         involved.push(Target::Resource(other.id));

@@ -274,9 +274,9 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
         self.endpoints.iter().filter(|e| !e.interface && e.serves(Service::S3)).find_map(|e| {
             let mut rts: Vec<Target> =
                 self.net.link(e.res, LinkKind::RouteTables).targets().into_iter().cloned().collect();
-            for a in self.net.model.resources.iter().filter(|r| r.kind == Kind::VpcEndpointRouteTableAssociation) {
-                if self.net.link(a.id, LinkKind::VpcEndpoint).targets().contains(&&Target::Resource(e.res)) {
-                    rts.extend(self.net.link(a.id, LinkKind::RouteTable).targets().into_iter().cloned());
+            for &a in self.net.pointing_at(LinkKind::VpcEndpoint, &Target::Resource(e.res)) {
+                if self.net.model.resources[a].kind == Kind::VpcEndpointRouteTableAssociation {
+                    rts.extend(self.net.link(a, LinkKind::RouteTable).targets().into_iter().cloned());
                 }
             }
             tables.iter().any(|t| rts.contains(t)).then_some(e.res)
@@ -413,10 +413,10 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
     }
 
     fn has_eip(&self, instance: ResId) -> bool {
-        self.net.model.resources.iter().any(|e| {
-            e.kind == Kind::Eip
-                && self.net.link(e.id, LinkKind::Instance).targets().contains(&&Target::Resource(instance))
-        })
+        self.net
+            .pointing_at(LinkKind::Instance, &Target::Resource(instance))
+            .iter()
+            .any(|&e| self.net.model.resources[e].kind == Kind::Eip)
     }
 
     /// The instance metadata service must be enabled for the agent to get credentials.

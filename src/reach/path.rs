@@ -587,9 +587,9 @@ impl Reach<'_, '_, '_> {
     fn igw_attached(&self, igw: &Target, vpc: &Link) -> Tri {
         let Target::Resource(id) = igw else { return Tri::Maybe };
         let mut attached = same_vpc(&self.net.link(*id, LinkKind::Vpc), vpc);
-        for a in self.net.model.resources.iter().filter(|r| r.kind == crate::model::Kind::InternetGatewayAttachment) {
-            if self.net.link(a.id, LinkKind::Gateway).targets().contains(&igw) {
-                attached = attached.or(same_vpc(&self.net.link(a.id, LinkKind::Vpc), vpc));
+        for &a in self.net.pointing_at(LinkKind::Gateway, igw) {
+            if self.net.model.resources[a].kind == crate::model::Kind::InternetGatewayAttachment {
+                attached = attached.or(same_vpc(&self.net.link(a, LinkKind::Vpc), vpc));
             }
         }
         attached
