@@ -277,10 +277,21 @@ fn report_of(source: &SourceFile, options: &Options, ctx: &Context<'_, '_, '_>) 
     let order = |a: &FindingReport, b: &FindingReport| {
         (a.severity, a.rule, &a.resource, &a.message).cmp(&(b.severity, b.rule, &b.resource, &b.message))
     };
-    let mut finding_reports: Vec<FindingReport> = findings.iter().map(|f| finding_report(source, ctx, f)).collect();
+    // Where each finding's resource sits in the plan JSON, found in one pass over the text.
+    let offsets: Vec<usize> = findings
+        .iter()
+        .chain(applied.suppressed.iter().map(|(f, _)| f))
+        .map(|f| model.resources[f.resource].inst.span.offset)
+        .collect();
+    let mut positions = crate::plan::error::line_columns(doc.text, &offsets).into_iter();
+    let mut finding_reports: Vec<FindingReport> =
+        findings.iter().map(|f| finding_report(source, ctx, f, positions.next().unwrap_or((1, 1)))).collect();
     finding_reports.sort_by(order);
-    let mut suppressed: Vec<(FindingReport, Suppression)> =
-        applied.suppressed.iter().map(|(f, why)| (finding_report(source, ctx, f), why.clone())).collect();
+    let mut suppressed: Vec<(FindingReport, Suppression)> = applied
+        .suppressed
+        .iter()
+        .map(|(f, why)| (finding_report(source, ctx, f, positions.next().unwrap_or((1, 1))), why.clone()))
+        .collect();
     suppressed.sort_by(|a, b| order(&a.0, &b.0));
     let mut notes = doc.notes.clone();
     notes.extend(applied.notes);
@@ -392,10 +403,14 @@ fn related_addresses(net: &Network<'_, '_>, related: &[Target]) -> Vec<String> {
     out
 }
 
-fn finding_report(source: &SourceFile, ctx: &Context<'_, '_, '_>, f: &Finding) -> FindingReport {
+fn finding_report(
+    source: &SourceFile,
+    ctx: &Context<'_, '_, '_>,
+    f: &Finding,
+    (line, column): (usize, usize),
+) -> FindingReport {
     let net = ctx.net;
     let r = &ctx.model.resources[f.resource];
-    let (line, column) = ctx.doc.line_column(r.inst.span.offset);
     let related_source = f.related.iter().find_map(|t| match t {
         Target::Resource(id) => block_location(ctx, *id).map(|l| (net.name(t), l)),
         _ => None,

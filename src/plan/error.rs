@@ -139,6 +139,31 @@ fn memchr_count(needle: u8, haystack: &[u8]) -> usize {
     haystack.iter().filter(|&&b| b == needle).count()
 }
 
+/// [`line_column`] of many offsets in one pass over the text (a plan written by `terraform
+/// show -json` is a single line, so one scan per offset would be quadratic).
+pub fn line_columns(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_unstable_by_key(|&i| offsets[i]);
+    let bytes = text.as_bytes();
+    let mut out = vec![(1, 1); offsets.len()];
+    let (mut at, mut line, mut column) = (0usize, 1usize, 1usize);
+    for i in order {
+        let target = offsets[i].min(bytes.len());
+        for &b in &bytes[at..target] {
+            if b == b'\n' {
+                line += 1;
+                column = 1;
+            } else if b & 0xC0 != 0x80 {
+                // Count characters, not UTF-8 continuation bytes.
+                column += 1;
+            }
+        }
+        at = at.max(target);
+        out[i] = (line, column);
+    }
+    out
+}
+
 /// Byte offset of a 1-based line and column as serde_json reports them (column counts bytes).
 pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
     if line == 0 {
@@ -157,6 +182,14 @@ pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_columns_agree_with_line_column() {
+        let text = "{\n  \"é\": x,\n\"b\": [1, 2]\n}";
+        let offsets: Vec<usize> = vec![20, 0, 9, 5, 5, text.len(), 13];
+        let expected: Vec<(usize, usize)> = offsets.iter().map(|&o| line_column(text, o)).collect();
+        assert_eq!(line_columns(text, &offsets), expected);
+    }
 
     #[test]
     fn line_column_counts_from_one() {
