@@ -4,18 +4,34 @@
 pub mod attr;
 pub mod kind;
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
 use crate::plan::config::{ConfigModule, ConfigResource, Expressions};
-use crate::plan::{Action, Document, Mode, ModuleInstance, ResourceInstance, Values};
+use crate::plan::{Action, Document, Key, Mode, ModuleInstance, ResourceInstance, Values};
 pub use attr::Attr;
 pub use kind::Kind;
 
 /// Index of a resource in [`Model::resources`].
 pub type ResId = usize;
+
+/// Index of a module instance in the model's module table; the root is [`ROOT`].
+pub type ModId = usize;
+
+/// The root module's [`ModId`].
+pub const ROOT: ModId = 0;
+
+/// A module instance that holds resources (or is an ancestor of one that does).
+#[derive(Debug)]
+struct ModuleEntry<'a> {
+    instance: ModuleInstance,
+    parent: Option<ModId>,
+    /// Its block in `configuration`, when the plan has one.
+    config: Option<&'a ConfigModule<'a>>,
+    /// Child instances by call name.
+    children: FxHashMap<String, Vec<ModId>>,
+}
 
 /// One resource instance with its modelled type, values and configuration block.
 #[derive(Debug)]
@@ -23,6 +39,8 @@ pub struct Resource<'a> {
     pub id: ResId,
     pub inst: &'a ResourceInstance<'a>,
     pub kind: Kind,
+    /// The module instance the resource is in.
+    pub module_id: ModId,
     /// Values after apply (state values for state documents). Empty for unmodelled types.
     pub after: Values<'a>,
     /// The `after_unknown` markers.
@@ -99,61 +117,90 @@ pub fn read_attr<'a, T: Deserialize<'a>>(
     }
 }
 
-/// Names the resources of one configuration block in one module instance, e.g. every
-/// `aws_subnet.private[*]` of `module.vpc`.
-fn config_key(module: &ModuleInstance, mode: Mode, type_: &str, name: &str) -> String {
-    let data = if mode == Mode::Data { "data." } else { "" };
-    if module.is_root() { format!("{data}{type_}.{name}") } else { format!("{module}.{data}{type_}.{name}") }
-}
-
 /// The typed, indexed view of one document.
 #[derive(Debug)]
 pub struct Model<'a> {
     pub doc: &'a Document<'a>,
     pub resources: Vec<Resource<'a>>,
-    by_address: HashMap<&'a str, ResId>,
-    by_config: HashMap<String, Vec<ResId>>,
-    by_value: HashMap<&'a str, Vec<ResId>>,
-    by_kind: HashMap<Kind, Vec<ResId>>,
-    /// Every module instance that has resources (or a descendant with resources).
-    module_instances: Vec<ModuleInstance>,
+    by_address: FxHashMap<&'a str, ResId>,
+    /// Instances of one configuration block (`aws_subnet.private`) in one module instance.
+    by_config: BlockIndex<'a>,
+    by_value: FxHashMap<&'a str, Vec<ResId>>,
+    by_kind: FxHashMap<Kind, Vec<ResId>>,
+    by_module_kind: FxHashMap<(ModId, Kind), Vec<ResId>>,
+    /// Every module instance that has resources (or a descendant with resources); the root
+    /// first, then in order of first appearance.
+    modules: Vec<ModuleEntry<'a>>,
+    module_ids: FxHashMap<ModuleInstance, ModId>,
 }
 
 impl<'a> Model<'a> {
     pub fn build(doc: &'a Document<'a>) -> Model<'a> {
-        let config_index = index_configuration(&doc.configuration.root_module);
+        let config_root = &doc.configuration.root_module;
+        let config_index = index_configuration(config_root);
+
+        // Module instances first (sequentially: ids follow input order).
+        let root = ModuleEntry {
+            instance: ModuleInstance::root(),
+            parent: None,
+            config: Some(config_root),
+            children: FxHashMap::default(),
+        };
+        let mut modules = vec![root];
+        let mut module_ids = FxHashMap::default();
+        let module_of: Vec<ModId> =
+            doc.resources.iter().map(|inst| intern(&mut modules, &mut module_ids, &inst.addr.module)).collect();
+        for m in &mut modules[1..] {
+            m.config = config_root.descend(&m.instance.config_path());
+        }
+        // Children in address order, as `terraform show` lists module instances.
+        for id in 0..modules.len() {
+            let mut children = std::mem::take(&mut modules[id].children);
+            for list in children.values_mut() {
+                list.sort_by(|&x, &y| modules[x].instance.cmp(&modules[y].instance));
+            }
+            modules[id].children = children;
+        }
+
         let resources: Vec<Resource<'a>> = doc
             .resources
             .par_iter()
+            .zip(module_of.par_iter())
             .enumerate()
-            .map(|(id, inst)| {
+            .map(|(id, (inst, &module_id))| {
                 let kind = Kind::from_type(&inst.addr.type_);
                 let modelled = kind != Kind::Other;
-                let config = config_index.get(&(inst.addr.module.config_path(), inst.addr.config_address())).copied();
+                let a = &inst.addr;
+                let config = modules[module_id]
+                    .config
+                    .and_then(|c| config_index.get(&(config_key(c), a.mode, a.type_.as_str(), a.name.as_str())));
                 Resource {
                     id,
                     inst,
                     kind,
+                    module_id,
                     after: if modelled { Values::of(inst.after) } else { Values::default() },
                     unknown: if modelled { Values::of(inst.after_unknown) } else { Values::default() },
                     before: if modelled { Values::of(inst.before) } else { Values::default() },
-                    config,
+                    config: config.copied(),
                 }
             })
             .collect();
 
-        let mut by_address = HashMap::with_capacity(resources.len());
-        let mut by_config: HashMap<String, Vec<ResId>> = HashMap::new();
-        let mut by_value: HashMap<&'a str, Vec<ResId>> = HashMap::new();
-        let mut modules: Vec<ModuleInstance> = Vec::new();
-        let mut by_kind: HashMap<Kind, Vec<ResId>> = HashMap::new();
+        let mut by_address = FxHashMap::with_capacity_and_hasher(resources.len(), Default::default());
+        let mut by_config = BlockIndex::default();
+        let mut by_value: FxHashMap<&'a str, Vec<ResId>> = FxHashMap::default();
+        let mut by_kind: FxHashMap<Kind, Vec<ResId>> = FxHashMap::default();
+        let mut by_module_kind: FxHashMap<(ModId, Kind), Vec<ResId>> = FxHashMap::default();
         for r in &resources {
             if r.kind != Kind::Other {
                 by_kind.entry(r.kind).or_default().push(r.id);
+                by_module_kind.entry((r.module_id, r.kind)).or_default().push(r.id);
             }
             by_address.insert(r.address(), r.id);
             let a = &r.inst.addr;
-            by_config.entry(config_key(&a.module, a.mode, &a.type_, &a.name)).or_default().push(r.id);
+            let types = by_config.entry((r.module_id, a.mode)).or_default();
+            types.entry(a.type_.as_str()).or_default().entry(a.name.as_str()).or_default().push(r.id);
             if r.kind != Kind::Other {
                 for values in [&r.after, &r.before] {
                     for key in identity_keys(r.kind) {
@@ -166,27 +213,36 @@ impl<'a> Model<'a> {
                     }
                 }
             }
-            let mut m = a.module.clone();
-            loop {
-                modules.push(m.clone());
-                match m.parent() {
-                    Some(p) => m = p,
-                    None => break,
-                }
-            }
         }
-        modules.sort();
-        modules.dedup();
-        Model { doc, resources, by_address, by_config, by_value, by_kind, module_instances: modules }
+        Model { doc, resources, by_address, by_config, by_value, by_kind, by_module_kind, modules, module_ids }
     }
 
     pub fn get(&self, address: &str) -> Option<&Resource<'a>> {
         self.by_address.get(address).map(|&id| &self.resources[id])
     }
 
-    /// Instances of `type_.name` (mode `mode`) in `module`, in input order.
-    pub fn instances_of(&self, module: &ModuleInstance, mode: Mode, type_: &str, name: &str) -> &[ResId] {
-        self.by_config.get(&config_key(module, mode, type_, name)).map_or(&[], Vec::as_slice)
+    /// The module instance with this id.
+    pub fn module(&self, id: ModId) -> &ModuleInstance {
+        &self.modules[id].instance
+    }
+
+    /// The id of a module instance that holds resources (or whose descendants do).
+    pub fn module_id(&self, module: &ModuleInstance) -> Option<ModId> {
+        if module.is_root() { Some(ROOT) } else { self.module_ids.get(module).copied() }
+    }
+
+    /// The module that calls this one; `None` for the root.
+    pub fn parent(&self, id: ModId) -> Option<ModId> {
+        self.modules[id].parent
+    }
+
+    /// Instances of `type_.name` (mode `mode`) in module `module`, in input order.
+    pub fn instances_of(&self, module: ModId, mode: Mode, type_: &str, name: &str) -> &[ResId] {
+        self.by_config
+            .get(&(module, mode))
+            .and_then(|types| types.get(type_))
+            .and_then(|names| names.get(name))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Resources whose known `id`, `name` or `arn` (etc.) equals `value`.
@@ -199,46 +255,61 @@ impl<'a> Model<'a> {
         self.by_kind.get(&kind).map_or(&[], Vec::as_slice)
     }
 
-    /// Every resource of one of `kinds` in exactly `module`.
-    pub fn of_kinds_in(&self, module: &ModuleInstance, kinds: &[Kind]) -> Vec<ResId> {
+    /// Every resource of one of `kinds` in exactly `module`, in input order.
+    pub fn of_kinds_in(&self, module: ModId, kinds: &[Kind]) -> Vec<ResId> {
         let mut ids: Vec<ResId> = kinds
             .iter()
-            .flat_map(|k| self.of_kind(*k))
+            .flat_map(|&k| self.by_module_kind.get(&(module, k)).map_or(&[][..], Vec::as_slice))
             .copied()
-            .filter(|&id| self.resources[id].module() == module)
             .collect();
         ids.sort_unstable();
         ids
     }
 
     /// Child instances of call `name` in `module` (any key when `key` is `None`).
-    pub fn module_children(
-        &self,
-        module: &ModuleInstance,
-        name: &str,
-        key: Option<&crate::plan::Key>,
-    ) -> Vec<ModuleInstance> {
-        let depth = module.steps.len();
-        self.module_instances
-            .iter()
-            .filter(|m| {
-                m.steps.len() == depth + 1
-                    && m.steps[..depth] == module.steps[..]
-                    && m.steps[depth].0 == name
-                    && key.is_none_or(|k| m.steps[depth].1.as_ref() == Some(k))
-            })
-            .cloned()
-            .collect()
+    pub fn module_children(&self, module: ModId, name: &str, key: Option<&Key>) -> impl Iterator<Item = ModId> {
+        let children = self.modules[module].children.get(name).map_or(&[][..], Vec::as_slice);
+        children.iter().copied().filter(move |&c| key.is_none_or(|k| self.modules[c].instance.last_key() == Some(k)))
+    }
+
+    /// The configuration module of a module instance.
+    pub fn config_module(&self, module: ModId) -> Option<&'a ConfigModule<'a>> {
+        self.modules[module].config
     }
 
     pub fn compute(&self) -> impl Iterator<Item = &Resource<'a>> {
         self.resources.iter().filter(|r| r.kind.is_compute() && !r.is_data())
     }
+}
 
-    /// The configuration module at a module instance's path.
-    pub fn config_module(&self, module: &ModuleInstance) -> Option<&'a ConfigModule<'a>> {
-        self.doc.configuration.root_module.descend(&module.config_path())
+/// Resource ids by module, mode, type and name — nested so that a lookup needs no owned key
+/// nor one that lives as long as the document.
+type BlockIndex<'a> = FxHashMap<(ModId, Mode), FxHashMap<&'a str, FxHashMap<&'a str, Vec<ResId>>>>;
+
+/// The id of `module`, adding it and its ancestors to the table when new.
+fn intern<'a>(
+    modules: &mut Vec<ModuleEntry<'a>>,
+    ids: &mut FxHashMap<ModuleInstance, ModId>,
+    module: &ModuleInstance,
+) -> ModId {
+    if module.is_root() {
+        return ROOT;
     }
+    if let Some(&id) = ids.get(module) {
+        return id;
+    }
+    let parent = intern(modules, ids, &module.parent().expect("a non-root module has a parent"));
+    let id = modules.len();
+    let (call, _) = module.steps.last().expect("a non-root module has a last step");
+    modules[parent].children.entry(call.clone()).or_default().push(id);
+    modules.push(ModuleEntry {
+        instance: module.clone(),
+        parent: Some(parent),
+        config: None,
+        children: FxHashMap::default(),
+    });
+    ids.insert(module.clone(), id);
+    id
 }
 
 /// Attributes whose known values identify a resource of this kind when others refer to it.
@@ -262,20 +333,27 @@ fn borrowed_str(json: &str) -> Option<&str> {
     (!inner.is_empty() && !inner.contains('\\')).then_some(inner)
 }
 
-type ConfigIndex<'a> = HashMap<(Vec<&'a str>, String), &'a ConfigResource<'a>>;
+/// Configuration resources by (their module block, mode, type, name).
+type ConfigIndex<'a> = FxHashMap<(usize, Mode, &'a str, &'a str), &'a ConfigResource<'a>>;
+
+/// Identifies a configuration module block in [`ConfigIndex`] keys: its address in memory
+/// (each block is parsed once and never moves while the document lives).
+fn config_key(module: &ConfigModule<'_>) -> usize {
+    module as *const ConfigModule<'_> as usize
+}
 
 fn index_configuration<'a>(root: &'a ConfigModule<'a>) -> ConfigIndex<'a> {
-    fn walk<'a>(m: &'a ConfigModule<'a>, path: &mut Vec<&'a str>, out: &mut ConfigIndex<'a>) {
+    fn walk<'a>(m: &'a ConfigModule<'a>, out: &mut ConfigIndex<'a>) {
         for r in &m.resources {
-            out.insert((path.clone(), r.address.to_string()), r);
+            let data = r.mode.as_deref() == Some("data") || r.address.starts_with("data.");
+            let mode = if data { Mode::Data } else { Mode::Managed };
+            out.insert((config_key(m), mode, r.type_.as_ref(), r.name.as_ref()), r);
         }
-        for (name, call) in &m.module_calls {
-            path.push(name.as_ref());
-            walk(&call.module, path, out);
-            path.pop();
+        for call in m.module_calls.values() {
+            walk(&call.module, out);
         }
     }
-    let mut out = HashMap::new();
-    walk(root, &mut Vec::new(), &mut out);
+    let mut out = FxHashMap::default();
+    walk(root, &mut out);
     out
 }

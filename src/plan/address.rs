@@ -258,7 +258,7 @@ impl fmt::Display for ResourceAddress {
 }
 
 /// What a reference in `configuration` points at, relative to the module it appears in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Reference {
     /// `aws_subnet.a`, `aws_subnet.a[0].id`, `data.aws_vpc.x.id`
     Resource { mode: Mode, type_: String, name: String, key: Option<Key>, attr: Vec<String> },

@@ -19,9 +19,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::value::RawValue;
 
-use crate::model::{Kind, Model, ResId, Resource};
+use crate::model::{Kind, ModId, Model, ROOT, ResId, Resource};
 use crate::plan::config::{Expression, Expressions};
-use crate::plan::{Key, Mode, ModuleInstance, Reference, Values};
+use crate::plan::{Key, Mode, Reference, Values};
 pub use link::{Link, Resolution, Slot, Target, VpcDefault};
 pub use links::{LinkKind, Resolved};
 
@@ -98,9 +98,9 @@ pub struct Resolver<'m, 'a> {
 /// Where an expression is evaluated: its module instance and what `each`/`count` mean there.
 #[derive(Clone)]
 struct Scope<'s, 'a> {
-    module: ModuleInstance,
+    module: ModId,
     key: Option<Key>,
-    for_each: Option<(&'s Expression<'a>, ModuleInstance)>,
+    for_each: Option<(&'s Expression<'a>, ModId)>,
 }
 
 #[derive(Default)]
@@ -113,7 +113,7 @@ struct Walk {
     had_refs: bool,
     dead_ends: Vec<String>,
     fallback: Option<String>,
-    visited: HashSet<(String, String)>,
+    visited: HashSet<(ModId, Reference)>,
     depth: usize,
 }
 
@@ -270,7 +270,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
     /// Narrows `X[count.index]`-style references to the instance with this one's key, when
     /// the sources show that form.
     fn select_by_key(&self, res: &Resource<'a>, attr: &str, spec: &TargetSpec, walk: &mut Walk) -> bool {
-        self.select_in(res.module(), &res.inst.addr.config_address(), attr, res.inst.addr.key.as_ref(), spec, walk)
+        self.select_in(res.module_id, &res.inst.addr.config_address(), attr, res.inst.addr.key.as_ref(), spec, walk)
     }
 
     /// The same for an argument of block `block` (`aws_instance.app`, `module.app`) written in
@@ -278,7 +278,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
     /// `module.sg[each.key].security_group_id`.
     fn select_in(
         &self,
-        module: &ModuleInstance,
+        module: ModId,
         block: &str,
         attr: &str,
         key: Option<&Key>,
@@ -286,7 +286,9 @@ impl<'m, 'a> Resolver<'m, 'a> {
         walk: &mut Walk,
     ) -> bool {
         let (Some(sources), Some(key)) = (self.locals, key) else { return false };
-        let Some(sel) = sources.key_selection(&module.config_path(), block, attr) else { return false };
+        let Some(sel) = sources.key_selection(&self.model.module(module).config_path(), block, attr) else {
+            return false;
+        };
         match Reference::parse(&sel.resource) {
             Some(Reference::Resource { mode, type_, name, .. }) => {
                 let instances = self.model.instances_of(module, mode, &type_, &name);
@@ -301,7 +303,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
                 true
             }
             Some(Reference::Module { name, .. }) => {
-                if self.model.module_children(module, &name, Some(key)).is_empty() {
+                if self.model.module_children(module, &name, Some(key)).next().is_none() {
                     return false;
                 }
                 let output = sel.attribute.first().map(String::as_str);
@@ -356,13 +358,12 @@ impl<'m, 'a> Resolver<'m, 'a> {
         }
         walk.depth += 1;
         for r in most_specific(refs) {
-            let key = (scope.module.to_string(), format!("{r:?}"));
-            if !walk.visited.insert(key) {
+            if !walk.visited.insert((scope.module, r.clone())) {
                 continue;
             }
             match r {
                 Reference::Resource { mode, type_, name, key, attr } => {
-                    self.follow_resource(&scope.module, mode, &type_, &name, key.as_ref(), &attr, spec, walk);
+                    self.follow_resource(scope.module, mode, &type_, &name, key.as_ref(), &attr, spec, walk);
                 }
                 Reference::Var { name, path, index } => {
                     self.indexed(index.as_ref(), walk, |w| self.follow_var(scope, &name, &path, spec, w));
@@ -373,7 +374,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
                 Reference::Module { name, key, output, index } => {
                     let output = output.or_else(|| hint.map(str::to_string));
                     self.indexed(index.as_ref(), walk, |w| {
-                        self.follow_module(&scope.module, &name, key.as_ref(), output.as_deref(), spec, w);
+                        self.follow_module(scope.module, &name, key.as_ref(), output.as_deref(), spec, w);
                     });
                 }
                 Reference::CountIndex => walk.selection = true,
@@ -394,16 +395,16 @@ impl<'m, 'a> Resolver<'m, 'a> {
                         && let Some((fe, module)) = &scope.for_each
                     {
                         let mut sub = sub_walk(walk);
-                        let inner = Scope { module: module.clone(), key: None, for_each: None };
+                        let inner = Scope { module: *module, key: None, for_each: None };
                         let hint = path.first().map(String::as_str);
                         match (aligned_ref(&fe.references, scope.key.as_ref()), scope.key.as_ref()) {
                             // `for_each = module.vpcs`: each.value of instance k is module.vpcs[k].
                             (Some(Reference::Module { name, output, .. }), Some(k)) => {
                                 let output = output.or_else(|| hint.map(str::to_string));
-                                self.follow_module(module, &name, Some(k), output.as_deref(), spec, &mut sub);
+                                self.follow_module(*module, &name, Some(k), output.as_deref(), spec, &mut sub);
                             }
                             (Some(Reference::Resource { mode, type_, name, attr, .. }), Some(k)) => {
-                                self.follow_resource(module, mode, &type_, &name, Some(k), &attr, spec, &mut sub);
+                                self.follow_resource(*module, mode, &type_, &name, Some(k), &attr, spec, &mut sub);
                             }
                             _ => self.follow(&inner, &fe.references, hint, spec, &mut sub),
                         }
@@ -425,10 +426,11 @@ impl<'m, 'a> Resolver<'m, 'a> {
         follow(&mut sub);
         let one_block = sub.found.iter().all(|(t, _)| match t {
             Target::Resource(id) => {
-                let (a, first) = (&self.model.resources[*id].inst.addr, &sub.found[0].0);
+                let (r, first) = (&self.model.resources[*id], &sub.found[0].0);
                 matches!(first, Target::Resource(f) if {
-                    let b = &self.model.resources[*f].inst.addr;
-                    a.module == b.module && a.type_ == b.type_ && a.name == b.name && a.mode == b.mode
+                    let (a, o) = (&r.inst.addr, &self.model.resources[*f]);
+                    let b = &o.inst.addr;
+                    r.module_id == o.module_id && a.type_ == b.type_ && a.name == b.name && a.mode == b.mode
                 })
             }
             _ => false,
@@ -462,7 +464,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
     #[allow(clippy::too_many_arguments)]
     fn follow_resource(
         &self,
-        module: &ModuleInstance,
+        module: ModId,
         mode: Mode,
         type_: &str,
         name: &str,
@@ -574,7 +576,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
     }
 
     fn follow_var(&self, scope: &Scope<'_, 'a>, name: &str, path: &[String], spec: &TargetSpec, walk: &mut Walk) {
-        if scope.module.is_root() {
+        if scope.module == ROOT {
             match self.model.doc.variable(name) {
                 Some(raw) => {
                     for v in known_strings_at(raw, path) {
@@ -585,11 +587,12 @@ impl<'m, 'a> Resolver<'m, 'a> {
             }
             return;
         }
-        let parent = scope.module.parent().expect("non-root module has a parent");
-        let call_name = &scope.module.steps.last().expect("non-root").0;
-        let call = self.model.config_module(&parent).and_then(|m| m.module_calls.get(call_name.as_str()));
+        let parent = self.model.parent(scope.module).expect("non-root module has a parent");
+        let module = self.model.module(scope.module);
+        let call_name = &module.steps.last().expect("non-root").0;
+        let call = self.model.config_module(parent).and_then(|m| m.module_calls.get(call_name.as_str()));
         let Some(call) = call else {
-            walk.dead_end(format!("{}.var.{name}", scope.module));
+            walk.dead_end(format!("{module}.var.{name}"));
             return;
         };
         match call.expressions.expr(name) {
@@ -600,13 +603,13 @@ impl<'m, 'a> Resolver<'m, 'a> {
             }
             Some(e) => {
                 walk.had_refs = true;
-                if self.select_in(&parent, &format!("module.{call_name}"), name, scope.module.last_key(), spec, walk) {
+                if self.select_in(parent, &format!("module.{call_name}"), name, module.last_key(), spec, walk) {
                     return;
                 }
                 let outer = Scope {
-                    module: parent.clone(),
-                    key: scope.module.last_key().cloned(),
-                    for_each: call.for_each_expression.as_ref().map(|fe| (fe, parent.clone())),
+                    module: parent,
+                    key: module.last_key().cloned(),
+                    for_each: call.for_each_expression.as_ref().map(|fe| (fe, parent)),
                 };
                 self.follow(&outer, &e.references, path.first().map(String::as_str), spec, walk);
             }
@@ -621,14 +624,14 @@ impl<'m, 'a> Resolver<'m, 'a> {
     }
 
     fn follow_local(&self, scope: &Scope<'_, 'a>, name: &str, spec: &TargetSpec, walk: &mut Walk) {
-        let config_path = scope.module.config_path();
+        let config_path = self.model.module(scope.module).config_path();
         if let Some(refs) = self.locals.and_then(|l| l.local_references(&config_path, name)) {
             self.follow(scope, &refs, None, spec, walk);
             return;
         }
         // `locals` are not in the plan JSON: every resource of the right type in this module
         // instance stands in, marked as a fallback.
-        for id in self.model.of_kinds_in(&scope.module, spec.kinds) {
+        for id in self.model.of_kinds_in(scope.module, spec.kinds) {
             if !self.model.resources[id].is_data() {
                 walk.push(Target::Resource(id), false);
             }
@@ -640,7 +643,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
 
     fn follow_module(
         &self,
-        module: &ModuleInstance,
+        module: ModId,
         name: &str,
         key: Option<&Key>,
         output: Option<&str>,
@@ -709,9 +712,9 @@ fn same_kind(kind: Kind) -> Option<TargetSpec> {
 
 fn scope_of<'s, 'a>(res: &'s Resource<'a>) -> Scope<'s, 'a> {
     Scope {
-        module: res.module().clone(),
+        module: res.module_id,
         key: res.inst.addr.key.clone(),
-        for_each: res.config.and_then(|c| c.for_each_expression.as_ref()).map(|e| (e, res.module().clone())),
+        for_each: res.config.and_then(|c| c.for_each_expression.as_ref()).map(|e| (e, res.module_id)),
     }
 }
 
