@@ -69,7 +69,7 @@ impl<'a> Resource<'a> {
     }
 
     pub fn expressions(&self) -> Option<&'a Expressions<'a>> {
-        self.config.map(|c| &c.expressions)
+        self.config.map(ConfigResource::expressions)
     }
 
     /// Does the configuration set this attribute (to anything)?
@@ -173,7 +173,12 @@ impl<'a> Model<'a> {
                 let a = &inst.addr;
                 let config = modules[module_id]
                     .config
-                    .and_then(|c| config_index.get(&(config_key(c), a.mode, a.type_.as_str(), a.name.as_str())));
+                    .and_then(|c| config_index.get(&(config_key(c), a.mode, a.type_.as_str(), a.name.as_str())))
+                    .copied();
+                if modelled && let Some(c) = config {
+                    // Read here, in parallel, rather than on the resolver's first use.
+                    c.expressions();
+                }
                 Resource {
                     id,
                     inst,
@@ -182,7 +187,7 @@ impl<'a> Model<'a> {
                     after: if modelled { Values::of(inst.after) } else { Values::default() },
                     unknown: if modelled { Values::of(inst.after_unknown) } else { Values::default() },
                     before: if modelled { Values::of(inst.before) } else { Values::default() },
-                    config: config.copied(),
+                    config,
                 }
             })
             .collect();

@@ -2,7 +2,7 @@
 //! variables and provider configurations, borrowed from the input.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde::Deserialize as DeriveDeserialize;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 #[derive(Debug, Default, DeriveDeserialize)]
 pub struct Configuration<'a> {
     #[serde(borrow, default)]
-    pub provider_config: BTreeMap<Cow<'a, str>, ProviderConfig<'a>>,
+    pub provider_config: Named<'a, ProviderConfig<'a>>,
     #[serde(borrow, default)]
     pub root_module: ConfigModule<'a>,
 }
@@ -35,11 +35,11 @@ pub struct ConfigModule<'a> {
     #[serde(borrow, default)]
     pub resources: Vec<ConfigResource<'a>>,
     #[serde(borrow, default)]
-    pub module_calls: BTreeMap<Cow<'a, str>, ModuleCall<'a>>,
+    pub module_calls: Named<'a, ModuleCall<'a>>,
     #[serde(borrow, default)]
-    pub outputs: BTreeMap<Cow<'a, str>, ConfigOutput<'a>>,
+    pub outputs: Named<'a, ConfigOutput<'a>>,
     #[serde(borrow, default)]
-    pub variables: BTreeMap<Cow<'a, str>, ConfigVariable<'a>>,
+    pub variables: Named<'a, ConfigVariable<'a>>,
 }
 
 impl<'a> ConfigModule<'a> {
@@ -47,7 +47,7 @@ impl<'a> ConfigModule<'a> {
     pub fn descend(&self, path: &[&str]) -> Option<&ConfigModule<'a>> {
         let mut module = self;
         for name in path {
-            module = &module.module_calls.get(*name)?.module;
+            module = &module.module_calls.get(name)?.module;
         }
         Some(module)
     }
@@ -69,12 +69,27 @@ pub struct ConfigResource<'a> {
     pub name: Cow<'a, str>,
     #[serde(borrow, default)]
     pub provider_config_key: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub expressions: Expressions<'a>,
+    /// The `expressions` object, split into fields on first use: most configuration blocks
+    /// are of types tfreach does not model, and reading their expressions would cost more
+    /// than the rest of the plan.
+    #[serde(borrow, default, rename = "expressions")]
+    expressions_raw: Option<&'a RawValue>,
+    #[serde(skip)]
+    expressions: OnceLock<Expressions<'a>>,
     #[serde(borrow, default)]
     pub count_expression: Option<Expression<'a>>,
     #[serde(borrow, default)]
     pub for_each_expression: Option<Expression<'a>>,
+}
+
+impl<'a> ConfigResource<'a> {
+    /// The block's attribute expressions and nested blocks. An `expressions` value of
+    /// another shape than Terraform writes reads as empty.
+    pub fn expressions(&self) -> &Expressions<'a> {
+        self.expressions.get_or_init(|| {
+            self.expressions_raw.and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or_default()
+        })
+    }
 }
 
 #[derive(Debug, DeriveDeserialize)]
@@ -101,6 +116,84 @@ pub struct ConfigOutput<'a> {
 pub struct ConfigVariable<'a> {
     #[serde(borrow, default)]
     pub default: Option<&'a RawValue>,
+}
+
+/// A JSON object of named entries (module calls, outputs, …) as a vector sorted by name:
+/// a module has a handful of each, and a B-tree node per module would cost more memory
+/// than the entries. Of repeated names, the last counts, as in a map.
+#[derive(Debug)]
+pub struct Named<'a, V> {
+    entries: Vec<(Cow<'a, str>, V)>,
+}
+
+impl<V> Default for Named<'_, V> {
+    fn default() -> Self {
+        Named { entries: Vec::new() }
+    }
+}
+
+impl<'a, V> Named<'a, V> {
+    pub fn get(&self, name: &str) -> Option<&V> {
+        let i = self.entries.binary_search_by(|(k, _)| k.as_ref().cmp(name)).ok()?;
+        Some(&self.entries[i].1)
+    }
+
+    /// Entries in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Cow<'a, str>, &V)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl<'s, 'a, V> IntoIterator for &'s Named<'a, V> {
+    type Item = (&'s Cow<'a, str>, &'s V);
+    type IntoIter = std::iter::Map<std::slice::Iter<'s, (Cow<'a, str>, V)>, fn(&'s (Cow<'a, str>, V)) -> Self::Item>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Named<'a, V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct NamedVisitor<'a, V>(std::marker::PhantomData<(&'a (), V)>);
+        impl<'de: 'a, 'a, V: Deserialize<'de>> Visitor<'de> for NamedVisitor<'a, V> {
+            type Value = Named<'a, V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut entries: Vec<(Cow<'a, str>, V)> = Vec::new();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    entries.push((key, map.next_value()?));
+                }
+                // Stable: of equal names, the last stays last; keep it.
+                entries.sort_by(|(a, _), (b, _)| a.cmp(b));
+                let mut deduped: Vec<(Cow<'a, str>, V)> = Vec::with_capacity(entries.len());
+                for entry in entries {
+                    match deduped.last_mut() {
+                        Some(last) if last.0 == entry.0 => *last = entry,
+                        _ => deduped.push(entry),
+                    }
+                }
+                Ok(Named { entries: deduped })
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Named::default())
+            }
+        }
+        d.deserialize_any(NamedVisitor(std::marker::PhantomData))
+    }
 }
 
 /// One HCL expression as Terraform summarises it: a constant, or the references it makes.
@@ -192,6 +285,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for ExprNode<'a> {
                 while let Some(b) = seq.next_element::<Expressions<'a>>()? {
                     blocks.push(b);
                 }
+                blocks.shrink_to_fit();
                 Ok(ExprNode::Blocks(blocks))
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
@@ -206,7 +300,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for ExprNode<'a> {
                         _ => fields.push((key, map.next_value::<ExprNode<'a>>()?)),
                     }
                 }
-                if fields.is_empty() { Ok(ExprNode::Expr(expr)) } else { Ok(ExprNode::Block(Expressions { fields })) }
+                if fields.is_empty() {
+                    expr.references.shrink_to_fit();
+                    Ok(ExprNode::Expr(expr))
+                } else {
+                    fields.shrink_to_fit();
+                    Ok(ExprNode::Block(Expressions { fields }))
+                }
             }
             fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
                 Ok(ExprNode::Expr(Expression::default()))
@@ -248,5 +348,30 @@ mod tests {
         let m = c.root_module.descend(&["vpc"]).unwrap();
         assert!(m.resource("aws_vpc.this").is_some());
         assert!(c.root_module.descend(&["nope"]).is_none());
+    }
+
+    #[test]
+    fn named_entries_are_sorted_and_the_last_of_a_name_counts() {
+        let json = r#"{"outputs":{"b":{"expression":{"references":["var.b"]}},"a":{},"b":{"expression":{"references":["var.c"]}}}}"#;
+        let m: ConfigModule = serde_json::from_str(json).unwrap();
+        let names: Vec<&str> = m.outputs.iter().map(|(k, _)| k.as_ref()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(m.outputs.get("b").unwrap().expression.as_ref().unwrap().references, ["var.c"]);
+        assert!(m.outputs.get("c").is_none());
+        let empty: ConfigModule = serde_json::from_str(r#"{"outputs":null}"#).unwrap();
+        assert!(empty.outputs.is_empty());
+    }
+
+    #[test]
+    fn reads_resource_expressions_on_first_use() {
+        let json = r#"{"resources":[
+            {"address":"aws_vpc.a","type":"aws_vpc","name":"a","expressions":{"cidr_block":{"constant_value":"10.0.0.0/16"}}},
+            {"address":"aws_vpc.b","type":"aws_vpc","name":"b","expressions":[1]},
+            {"address":"aws_vpc.c","type":"aws_vpc","name":"c"}]}"#;
+        let m: ConfigModule = serde_json::from_str(json).unwrap();
+        let cidr = m.resource("aws_vpc.a").unwrap().expressions().expr("cidr_block").unwrap();
+        assert_eq!(cidr.constant::<String>().as_deref(), Some("10.0.0.0/16"));
+        assert!(m.resource("aws_vpc.b").unwrap().expressions().fields.is_empty());
+        assert!(m.resource("aws_vpc.c").unwrap().expressions().fields.is_empty());
     }
 }

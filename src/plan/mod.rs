@@ -12,9 +12,9 @@ pub mod input;
 pub mod values;
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
@@ -280,9 +280,12 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
     let mut resources = resources?;
 
     let mut notes = Vec::new();
-    let mut seen = HashSet::with_capacity(resources.len());
     let before = resources.len();
-    resources.retain(|r| seen.insert(r.address.clone()));
+    let mut seen = FxHashSet::with_capacity_and_hasher(resources.len(), Default::default());
+    let first: Vec<bool> = resources.iter().map(|r| seen.insert(r.address.as_ref())).collect();
+    drop(seen);
+    let mut first = first.into_iter();
+    resources.retain(|_| first.next().unwrap_or(true));
     if resources.len() != before {
         notes.push(format!(
             "{} duplicate resource address(es) ignored; the first occurrence of each was used",
@@ -311,21 +314,19 @@ fn plan_resources<'a>(
     raw: &RawDocument<'a>,
 ) -> Result<Vec<ResourceInstance<'a>>, LoadError> {
     let changes = raw.resource_changes.as_deref().unwrap_or_default();
-    let parsed: Vec<Option<ResourceInstance<'a>>> = changes
+    // Each change as (its address, the instance left after the plan — none when deleted).
+    let parsed: Vec<(Cow<'a, str>, Option<ResourceInstance<'a>>)> = changes
         .par_iter()
-        .map(|rc| -> Result<Option<ResourceInstance<'a>>, LoadError> {
+        .map(|rc| {
             let c: RawResourceChange<'a> = nested(name, text, rc)?;
-            if c.deposed.is_some() {
-                return Ok(None);
-            }
             let action = Action::from_actions(&c.change.actions);
-            if action == Action::Delete {
-                return Ok(None);
+            if c.deposed.is_some() || action == Action::Delete {
+                return Ok((c.address, None));
             }
             let addr = parse_address(name, text, rc, &c.address)?;
             let after = if action == Action::Forget { c.change.before } else { c.change.after };
-            Ok(Some(ResourceInstance {
-                address: c.address,
+            let instance = ResourceInstance {
+                address: c.address.clone(),
                 addr,
                 provider_name: c.provider_name,
                 action,
@@ -333,12 +334,16 @@ fn plan_resources<'a>(
                 after_unknown: c.change.after_unknown,
                 before: c.change.before,
                 span: span_of(text, rc),
-            }))
+            };
+            Ok((c.address, Some(instance)))
         })
-        .collect::<Result<_, _>>()?;
-    let mut resources: Vec<ResourceInstance<'a>> = parsed.into_iter().flatten().collect();
-    let mut known: HashSet<Cow<'a, str>> = changes.iter().filter_map(address_of).collect();
-    known.extend(resources.iter().map(|r| r.address.clone()));
+        .collect::<Result<_, LoadError>>()?;
+    let mut known: FxHashSet<Cow<'a, str>> = FxHashSet::default();
+    let mut resources = Vec::with_capacity(parsed.len());
+    for (address, instance) in parsed {
+        known.insert(address);
+        resources.extend(instance);
+    }
 
     // Data sources read during planning, and anything a targeted plan left out of
     // resource_changes, exist only in prior_state.
@@ -364,15 +369,6 @@ fn plan_resources<'a>(
         }
     }
     Ok(resources)
-}
-
-fn address_of<'a>(rc: &&'a RawValue) -> Option<Cow<'a, str>> {
-    #[derive(Deserialize)]
-    struct Addr<'a> {
-        #[serde(borrow)]
-        address: Cow<'a, str>,
-    }
-    serde_json::from_str::<Addr<'a>>(rc.get()).ok().map(|a| a.address)
 }
 
 fn state_resources<'a>(

@@ -109,11 +109,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
                 f.write_str("an object")
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                let mut fields = Vec::new();
                 while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                     let value: &'de RawValue = map.next_value()?;
                     fields.push((key, value));
                 }
+                // Kept for the whole analysis: no spare capacity.
+                fields.shrink_to_fit();
                 Ok(Values { fields })
             }
         }

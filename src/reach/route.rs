@@ -155,7 +155,7 @@ impl Routes {
     }
 }
 
-fn inline_routes(net: &Network<'_, '_>, r: &Resource<'_>) -> Vec<Route> {
+fn inline_routes<'a>(net: &Network<'_, 'a>, r: &Resource<'a>) -> Vec<Route> {
     let attr = "route";
     let parent = super::sg::parent_refs(r.expressions(), attr);
     if !r.unknown.is_true(attr) && r.after.raw(attr).is_some_and(|v| v.get() != "null") {
@@ -234,7 +234,7 @@ fn block_route<'a>(
     Route { destination, hop, declared_by: r.id, definite: true }
 }
 
-fn standalone_route(net: &Network<'_, '_>, r: &Resource<'_>) -> Option<Route> {
+fn standalone_route<'a>(net: &Network<'_, 'a>, r: &Resource<'a>) -> Option<Route> {
     let destination = r.attr_str("destination_cidr_block").value().and_then(|s| parse_cidr(s));
     let hop = route_hop(
         |attr, spec| net.resolver.link(r, &[attr], spec),

@@ -353,7 +353,7 @@ fn in_groups(options: &[Target], groups: &Link) -> Tri {
 /// These are "attributes as blocks" in the AWS provider: the plan's `configuration` holds one
 /// expression for the whole attribute, while `after` keeps each rule's known parts and
 /// `after_unknown` marks the rest (typically `security_groups`).
-fn inline_rules(net: &Network<'_, '_>, r: &Resource<'_>, attr: &str, direction: Direction) -> (Vec<SgRule>, bool) {
+fn inline_rules<'a>(net: &Network<'_, 'a>, r: &Resource<'a>, attr: &str, direction: Direction) -> (Vec<SgRule>, bool) {
     let configured = r.configures(attr);
     let parent = parent_refs(r.expressions(), attr);
     let mut out = Vec::new();

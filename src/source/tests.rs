@@ -376,7 +376,7 @@ fn references_match_terraform_on_every_fixture() {
             let at = format!("{config_path:?} {}", resource.address);
             let body = hcl_edit::parser::parse_body(block.text()).unwrap();
             let parsed = body.blocks().next().unwrap();
-            compare(&parsed.body, &resource.expressions, &at, compared);
+            compare(&parsed.body, resource.expressions(), &at, compared);
         }
         for (name, call) in &module.module_calls {
             path.push(name.to_string());
