@@ -4,6 +4,8 @@
 pub mod attr;
 pub mod kind;
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
@@ -25,7 +27,7 @@ pub const ROOT: ModId = 0;
 /// A module instance that holds resources (or is an ancestor of one that does).
 #[derive(Debug)]
 struct ModuleEntry<'a> {
-    instance: ModuleInstance,
+    instance: Arc<ModuleInstance>,
     parent: Option<ModId>,
     /// Its block in `configuration`, when the plan has one.
     config: Option<&'a ConfigModule<'a>>,
@@ -125,13 +127,14 @@ pub struct Model<'a> {
     by_address: FxHashMap<&'a str, ResId>,
     /// Instances of one configuration block (`aws_subnet.private`) in one module instance.
     by_config: BlockIndex<'a>,
-    by_value: FxHashMap<&'a str, Vec<ResId>>,
+    /// (known identifier, resource) pairs, sorted.
+    by_value: Vec<(&'a str, ResId)>,
     by_kind: FxHashMap<Kind, Vec<ResId>>,
     by_module_kind: FxHashMap<(ModId, Kind), Vec<ResId>>,
     /// Every module instance that has resources (or a descendant with resources); the root
     /// first, then in order of first appearance.
     modules: Vec<ModuleEntry<'a>>,
-    module_ids: FxHashMap<ModuleInstance, ModId>,
+    module_ids: FxHashMap<Arc<ModuleInstance>, ModId>,
 }
 
 impl<'a> Model<'a> {
@@ -141,7 +144,7 @@ impl<'a> Model<'a> {
 
         // Module instances first (sequentially: ids follow input order).
         let root = ModuleEntry {
-            instance: ModuleInstance::root(),
+            instance: Arc::new(ModuleInstance::root()),
             parent: None,
             config: Some(config_root),
             children: FxHashMap::default(),
@@ -173,7 +176,7 @@ impl<'a> Model<'a> {
                 let a = &inst.addr;
                 let config = modules[module_id]
                     .config
-                    .and_then(|c| config_index.get(&(config_key(c), a.mode, a.type_.as_str(), a.name.as_str())))
+                    .and_then(|c| config_index.get(&(config_key(c), a.mode, a.type_.as_ref(), a.name.as_ref())))
                     .copied();
                 if modelled && let Some(c) = config {
                     // Read here, in parallel, rather than on the resolver's first use.
@@ -185,7 +188,7 @@ impl<'a> Model<'a> {
                     kind,
                     module_id,
                     after: if modelled { Values::of(inst.after) } else { Values::default() },
-                    unknown: if modelled { Values::of(inst.after_unknown) } else { Values::default() },
+                    unknown: if modelled { Values::markers(inst.after_unknown) } else { Values::default() },
                     before: if modelled { Values::of(inst.before) } else { Values::default() },
                     config,
                 }
@@ -193,8 +196,8 @@ impl<'a> Model<'a> {
             .collect();
 
         let mut by_address = FxHashMap::with_capacity_and_hasher(resources.len(), Default::default());
-        let mut by_config = BlockIndex::default();
-        let mut by_value: FxHashMap<&'a str, Vec<ResId>> = FxHashMap::default();
+        let by_config = BlockIndex::build(&resources);
+        let mut by_value: Vec<(&'a str, ResId)> = Vec::new();
         let mut by_kind: FxHashMap<Kind, Vec<ResId>> = FxHashMap::default();
         let mut by_module_kind: FxHashMap<(ModId, Kind), Vec<ResId>> = FxHashMap::default();
         for r in &resources {
@@ -203,22 +206,19 @@ impl<'a> Model<'a> {
                 by_module_kind.entry((r.module_id, r.kind)).or_default().push(r.id);
             }
             by_address.insert(r.address(), r.id);
-            let a = &r.inst.addr;
-            let types = by_config.entry((r.module_id, a.mode)).or_default();
-            types.entry(a.type_.as_str()).or_default().entry(a.name.as_str()).or_default().push(r.id);
             if r.kind != Kind::Other {
                 for values in [&r.after, &r.before] {
                     for key in identity_keys(r.kind) {
                         if let Some(v) = values.raw(key).and_then(|raw| borrowed_str(raw.get())) {
-                            let ids = by_value.entry(v).or_default();
-                            if !ids.contains(&r.id) {
-                                ids.push(r.id);
-                            }
+                            by_value.push((v, r.id));
                         }
                     }
                 }
             }
         }
+        by_value.sort_unstable();
+        by_value.dedup();
+        by_value.shrink_to_fit();
         Model { doc, resources, by_address, by_config, by_value, by_kind, by_module_kind, modules, module_ids }
     }
 
@@ -243,16 +243,13 @@ impl<'a> Model<'a> {
 
     /// Instances of `type_.name` (mode `mode`) in module `module`, in input order.
     pub fn instances_of(&self, module: ModId, mode: Mode, type_: &str, name: &str) -> &[ResId] {
-        self.by_config
-            .get(&(module, mode))
-            .and_then(|types| types.get(type_))
-            .and_then(|names| names.get(name))
-            .map_or(&[], Vec::as_slice)
+        self.by_config.get(module, mode, type_, name)
     }
 
     /// Resources whose known `id`, `name` or `arn` (etc.) equals `value`.
-    pub fn with_value(&self, value: &str) -> &[ResId] {
-        self.by_value.get(value).map_or(&[], Vec::as_slice)
+    pub fn with_value<'s>(&'s self, value: &'s str) -> impl Iterator<Item = ResId> + 's {
+        let start = self.by_value.partition_point(|(v, _)| *v < value);
+        self.by_value[start..].iter().take_while(move |(v, _)| *v == value).map(|&(_, id)| id)
     }
 
     /// Every resource (managed or data) of one kind, in input order.
@@ -287,15 +284,53 @@ impl<'a> Model<'a> {
     }
 }
 
-/// Resource ids by module, mode, type and name — nested so that a lookup needs no owned key
-/// nor one that lives as long as the document.
-type BlockIndex<'a> = FxHashMap<(ModId, Mode), FxHashMap<&'a str, FxHashMap<&'a str, Vec<ResId>>>>;
+/// Resources grouped by configuration block — module instance, mode, type and name — each
+/// group a run of `ids` in input order. Types and names are numbered, so that keys own
+/// nothing and lookups need no key that lives as long as the document.
+#[derive(Debug, Default)]
+struct BlockIndex<'a> {
+    names: FxHashMap<&'a str, u32>,
+    runs: FxHashMap<(ModId, Mode, u32, u32), (u32, u32)>,
+    ids: Vec<ResId>,
+}
+
+impl<'a> BlockIndex<'a> {
+    fn build(resources: &[Resource<'a>]) -> BlockIndex<'a> {
+        let mut names: FxHashMap<&'a str, u32> = FxHashMap::default();
+        let mut keyed = Vec::with_capacity(resources.len());
+        for r in resources {
+            let inst: &'a ResourceInstance<'a> = r.inst;
+            let mut number = |s: &'a str| {
+                let next = names.len() as u32;
+                *names.entry(s).or_insert(next)
+            };
+            let key = (r.module_id, inst.addr.mode, number(&inst.addr.type_), number(&inst.addr.name));
+            keyed.push((key, r.id));
+        }
+        keyed.sort_unstable();
+        let mut runs = FxHashMap::default();
+        let mut ids = Vec::with_capacity(keyed.len());
+        for run in keyed.chunk_by(|x, y| x.0 == y.0) {
+            runs.insert(run[0].0, (ids.len() as u32, run.len() as u32));
+            ids.extend(run.iter().map(|&(_, id)| id));
+        }
+        BlockIndex { names, runs, ids }
+    }
+
+    fn get(&self, module: ModId, mode: Mode, type_: &str, name: &str) -> &[ResId] {
+        let (Some(&t), Some(&n)) = (self.names.get(type_), self.names.get(name)) else { return &[] };
+        match self.runs.get(&(module, mode, t, n)) {
+            Some(&(start, len)) => &self.ids[start as usize..(start + len) as usize],
+            None => &[],
+        }
+    }
+}
 
 /// The id of `module`, adding it and its ancestors to the table when new.
 fn intern<'a>(
     modules: &mut Vec<ModuleEntry<'a>>,
-    ids: &mut FxHashMap<ModuleInstance, ModId>,
-    module: &ModuleInstance,
+    ids: &mut FxHashMap<Arc<ModuleInstance>, ModId>,
+    module: &Arc<ModuleInstance>,
 ) -> ModId {
     if module.is_root() {
         return ROOT;
@@ -303,17 +338,17 @@ fn intern<'a>(
     if let Some(&id) = ids.get(module) {
         return id;
     }
-    let parent = intern(modules, ids, &module.parent().expect("a non-root module has a parent"));
+    let parent = intern(modules, ids, &Arc::new(module.parent().expect("a non-root module has a parent")));
     let id = modules.len();
     let (call, _) = module.steps.last().expect("a non-root module has a last step");
     modules[parent].children.entry(call.clone()).or_default().push(id);
     modules.push(ModuleEntry {
-        instance: module.clone(),
+        instance: Arc::clone(module),
         parent: Some(parent),
         config: None,
         children: FxHashMap::default(),
     });
-    ids.insert(module.clone(), id);
+    ids.insert(Arc::clone(module), id);
     id
 }
 

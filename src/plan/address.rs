@@ -3,7 +3,11 @@
 //! Both use one grammar: names separated by `.`, with `[0]` or `["key"]` instance keys, e.g.
 //! `module.app["web"].aws_instance.this[0]` or `module.vpc.private_subnets`.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use rustc_hash::FxHashMap;
 
 /// A `count` or `for_each` instance key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -188,6 +192,15 @@ impl fmt::Display for ModuleInstance {
     }
 }
 
+/// How many leading segments are `module.NAME[KEY]` steps.
+fn module_prefix_len(segs: &[Segment<'_>]) -> usize {
+    let mut n = 0;
+    while let [Segment::Name("module"), Segment::Name(_), tail @ ..] = &segs[n..] {
+        n += 2 + usize::from(matches!(tail.first(), Some(Segment::Index(_))));
+    }
+    n
+}
+
 /// Consumes leading `module.NAME[KEY]` steps.
 fn take_module_prefix<'s, 'a>(segs: &'s [Segment<'a>]) -> (ModuleInstance, &'s [Segment<'a>]) {
     let mut module = ModuleInstance::root();
@@ -203,32 +216,83 @@ fn take_module_prefix<'s, 'a>(segs: &'s [Segment<'a>]) -> (ModuleInstance, &'s [
     (module, rest)
 }
 
-/// A parsed resource instance address.
+/// A parsed resource instance address. Its module instance is shared among the resources
+/// of that module (see [`ModuleCache`]); type and name borrow from the address text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ResourceAddress {
-    pub module: ModuleInstance,
+pub struct ResourceAddress<'a> {
+    pub module: Arc<ModuleInstance>,
     pub mode: Mode,
-    pub type_: String,
-    pub name: String,
+    pub type_: Cow<'a, str>,
+    pub name: Cow<'a, str>,
     pub key: Option<Key>,
 }
 
-impl ResourceAddress {
-    pub fn parse(s: &str) -> Option<ResourceAddress> {
+/// Module instances already parsed, by the text of their address prefix
+/// (`module.app["web"].module.sg`), so that resources of one module share one.
+pub type ModuleCache<'a> = FxHashMap<&'a str, Arc<ModuleInstance>>;
+
+impl<'a> ResourceAddress<'a> {
+    pub fn parse(s: &'a str) -> Option<ResourceAddress<'a>> {
+        Self::parse_cached(s, &mut ModuleCache::default())
+    }
+
+    /// [`ResourceAddress::parse`], taking the module instance from `cache` when it has it.
+    pub fn parse_cached(s: &'a str, cache: &mut ModuleCache<'a>) -> Option<ResourceAddress<'a>> {
+        Self::parse_in(s, |text, prefix| {
+            Arc::clone(cache.entry(text).or_insert_with(|| Arc::new(take_module_prefix(prefix).0)))
+        })
+    }
+
+    /// The same with a cache shared among threads; the lock is held only to look up.
+    pub fn parse_shared(s: &'a str, cache: &Mutex<ModuleCache<'a>>) -> Option<ResourceAddress<'a>> {
+        Self::parse_in(s, |text, prefix| {
+            let known = cache.lock().unwrap_or_else(|e| e.into_inner()).get(text).cloned();
+            known.unwrap_or_else(|| {
+                let m = Arc::new(take_module_prefix(prefix).0);
+                let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+                Arc::clone(cache.entry(text).or_insert(m))
+            })
+        })
+    }
+
+    /// Parses `s`, asking `module` for the module instance named by the text and segments
+    /// of its `module.…` prefix (when there is one).
+    fn parse_in(
+        s: &'a str,
+        module: impl FnOnce(&'a str, &[Segment<'a>]) -> Arc<ModuleInstance>,
+    ) -> Option<ResourceAddress<'a>> {
         let segs = tokenize(s)?;
-        let (module, rest) = take_module_prefix(&segs);
+        let prefix_steps = module_prefix_len(&segs);
+        let (prefix, rest) = segs.split_at(prefix_steps);
+        let module = match rest.first() {
+            _ if prefix.is_empty() => Arc::new(ModuleInstance::root()),
+            // The text before the first segment after the prefix, without its `.`.
+            Some(Segment::Name(first)) => {
+                let end = (first.as_ptr() as usize - s.as_ptr() as usize).saturating_sub(1);
+                module(&s[..end], prefix)
+            }
+            _ => return None,
+        };
         let (mode, rest) = match rest {
             [Segment::Name("data"), tail @ ..] => (Mode::Data, tail),
             other => (Mode::Managed, other),
         };
-        match rest {
-            [Segment::Name(t), Segment::Name(n)] => {
-                Some(ResourceAddress { module, mode, type_: t.to_string(), name: n.to_string(), key: None })
-            }
-            [Segment::Name(t), Segment::Name(n), Segment::Index(k)] => {
-                Some(ResourceAddress { module, mode, type_: t.to_string(), name: n.to_string(), key: Some(k.clone()) })
-            }
-            _ => None,
+        let (type_, name, key) = match rest {
+            [Segment::Name(t), Segment::Name(n)] => (*t, *n, None),
+            [Segment::Name(t), Segment::Name(n), Segment::Index(k)] => (*t, *n, Some(k.clone())),
+            _ => return None,
+        };
+        Some(ResourceAddress { module, mode, type_: Cow::Borrowed(type_), name: Cow::Borrowed(name), key })
+    }
+
+    /// The same address, owning its text.
+    pub fn into_owned(self) -> ResourceAddress<'static> {
+        ResourceAddress {
+            module: self.module,
+            mode: self.mode,
+            type_: Cow::Owned(self.type_.into_owned()),
+            name: Cow::Owned(self.name.into_owned()),
+            key: self.key,
         }
     }
 
@@ -241,7 +305,7 @@ impl ResourceAddress {
     }
 }
 
-impl fmt::Display for ResourceAddress {
+impl fmt::Display for ResourceAddress<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.module.is_root() {
             write!(f, "{}.", self.module)?;
@@ -374,6 +438,24 @@ mod tests {
         assert!(ResourceAddress::parse("aws_vpc..x").is_none());
         assert!(ResourceAddress::parse(r#"aws_vpc.x["open"#).is_none());
         assert!(ResourceAddress::parse("aws_vpc.x.y.z").is_none());
+        assert!(ResourceAddress::parse("module.a").is_none());
+        assert!(ResourceAddress::parse(r#"module.a["k"]"#).is_none());
+    }
+
+    #[test]
+    fn resources_of_one_module_share_its_instance() {
+        let mut cache = ModuleCache::default();
+        let a = ResourceAddress::parse_cached(r#"module.a["k"].module.b.aws_vpc.x"#, &mut cache).unwrap();
+        let b = ResourceAddress::parse_cached(r#"module.a["k"].module.b.data.aws_subnet.y[1]"#, &mut cache).unwrap();
+        let c = ResourceAddress::parse_cached(r#"module.a["j"].module.b.aws_vpc.x"#, &mut cache).unwrap();
+        assert!(Arc::ptr_eq(&a.module, &b.module));
+        assert!(!Arc::ptr_eq(&a.module, &c.module));
+        assert_eq!(b.module.to_string(), r#"module.a["k"].module.b"#);
+        assert_eq!(
+            (b.mode, b.type_.as_ref(), b.name.as_ref(), b.key),
+            (Mode::Data, "aws_subnet", "y", Some(Key::Int(1)))
+        );
+        assert_eq!(cache.len(), 2);
     }
 
     #[test]

@@ -77,8 +77,6 @@ pub struct ConfigResource<'a> {
     #[serde(skip)]
     expressions: OnceLock<Expressions<'a>>,
     #[serde(borrow, default)]
-    pub count_expression: Option<Expression<'a>>,
-    #[serde(borrow, default)]
     pub for_each_expression: Option<Expression<'a>>,
 }
 
@@ -98,8 +96,6 @@ pub struct ModuleCall<'a> {
     pub source: Cow<'a, str>,
     #[serde(borrow, default)]
     pub expressions: Expressions<'a>,
-    #[serde(borrow, default)]
-    pub count_expression: Option<Expression<'a>>,
     #[serde(borrow, default)]
     pub for_each_expression: Option<Expression<'a>>,
     #[serde(borrow, default)]

@@ -12,6 +12,7 @@ pub mod input;
 pub mod values;
 
 use std::borrow::Cow;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
@@ -19,7 +20,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-pub use address::{Key, Mode, ModuleInstance, Reference, ResourceAddress};
+pub use address::{Key, Mode, ModuleCache, ModuleInstance, Reference, ResourceAddress};
 pub use config::{Configuration, Expression, Expressions};
 pub use error::LoadError;
 pub use input::SourceFile;
@@ -77,8 +78,7 @@ pub struct Span {
 #[derive(Debug, Clone)]
 pub struct ResourceInstance<'a> {
     pub address: Cow<'a, str>,
-    pub addr: ResourceAddress,
-    pub provider_name: Option<Cow<'a, str>>,
+    pub addr: ResourceAddress<'a>,
     pub action: Action,
     /// The values after apply (for state: the values). Unknown values are absent or null.
     pub after: Option<&'a RawValue>,
@@ -155,8 +155,6 @@ struct RawResourceChange<'a> {
     #[serde(borrow)]
     address: Cow<'a, str>,
     #[serde(borrow, default)]
-    provider_name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     deposed: Option<Cow<'a, str>>,
     #[serde(borrow)]
     change: RawChange<'a>,
@@ -198,8 +196,6 @@ struct RawStateModule<'a> {
 struct RawStateResource<'a> {
     #[serde(borrow)]
     address: Cow<'a, str>,
-    #[serde(borrow, default)]
-    provider_name: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     values: Option<&'a RawValue>,
 }
@@ -266,11 +262,13 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
             None => Ok(Configuration::default()),
         }
     };
+    // Resources of one module instance share its parsed address.
+    let modules = Mutex::new(ModuleCache::default());
     let parse_resources = || -> Result<Vec<ResourceInstance<'_>>, LoadError> {
         match kind {
-            DocumentKind::Plan => plan_resources(name, text, &raw),
+            DocumentKind::Plan => plan_resources(name, text, &raw, &modules),
             DocumentKind::State => match raw.values {
-                Some(v) => state_resources(name, text, v),
+                Some(v) => state_resources(name, text, v, &modules),
                 None => Ok(Vec::new()),
             },
         }
@@ -286,6 +284,7 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
     drop(seen);
     let mut first = first.into_iter();
     resources.retain(|_| first.next().unwrap_or(true));
+    resources.shrink_to_fit();
     if resources.len() != before {
         notes.push(format!(
             "{} duplicate resource address(es) ignored; the first occurrence of each was used",
@@ -312,6 +311,7 @@ fn plan_resources<'a>(
     name: &str,
     text: &'a str,
     raw: &RawDocument<'a>,
+    modules: &Mutex<ModuleCache<'a>>,
 ) -> Result<Vec<ResourceInstance<'a>>, LoadError> {
     let changes = raw.resource_changes.as_deref().unwrap_or_default();
     // Each change as (its address, the instance left after the plan — none when deleted).
@@ -323,12 +323,11 @@ fn plan_resources<'a>(
             if c.deposed.is_some() || action == Action::Delete {
                 return Ok((c.address, None));
             }
-            let addr = parse_address(name, text, rc, &c.address)?;
+            let addr = parse_address(name, text, rc, &c.address, modules)?;
             let after = if action == Action::Forget { c.change.before } else { c.change.after };
             let instance = ResourceInstance {
                 address: c.address.clone(),
                 addr,
-                provider_name: c.provider_name,
                 action,
                 after,
                 after_unknown: c.change.after_unknown,
@@ -350,7 +349,7 @@ fn plan_resources<'a>(
     if let Some(prior) = raw.prior_state {
         let wrapper: RawStateWrapper<'a> = nested(name, text, prior)?;
         if let Some(root) = wrapper.values.and_then(|v| v.root_module) {
-            for r in collect_state(name, text, &root)? {
+            for r in collect_state(name, text, &root, modules)? {
                 if !known.contains(&r.address) {
                     known.insert(r.address.clone());
                     resources.push(r);
@@ -362,7 +361,7 @@ fn plan_resources<'a>(
     if changes.is_empty()
         && let Some(planned) = raw.planned_values
     {
-        for r in state_resources(name, text, planned)? {
+        for r in state_resources(name, text, planned, modules)? {
             if !known.contains(&r.address) {
                 resources.push(r);
             }
@@ -375,10 +374,11 @@ fn state_resources<'a>(
     name: &str,
     text: &'a str,
     values: &'a RawValue,
+    modules: &Mutex<ModuleCache<'a>>,
 ) -> Result<Vec<ResourceInstance<'a>>, LoadError> {
     let v: RawStateValues<'a> = nested(name, text, values)?;
     match v.root_module {
-        Some(root) => collect_state(name, text, &root),
+        Some(root) => collect_state(name, text, &root, modules),
         None => Ok(Vec::new()),
     }
 }
@@ -387,17 +387,17 @@ fn collect_state<'a>(
     name: &str,
     text: &'a str,
     module: &RawStateModule<'a>,
+    modules: &Mutex<ModuleCache<'a>>,
 ) -> Result<Vec<ResourceInstance<'a>>, LoadError> {
     let mut out: Vec<ResourceInstance<'a>> = module
         .resources
         .par_iter()
         .map(|raw| {
             let r: RawStateResource<'a> = nested(name, text, raw)?;
-            let addr = parse_address(name, text, raw, &r.address)?;
+            let addr = parse_address(name, text, raw, &r.address, modules)?;
             Ok(ResourceInstance {
                 address: r.address,
                 addr,
-                provider_name: r.provider_name,
                 action: Action::Exists,
                 after: r.values,
                 after_unknown: None,
@@ -407,13 +407,24 @@ fn collect_state<'a>(
         })
         .collect::<Result<_, LoadError>>()?;
     for child in &module.child_modules {
-        out.extend(collect_state(name, text, child)?);
+        out.extend(collect_state(name, text, child, modules)?);
     }
     Ok(out)
 }
 
-fn parse_address(name: &str, text: &str, raw: &RawValue, address: &str) -> Result<ResourceAddress, LoadError> {
-    ResourceAddress::parse(address).ok_or_else(|| {
+fn parse_address<'a>(
+    name: &str,
+    text: &str,
+    raw: &RawValue,
+    address: &Cow<'a, str>,
+    modules: &Mutex<ModuleCache<'a>>,
+) -> Result<ResourceAddress<'a>, LoadError> {
+    let parsed = match address {
+        Cow::Borrowed(s) => ResourceAddress::parse_shared(s, modules),
+        // Unescaped into a string of its own: nothing to borrow from, nothing to share.
+        Cow::Owned(s) => ResourceAddress::parse(s).map(ResourceAddress::into_owned),
+    };
+    parsed.ok_or_else(|| {
         LoadError::shape(
             name,
             text,

@@ -24,6 +24,15 @@ impl<'a> Values<'a> {
         }
     }
 
+    /// Splits an `after_unknown` object, keeping only the fields that mark something unknown:
+    /// the others answer [`Values::is_true`] and [`Values::any_true`] alike whether kept or not.
+    pub fn markers(raw: Option<&'a RawValue>) -> Values<'a> {
+        let mut values = Values::of(raw);
+        values.fields.retain(|(_, v)| contains_true(v.get()));
+        values.fields.shrink_to_fit();
+        values
+    }
+
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
     }
@@ -147,10 +156,13 @@ mod tests {
     fn reads_unknown_markers() {
         let raw: &RawValue =
             serde_json::from_str(r#"{"egress":true,"ingress":[{"cidr_blocks":[false]}],"tags":{}}"#).unwrap();
-        let u = Values::of(Some(raw));
-        assert!(u.is_true("egress"));
-        assert!(!u.is_true("ingress"));
-        assert!(!u.any_true("ingress"));
-        assert!(!u.is_true("absent"));
+        for u in [Values::of(Some(raw)), Values::markers(Some(raw))] {
+            assert!(u.is_true("egress"));
+            assert!(!u.is_true("ingress"));
+            assert!(!u.any_true("ingress"));
+            assert!(!u.is_true("absent"));
+            assert!(u.blocks("ingress").iter().all(|b| !b.any_true("cidr_blocks")));
+        }
+        assert_eq!(Values::markers(Some(raw)).keys().collect::<Vec<_>>(), ["egress"]);
     }
 }

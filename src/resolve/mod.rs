@@ -324,13 +324,8 @@ impl<'m, 'a> Resolver<'m, 'a> {
             walk.push(Target::VpcDefault(what, vpc), true);
             return;
         }
-        let ids: Vec<ResId> = self
-            .model
-            .with_value(value)
-            .iter()
-            .copied()
-            .filter(|&id| spec.kinds.contains(&self.model.resources[id].kind))
-            .collect();
+        let ids: Vec<ResId> =
+            self.model.with_value(value).filter(|&id| spec.kinds.contains(&self.model.resources[id].kind)).collect();
         let managed: Vec<ResId> = ids.iter().copied().filter(|&id| !self.model.resources[id].is_data()).collect();
         let chosen = if managed.is_empty() { ids } else { managed };
         if chosen.is_empty() {
@@ -454,7 +449,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
 
     /// Pushes resources whose known identifier is `value`, but no external placeholder.
     fn push_matching(&self, value: &str, spec: &TargetSpec, walk: &mut Walk) {
-        for &id in self.model.with_value(value) {
+        for id in self.model.with_value(value) {
             if spec.kinds.contains(&self.model.resources[id].kind) {
                 walk.push(Target::Resource(id), true);
             }
@@ -531,8 +526,11 @@ impl<'m, 'a> Resolver<'m, 'a> {
                         }
                     }
                     if r.kind == Kind::Other {
-                        let (after, unknown, before) =
-                            (Values::of(r.inst.after), Values::of(r.inst.after_unknown), Values::of(r.inst.before));
+                        let (after, unknown, before) = (
+                            Values::of(r.inst.after),
+                            Values::markers(r.inst.after_unknown),
+                            Values::of(r.inst.before),
+                        );
                         let _ = self.attr_into(r, &after, &unknown, &before, r.expressions(), &[a], spec, walk);
                     } else {
                         let _ = self.attr_into(r, &r.after, &r.unknown, &r.before, r.expressions(), &[a], spec, walk);
@@ -557,7 +555,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
         }
         if let Some(id) = r.after.str("id") {
             let before = walk.found.len();
-            for &m in self.model.with_value(&id) {
+            for m in self.model.with_value(&id) {
                 let mr = &self.model.resources[m];
                 if !mr.is_data() && spec.kinds.contains(&mr.kind) {
                     walk.push(Target::Resource(m), true);
