@@ -48,7 +48,8 @@ pub enum Segment<'a> {
 /// Splits `module.a["x"].aws_vpc.this[0].id` into names and keys; `None` when malformed.
 pub fn tokenize(s: &str) -> Option<Vec<Segment<'_>>> {
     let bytes = s.as_bytes();
-    let mut out = Vec::new();
+    // Room for `module.a[k].module.b.type.name[k].attr` without growing.
+    let mut out = Vec::with_capacity(10);
     let mut i = 0;
     let mut expect_name = true;
     while i < bytes.len() {
@@ -229,7 +230,7 @@ pub struct ResourceAddress<'a> {
 
 /// Module instances already parsed, by the text of their address prefix
 /// (`module.app["web"].module.sg`), so that resources of one module share one.
-pub type ModuleCache<'a> = FxHashMap<&'a str, Arc<ModuleInstance>>;
+pub type ModuleCache = FxHashMap<Box<str>, Arc<ModuleInstance>>;
 
 impl<'a> ResourceAddress<'a> {
     pub fn parse(s: &'a str) -> Option<ResourceAddress<'a>> {
@@ -237,20 +238,25 @@ impl<'a> ResourceAddress<'a> {
     }
 
     /// [`ResourceAddress::parse`], taking the module instance from `cache` when it has it.
-    pub fn parse_cached(s: &'a str, cache: &mut ModuleCache<'a>) -> Option<ResourceAddress<'a>> {
-        Self::parse_in(s, |text, prefix| {
-            Arc::clone(cache.entry(text).or_insert_with(|| Arc::new(take_module_prefix(prefix).0)))
+    pub fn parse_cached(s: &'a str, cache: &mut ModuleCache) -> Option<ResourceAddress<'a>> {
+        Self::parse_in(s, |text, prefix| match cache.get(text) {
+            Some(m) => Arc::clone(m),
+            None => {
+                let m = Arc::new(take_module_prefix(prefix).0);
+                cache.insert(text.into(), Arc::clone(&m));
+                m
+            }
         })
     }
 
     /// The same with a cache shared among threads; the lock is held only to look up.
-    pub fn parse_shared(s: &'a str, cache: &Mutex<ModuleCache<'a>>) -> Option<ResourceAddress<'a>> {
+    pub fn parse_shared(s: &'a str, cache: &Mutex<ModuleCache>) -> Option<ResourceAddress<'a>> {
         Self::parse_in(s, |text, prefix| {
             let known = cache.lock().unwrap_or_else(|e| e.into_inner()).get(text).cloned();
             known.unwrap_or_else(|| {
                 let m = Arc::new(take_module_prefix(prefix).0);
                 let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
-                Arc::clone(cache.entry(text).or_insert(m))
+                Arc::clone(cache.entry(text.into()).or_insert(m))
             })
         })
     }
@@ -259,7 +265,7 @@ impl<'a> ResourceAddress<'a> {
     /// of its `module.…` prefix (when there is one).
     fn parse_in(
         s: &'a str,
-        module: impl FnOnce(&'a str, &[Segment<'a>]) -> Arc<ModuleInstance>,
+        module: impl FnOnce(&str, &[Segment<'a>]) -> Arc<ModuleInstance>,
     ) -> Option<ResourceAddress<'a>> {
         let segs = tokenize(s)?;
         let prefix_steps = module_prefix_len(&segs);

@@ -8,6 +8,8 @@ use serde::Deserialize as DeriveDeserialize;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
+use super::values::CowStr;
+
 #[derive(Debug, Default, DeriveDeserialize)]
 pub struct Configuration<'a> {
     #[serde(borrow, default)]
@@ -170,7 +172,7 @@ impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Named<'a, V> {
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
                 let mut entries: Vec<(Cow<'a, str>, V)> = Vec::new();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(CowStr(key)) = map.next_key()? {
                     entries.push((key, map.next_value()?));
                 }
                 // Stable: of equal names, the last stays last; keep it.
@@ -287,11 +289,12 @@ impl<'de: 'a, 'a> Deserialize<'de> for ExprNode<'a> {
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
                 let mut expr = Expression::default();
                 let mut fields = Vec::new();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(CowStr(key)) = map.next_key()? {
                     match key.as_ref() {
                         "constant_value" => expr.constant_value = Some(map.next_value()?),
                         "references" => {
-                            expr.references = map.next_value::<Option<Vec<Cow<'a, str>>>>()?.unwrap_or_default()
+                            let refs: Option<Vec<CowStr<'a>>> = map.next_value()?;
+                            expr.references = refs.unwrap_or_default().into_iter().map(|s| s.0).collect();
                         }
                         _ => fields.push((key, map.next_value::<ExprNode<'a>>()?)),
                     }

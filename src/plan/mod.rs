@@ -47,16 +47,52 @@ pub enum Action {
     Exists,
 }
 
+/// The `actions` list of a change, read without keeping it.
+#[derive(Default)]
+struct Actions {
+    create: bool,
+    delete: bool,
+    update: bool,
+    read: bool,
+    forget: bool,
+}
+
+impl<'de> Deserialize<'de> for Actions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ActionsVisitor;
+        impl<'de> serde::de::Visitor<'de> for ActionsVisitor {
+            type Value = Actions;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> Result<Actions, S::Error> {
+                let mut a = Actions::default();
+                while let Some(values::CowStr(action)) = seq.next_element()? {
+                    match action.as_ref() {
+                        "create" => a.create = true,
+                        "delete" => a.delete = true,
+                        "update" => a.update = true,
+                        "read" => a.read = true,
+                        "forget" => a.forget = true,
+                        _ => {}
+                    }
+                }
+                Ok(a)
+            }
+        }
+        d.deserialize_seq(ActionsVisitor)
+    }
+}
+
 impl Action {
-    fn from_actions(actions: &[Cow<'_, str>]) -> Action {
-        let has = |a: &str| actions.iter().any(|x| x == a);
-        match (has("create"), has("delete")) {
+    fn from_actions(a: &Actions) -> Action {
+        match (a.create, a.delete) {
             (true, true) => Action::Replace,
             (true, false) => Action::Create,
             (false, true) => Action::Delete,
-            _ if has("update") => Action::Update,
-            _ if has("read") => Action::Read,
-            _ if has("forget") => Action::Forget,
+            _ if a.update => Action::Update,
+            _ if a.read => Action::Read,
+            _ if a.forget => Action::Forget,
             _ => Action::NoOp,
         }
     }
@@ -162,8 +198,8 @@ struct RawResourceChange<'a> {
 
 #[derive(Deserialize)]
 struct RawChange<'a> {
-    #[serde(borrow, default)]
-    actions: Vec<Cow<'a, str>>,
+    #[serde(default)]
+    actions: Actions,
     #[serde(borrow, default)]
     before: Option<&'a RawValue>,
     #[serde(borrow, default)]
@@ -311,7 +347,7 @@ fn plan_resources<'a>(
     name: &str,
     text: &'a str,
     raw: &RawDocument<'a>,
-    modules: &Mutex<ModuleCache<'a>>,
+    modules: &Mutex<ModuleCache>,
 ) -> Result<Vec<ResourceInstance<'a>>, LoadError> {
     let changes = raw.resource_changes.as_deref().unwrap_or_default();
     // Each change as (its address, the instance left after the plan — none when deleted).
@@ -374,7 +410,7 @@ fn state_resources<'a>(
     name: &str,
     text: &'a str,
     values: &'a RawValue,
-    modules: &Mutex<ModuleCache<'a>>,
+    modules: &Mutex<ModuleCache>,
 ) -> Result<Vec<ResourceInstance<'a>>, LoadError> {
     let v: RawStateValues<'a> = nested(name, text, values)?;
     match v.root_module {
@@ -387,7 +423,7 @@ fn collect_state<'a>(
     name: &str,
     text: &'a str,
     module: &RawStateModule<'a>,
-    modules: &Mutex<ModuleCache<'a>>,
+    modules: &Mutex<ModuleCache>,
 ) -> Result<Vec<ResourceInstance<'a>>, LoadError> {
     let mut out: Vec<ResourceInstance<'a>> = module
         .resources
@@ -417,12 +453,13 @@ fn parse_address<'a>(
     text: &str,
     raw: &RawValue,
     address: &Cow<'a, str>,
-    modules: &Mutex<ModuleCache<'a>>,
+    modules: &Mutex<ModuleCache>,
 ) -> Result<ResourceAddress<'a>, LoadError> {
     let parsed = match address {
         Cow::Borrowed(s) => ResourceAddress::parse_shared(s, modules),
-        // Unescaped into a string of its own: nothing to borrow from, nothing to share.
-        Cow::Owned(s) => ResourceAddress::parse(s).map(ResourceAddress::into_owned),
+        // Unescaped into a string of its own (`["key"]` is escaped in JSON): nothing to
+        // borrow from, but the module instance is still shared.
+        Cow::Owned(s) => ResourceAddress::parse_shared(s, modules).map(ResourceAddress::into_owned),
     };
     parsed.ok_or_else(|| {
         LoadError::shape(

@@ -9,6 +9,33 @@ use std::borrow::Cow;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+/// A JSON string borrowed from the input when it has no escapes. (serde's own `Cow<str>`
+/// always copies, except for struct fields marked `#[serde(borrow)]`.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CowStr<'a>(pub Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for StrVisitor<'a> {
+            type Value = CowStr<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(StrVisitor(std::marker::PhantomData))
+    }
+}
+
 /// The fields of one JSON object, each still raw.
 #[derive(Debug, Clone, Default)]
 pub struct Values<'a> {
@@ -55,7 +82,7 @@ impl<'a> Values<'a> {
     }
 
     pub fn str(&self, key: &str) -> Option<Cow<'a, str>> {
-        self.get::<Cow<'a, str>>(key)
+        self.get::<CowStr<'a>>(key).map(|s| s.0)
     }
 
     pub fn bool(&self, key: &str) -> Option<bool> {
@@ -68,8 +95,8 @@ impl<'a> Values<'a> {
 
     /// A list or set of strings (nulls inside are skipped).
     pub fn strings(&self, key: &str) -> Option<Vec<Cow<'a, str>>> {
-        let items: Vec<Option<Cow<'a, str>>> = self.get(key)?;
-        Some(items.into_iter().flatten().collect())
+        let items: Vec<Option<CowStr<'a>>> = self.get(key)?;
+        Some(items.into_iter().flatten().map(|s| s.0).collect())
     }
 
     /// A nested object, or the first element of a single nested block (`[ {...} ]`).
@@ -118,8 +145,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
                 f.write_str("an object")
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                let mut fields = Vec::new();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                // Most objects fit: one allocation, then an in-place shrink.
+                let mut fields = Vec::with_capacity(32);
+                while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
                     let value: &'de RawValue = map.next_value()?;
                     fields.push((key, value));
                 }
@@ -150,6 +178,17 @@ mod tests {
         assert_eq!(v.str("n"), None);
         assert!(v.raw("n").is_some());
         assert_eq!(v.str("missing"), None);
+    }
+
+    #[test]
+    fn borrows_strings_without_escapes() {
+        let raw: &RawValue = serde_json::from_str(r#"{"a":"plain","b\u0041":"x\"y","l":["p","q\n"]}"#).unwrap();
+        let v = Values::of(Some(raw));
+        assert!(matches!(v.str("a"), Some(Cow::Borrowed("plain"))));
+        assert!(matches!(v.str("bA"), Some(Cow::Owned(s)) if s == "x\"y"));
+        let l = v.strings("l").unwrap();
+        assert!(matches!(&l[0], Cow::Borrowed("p")) && matches!(&l[1], Cow::Owned(s) if s == "q\n"));
+        assert!(v.fields.iter().any(|(k, _)| matches!(k, Cow::Borrowed("a"))));
     }
 
     #[test]
