@@ -60,7 +60,7 @@ impl Network<'_, '_> {
                 from: self.node_name(&self.graph[e.source()]),
                 to: self.node_name(&self.graph[e.target()]),
                 link: e.weight().kind.label(),
-                attribute: e.weight().attribute.clone(),
+                attribute: e.weight().attribute(),
                 resolution: e.weight().resolution,
                 candidates: e.weight().candidates,
             })

@@ -4,9 +4,8 @@
 pub mod export;
 pub mod views;
 
-use std::collections::HashMap;
-
 use petgraph::graph::{DiGraph, NodeIndex};
+use rustc_hash::FxHashMap;
 
 use crate::model::{Kind, Model, ResId};
 use crate::resolve::{LinkKind, LocalSource, Resolution, Resolved, Resolver, Target, VpcDefault};
@@ -24,10 +23,18 @@ pub enum Node {
 #[derive(Debug, Clone)]
 pub struct Edge {
     pub kind: LinkKind,
-    pub attribute: String,
+    /// The attribute's path: block names, then the attribute (see [`Edge::attribute`]).
+    pub path: &'static [&'static str],
     pub resolution: Resolution,
     /// How many candidates share the slot this edge belongs to (1 when decided).
     pub candidates: usize,
+}
+
+impl Edge {
+    /// The attribute as written in output: `ingress.security_groups`.
+    pub fn attribute(&self) -> String {
+        self.path.join(".")
+    }
 }
 
 /// The resolved network of one document.
@@ -36,10 +43,13 @@ pub struct Network<'m, 'a> {
     pub resolver: Resolver<'m, 'a>,
     pub resolved: Resolved,
     pub graph: DiGraph<Node, Edge>,
-    index: HashMap<Node, NodeIndex>,
+    /// The nodes of modelled resources, by resource id.
+    resource_nodes: Vec<Option<NodeIndex>>,
+    /// The other nodes: external identifiers and VPC defaults.
+    other_nodes: FxHashMap<Node, NodeIndex>,
     /// Who links to a target, by link kind: the associations of an endpoint, the Elastic IPs
     /// of an instance, the policy attachments of a role.
-    pointing: HashMap<(LinkKind, Target), Vec<ResId>>,
+    pointing: FxHashMap<(LinkKind, Target), Vec<ResId>>,
 }
 
 impl<'m, 'a> Network<'m, 'a> {
@@ -47,14 +57,15 @@ impl<'m, 'a> Network<'m, 'a> {
         let resolver = Resolver::new(model, locals);
         let resolved = Resolved::all(&resolver);
         let mut graph = DiGraph::new();
-        let mut index = HashMap::new();
+        let resource_nodes: Vec<Option<NodeIndex>> = model
+            .resources
+            .iter()
+            .map(|r| (r.kind != Kind::Other).then(|| graph.add_node(Node::Resource(r.id))))
+            .collect();
+        let mut other_nodes = FxHashMap::default();
+        let mut pointing: FxHashMap<(LinkKind, Target), Vec<ResId>> = FxHashMap::default();
         for r in model.resources.iter().filter(|r| r.kind != Kind::Other) {
-            let n = Node::Resource(r.id);
-            index.insert(n.clone(), graph.add_node(n));
-        }
-        let mut pointing: HashMap<(LinkKind, Target), Vec<ResId>> = HashMap::new();
-        for r in model.resources.iter().filter(|r| r.kind != Kind::Other) {
-            let from = index[&Node::Resource(r.id)];
+            let from = resource_nodes[r.id].expect("modelled resources have nodes");
             for (kind, path, link) in &resolved.links[r.id] {
                 for slot in &link.slots {
                     for t in &slot.options {
@@ -62,23 +73,25 @@ impl<'m, 'a> Network<'m, 'a> {
                         if sources.last() != Some(&r.id) {
                             sources.push(r.id);
                         }
-                        let node = node_of(t);
-                        let to = *index.entry(node.clone()).or_insert_with(|| graph.add_node(node));
-                        graph.add_edge(
-                            from,
-                            to,
-                            Edge {
-                                kind: *kind,
-                                attribute: path.join("."),
-                                resolution: link.resolution,
-                                candidates: slot.options.len(),
-                            },
-                        );
+                        let resource_node = match t {
+                            Target::Resource(id) => resource_nodes[*id],
+                            _ => None,
+                        };
+                        let to = match resource_node {
+                            Some(node) => node,
+                            None => {
+                                let node = node_of(t);
+                                *other_nodes.entry(node.clone()).or_insert_with(|| graph.add_node(node))
+                            }
+                        };
+                        let edge =
+                            Edge { kind: *kind, path, resolution: link.resolution, candidates: slot.options.len() };
+                        graph.add_edge(from, to, edge);
                     }
                 }
             }
         }
-        Network { model, resolver, resolved, graph, index, pointing }
+        Network { model, resolver, resolved, graph, resource_nodes, other_nodes, pointing }
     }
 
     /// The resources whose link of `kind` may point at `target`.
@@ -87,7 +100,12 @@ impl<'m, 'a> Network<'m, 'a> {
     }
 
     pub fn node(&self, n: &Node) -> Option<NodeIndex> {
-        self.index.get(n).copied()
+        match n {
+            Node::Resource(id) => {
+                self.resource_nodes.get(*id).copied().flatten().or_else(|| self.other_nodes.get(n).copied())
+            }
+            other => self.other_nodes.get(other).copied(),
+        }
     }
 
     /// How a target is written in output: the resource address, the external id, or the

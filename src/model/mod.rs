@@ -140,29 +140,12 @@ pub struct Model<'a> {
 impl<'a> Model<'a> {
     pub fn build(doc: &'a Document<'a>) -> Model<'a> {
         let config_root = &doc.configuration.root_module;
-        let config_index = index_configuration(config_root);
+        let (config_index, (mut modules, module_ids, module_of)) =
+            rayon::join(|| index_configuration(config_root), || module_table(doc));
 
-        // Module instances first (sequentially: ids follow input order).
-        let root = ModuleEntry {
-            instance: Arc::new(ModuleInstance::root()),
-            parent: None,
-            config: Some(config_root),
-            children: FxHashMap::default(),
-        };
-        let mut modules = vec![root];
-        let mut module_ids = FxHashMap::default();
-        let module_of: Vec<ModId> =
-            doc.resources.iter().map(|inst| intern(&mut modules, &mut module_ids, &inst.addr.module)).collect();
+        modules[ROOT].config = Some(config_root);
         for m in &mut modules[1..] {
             m.config = config_root.descend(&m.instance.config_path());
-        }
-        // Children in address order, as `terraform show` lists module instances.
-        for id in 0..modules.len() {
-            let mut children = std::mem::take(&mut modules[id].children);
-            for list in children.values_mut() {
-                list.sort_by(|&x, &y| modules[x].instance.cmp(&modules[y].instance));
-            }
-            modules[id].children = children;
         }
 
         let resources: Vec<Resource<'a>> = doc
@@ -195,30 +178,10 @@ impl<'a> Model<'a> {
             })
             .collect();
 
-        let mut by_address = FxHashMap::with_capacity_and_hasher(resources.len(), Default::default());
-        let by_config = BlockIndex::build(&resources);
-        let mut by_value: Vec<(&'a str, ResId)> = Vec::new();
-        let mut by_kind: FxHashMap<Kind, Vec<ResId>> = FxHashMap::default();
-        let mut by_module_kind: FxHashMap<(ModId, Kind), Vec<ResId>> = FxHashMap::default();
-        for r in &resources {
-            if r.kind != Kind::Other {
-                by_kind.entry(r.kind).or_default().push(r.id);
-                by_module_kind.entry((r.module_id, r.kind)).or_default().push(r.id);
-            }
-            by_address.insert(r.address(), r.id);
-            if r.kind != Kind::Other {
-                for values in [&r.after, &r.before] {
-                    for key in identity_keys(r.kind) {
-                        if let Some(v) = values.raw(key).and_then(|raw| borrowed_str(raw.get())) {
-                            by_value.push((v, r.id));
-                        }
-                    }
-                }
-            }
-        }
-        by_value.sort_unstable();
-        by_value.dedup();
-        by_value.shrink_to_fit();
+        let ((by_address, by_config), (by_value, (by_kind, by_module_kind))) = rayon::join(
+            || rayon::join(|| address_index(&resources), || BlockIndex::build(&resources)),
+            || rayon::join(|| value_index(&resources), || kind_indexes(&resources)),
+        );
         Model { doc, resources, by_address, by_config, by_value, by_kind, by_module_kind, modules, module_ids }
     }
 
@@ -324,6 +287,87 @@ impl<'a> BlockIndex<'a> {
             None => &[],
         }
     }
+}
+
+/// The module instances of the document's resources and their ancestors (the root first,
+/// then in order of first appearance), their ids, and each resource's module.
+fn module_table<'a>(doc: &Document<'a>) -> ModuleTable<'a> {
+    let root = ModuleEntry {
+        instance: Arc::new(ModuleInstance::root()),
+        parent: None,
+        config: None,
+        children: FxHashMap::default(),
+    };
+    let mut modules = vec![root];
+    let mut ids = FxHashMap::default();
+    // Resources of one module instance are mostly adjacent and share its `Arc`.
+    let mut last: Option<(&Arc<ModuleInstance>, ModId)> = None;
+    let module_of = doc
+        .resources
+        .iter()
+        .map(|inst| {
+            let module = &inst.addr.module;
+            match last {
+                Some((m, id)) if Arc::ptr_eq(m, module) => id,
+                _ => {
+                    let id = intern(&mut modules, &mut ids, module);
+                    last = Some((module, id));
+                    id
+                }
+            }
+        })
+        .collect();
+    // Children in address order, as `terraform show` lists module instances.
+    for id in 0..modules.len() {
+        let mut children = std::mem::take(&mut modules[id].children);
+        for list in children.values_mut() {
+            list.sort_by(|&x, &y| modules[x].instance.cmp(&modules[y].instance));
+        }
+        modules[id].children = children;
+    }
+    (modules, ids, module_of)
+}
+
+type ModuleTable<'a> = (Vec<ModuleEntry<'a>>, FxHashMap<Arc<ModuleInstance>, ModId>, Vec<ModId>);
+
+fn address_index<'a>(resources: &[Resource<'a>]) -> FxHashMap<&'a str, ResId> {
+    let mut by_address = FxHashMap::with_capacity_and_hasher(resources.len(), Default::default());
+    for r in resources {
+        by_address.insert(r.address(), r.id);
+    }
+    by_address
+}
+
+/// (known identifier, resource) pairs of modelled resources, sorted.
+fn value_index<'a>(resources: &[Resource<'a>]) -> Vec<(&'a str, ResId)> {
+    let mut by_value: Vec<(&'a str, ResId)> = resources
+        .par_iter()
+        .filter(|r| r.kind != Kind::Other)
+        .flat_map_iter(|r| {
+            [&r.after, &r.before].into_iter().flat_map(move |values| {
+                identity_keys(r.kind)
+                    .iter()
+                    .filter_map(move |key| values.raw(key).and_then(|raw| borrowed_str(raw.get())))
+                    .map(move |v| (v, r.id))
+            })
+        })
+        .collect();
+    by_value.par_sort_unstable();
+    by_value.dedup();
+    by_value.shrink_to_fit();
+    by_value
+}
+
+type KindIndexes = (FxHashMap<Kind, Vec<ResId>>, FxHashMap<(ModId, Kind), Vec<ResId>>);
+
+fn kind_indexes(resources: &[Resource<'_>]) -> KindIndexes {
+    let mut by_kind: FxHashMap<Kind, Vec<ResId>> = FxHashMap::default();
+    let mut by_module_kind: FxHashMap<(ModId, Kind), Vec<ResId>> = FxHashMap::default();
+    for r in resources.iter().filter(|r| r.kind != Kind::Other) {
+        by_kind.entry(r.kind).or_default().push(r.id);
+        by_module_kind.entry((r.module_id, r.kind)).or_default().push(r.id);
+    }
+    (by_kind, by_module_kind)
 }
 
 /// The id of `module`, adding it and its ancestors to the table when new.
