@@ -1,20 +1,20 @@
 //! Loading `terraform show -json` output — plans and state — into borrowed, typed documents.
 //!
-//! Parsing happens in two steps. The first pass reads the top level and keeps every
-//! resource object as a raw slice of the input (which also gives its byte span); the second
-//! parses those slices into typed structs, in parallel. Resource attribute values stay raw
-//! until the model asks for them (see [`values::Values`]).
+//! One thread reads the top level and keeps every resource object as a raw slice of the
+//! input (which also gives its byte span); as each part is read, parsing it into typed
+//! structs starts on the thread pool (see `read.rs`). Resource attribute values stay raw
+//! until the model asks for them (see [`values::Values`]), and so do the expressions of
+//! configuration blocks.
 
 pub mod address;
 pub mod config;
 pub mod error;
 pub mod input;
+mod read;
 pub mod values;
 
 use std::borrow::Cow;
-use std::sync::Mutex;
 
-use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -154,88 +154,6 @@ impl<'a> Document<'a> {
     }
 }
 
-#[derive(Deserialize)]
-struct RawDocument<'a> {
-    #[serde(borrow, default)]
-    format_version: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    terraform_version: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    variables: Option<std::collections::BTreeMap<Cow<'a, str>, RawVariable<'a>>>,
-    #[serde(borrow, default)]
-    planned_values: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    resource_changes: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, default)]
-    prior_state: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    values: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    configuration: Option<&'a RawValue>,
-    // The raw `terraform.tfstate` format, recognised only to explain what to do with it.
-    #[serde(default)]
-    version: Option<IgnoredAny>,
-    #[serde(default)]
-    serial: Option<IgnoredAny>,
-}
-
-/// `variables` is an object; this reads it as (name, value) pairs in order.
-#[derive(Deserialize)]
-struct RawVariable<'a> {
-    #[serde(borrow, default)]
-    value: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct RawResourceChange<'a> {
-    #[serde(borrow)]
-    address: Cow<'a, str>,
-    #[serde(borrow, default)]
-    deposed: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    change: RawChange<'a>,
-}
-
-#[derive(Deserialize)]
-struct RawChange<'a> {
-    #[serde(default)]
-    actions: Actions,
-    #[serde(borrow, default)]
-    before: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    after: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    after_unknown: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct RawStateValues<'a> {
-    #[serde(borrow, default)]
-    root_module: Option<RawStateModule<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RawStateWrapper<'a> {
-    #[serde(borrow, default)]
-    values: Option<RawStateValues<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RawStateModule<'a> {
-    #[serde(borrow, default)]
-    resources: Vec<&'a RawValue>,
-    #[serde(borrow, default)]
-    child_modules: Vec<RawStateModule<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RawStateResource<'a> {
-    #[serde(borrow)]
-    address: Cow<'a, str>,
-    #[serde(borrow, default)]
-    values: Option<&'a RawValue>,
-}
-
 const PLAN_HELP: &str =
     "tfreach reads the JSON of `terraform show -json tfplan` (a saved plan) or `terraform show -json` (the state)";
 
@@ -268,13 +186,14 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
         ));
     }
 
-    let raw: RawDocument = serde_json::from_str(text).map_err(|e| json_error(name, text, text, &e))?;
+    let background = read::Background::new(name, text);
+    let raw = background.read()?;
 
     let kind = if raw.resource_changes.is_some() || raw.planned_values.is_some() || raw.configuration.is_some() {
         DocumentKind::Plan
-    } else if raw.values.is_some() || (raw.format_version.is_some() && raw.version.is_none()) {
+    } else if raw.values.is_some() || (raw.format_version.is_some() && !raw.version) {
         DocumentKind::State
-    } else if raw.version.is_some() && raw.serial.is_some() {
+    } else if raw.version && raw.serial {
         return Err(LoadError::shape(
             name,
             text,
@@ -292,26 +211,14 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
         ));
     };
 
-    let parse_configuration = || -> Result<Configuration<'_>, LoadError> {
-        match raw.configuration {
-            Some(c) => nested(name, text, c),
-            None => Ok(Configuration::default()),
-        }
+    let configuration = background.configuration()?;
+    let mut resources = match kind {
+        DocumentKind::Plan => plan_resources(&background, &raw)?,
+        DocumentKind::State => match raw.values {
+            Some(v) => background.state_values(v)?,
+            None => Vec::new(),
+        },
     };
-    // Resources of one module instance share its parsed address.
-    let modules = Mutex::new(ModuleCache::default());
-    let parse_resources = || -> Result<Vec<ResourceInstance<'_>>, LoadError> {
-        match kind {
-            DocumentKind::Plan => plan_resources(name, text, &raw, &modules),
-            DocumentKind::State => match raw.values {
-                Some(v) => state_resources(name, text, v, &modules),
-                None => Ok(Vec::new()),
-            },
-        }
-    };
-    let (configuration, resources) = rayon::join(parse_configuration, parse_resources);
-    let configuration = configuration?;
-    let mut resources = resources?;
 
     let mut notes = Vec::new();
     let before = resources.len();
@@ -328,148 +235,52 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
         ));
     }
 
-    let variables = raw.variables.unwrap_or_default().into_iter().filter_map(|(n, v)| Some((n, v.value?))).collect();
-
     Ok(Document {
         name,
         text,
         kind,
         format_version: raw.format_version,
         terraform_version: raw.terraform_version,
-        variables,
+        variables: raw.variables,
         resources,
         configuration,
         notes,
     })
 }
 
+/// A plan's resources: those its changes leave, then those only `prior_state` has (data
+/// sources read during planning, anything a targeted plan left out), then — for plans
+/// without changes — those only `planned_values` has.
 fn plan_resources<'a>(
-    name: &str,
-    text: &'a str,
-    raw: &RawDocument<'a>,
-    modules: &Mutex<ModuleCache>,
+    background: &read::Background<'a>,
+    raw: &read::RawDocument<'a>,
 ) -> Result<Vec<ResourceInstance<'a>>, LoadError> {
-    let changes = raw.resource_changes.as_deref().unwrap_or_default();
-    // Each change as (its address, the instance left after the plan — none when deleted).
-    let parsed: Vec<(Cow<'a, str>, Option<ResourceInstance<'a>>)> = changes
-        .par_iter()
-        .map(|rc| {
-            let c: RawResourceChange<'a> = nested(name, text, rc)?;
-            let action = Action::from_actions(&c.change.actions);
-            if c.deposed.is_some() || action == Action::Delete {
-                return Ok((c.address, None));
-            }
-            let addr = parse_address(name, text, rc, &c.address, modules)?;
-            let after = if action == Action::Forget { c.change.before } else { c.change.after };
-            let instance = ResourceInstance {
-                address: c.address.clone(),
-                addr,
-                action,
-                after,
-                after_unknown: c.change.after_unknown,
-                before: c.change.before,
-                span: span_of(text, rc),
-            };
-            Ok((c.address, Some(instance)))
-        })
-        .collect::<Result<_, LoadError>>()?;
-    let mut known: FxHashSet<Cow<'a, str>> = FxHashSet::default();
-    let mut resources = Vec::with_capacity(parsed.len());
-    for (address, instance) in parsed {
-        known.insert(address);
-        resources.extend(instance);
-    }
-
-    // Data sources read during planning, and anything a targeted plan left out of
-    // resource_changes, exist only in prior_state.
-    if let Some(prior) = raw.prior_state {
-        let wrapper: RawStateWrapper<'a> = nested(name, text, prior)?;
-        if let Some(root) = wrapper.values.and_then(|v| v.root_module) {
-            for r in collect_state(name, text, &root, modules)? {
-                if !known.contains(&r.address) {
-                    known.insert(r.address.clone());
-                    resources.push(r);
-                }
-            }
+    let changes = background.changes()?;
+    let prior = background.prior_state()?;
+    let mut known: FxHashSet<&str> = FxHashSet::default();
+    let mut keep = Vec::new();
+    if !prior.is_empty() {
+        let mut only_prior: FxHashSet<&str> = prior.iter().map(|r| r.address.as_ref()).collect();
+        for (address, _) in &changes {
+            only_prior.remove(address.as_ref());
         }
+        // `remove` answers true once per address: of repeated prior entries, the first stays.
+        keep = prior.iter().map(|r| only_prior.remove(r.address.as_ref())).collect();
+        known.extend(prior.iter().zip(&keep).filter(|(_, k)| **k).map(|(r, _)| r.address.as_ref()));
     }
-    // Very old or unusual plans may list resources only in planned_values.
-    if changes.is_empty()
-        && let Some(planned) = raw.planned_values
-    {
-        for r in state_resources(name, text, planned, modules)? {
-            if !known.contains(&r.address) {
-                resources.push(r);
-            }
-        }
-    }
-    Ok(resources)
-}
-
-fn state_resources<'a>(
-    name: &str,
-    text: &'a str,
-    values: &'a RawValue,
-    modules: &Mutex<ModuleCache>,
-) -> Result<Vec<ResourceInstance<'a>>, LoadError> {
-    let v: RawStateValues<'a> = nested(name, text, values)?;
-    match v.root_module {
-        Some(root) => collect_state(name, text, &root, modules),
-        None => Ok(Vec::new()),
-    }
-}
-
-fn collect_state<'a>(
-    name: &str,
-    text: &'a str,
-    module: &RawStateModule<'a>,
-    modules: &Mutex<ModuleCache>,
-) -> Result<Vec<ResourceInstance<'a>>, LoadError> {
-    let mut out: Vec<ResourceInstance<'a>> = module
-        .resources
-        .par_iter()
-        .map(|raw| {
-            let r: RawStateResource<'a> = nested(name, text, raw)?;
-            let addr = parse_address(name, text, raw, &r.address, modules)?;
-            Ok(ResourceInstance {
-                address: r.address,
-                addr,
-                action: Action::Exists,
-                after: r.values,
-                after_unknown: None,
-                before: r.values,
-                span: span_of(text, raw),
-            })
-        })
-        .collect::<Result<_, LoadError>>()?;
-    for child in &module.child_modules {
-        out.extend(collect_state(name, text, child, modules)?);
-    }
-    Ok(out)
-}
-
-fn parse_address<'a>(
-    name: &str,
-    text: &str,
-    raw: &RawValue,
-    address: &Cow<'a, str>,
-    modules: &Mutex<ModuleCache>,
-) -> Result<ResourceAddress<'a>, LoadError> {
-    let parsed = match address {
-        Cow::Borrowed(s) => ResourceAddress::parse_shared(s, modules),
-        // Unescaped into a string of its own (`["key"]` is escaped in JSON): nothing to
-        // borrow from, but the module instance is still shared.
-        Cow::Owned(s) => ResourceAddress::parse_shared(s, modules).map(ResourceAddress::into_owned),
+    let planned = match (raw.resource_changes.unwrap_or(0), raw.planned_values) {
+        (0, Some(planned)) => background.state_values(planned)?,
+        _ => Vec::new(),
     };
-    parsed.ok_or_else(|| {
-        LoadError::shape(
-            name,
-            text,
-            span_of(text, raw).offset,
-            format!("malformed resource address `{address}`"),
-            PLAN_HELP,
-        )
-    })
+    let planned: Vec<ResourceInstance<'a>> =
+        planned.into_iter().filter(|r| !known.contains(r.address.as_ref())).collect();
+    drop(known);
+
+    let mut resources = Vec::with_capacity(changes.len() + prior.len() + planned.len());
+    resources.extend(changes.into_iter().filter_map(|(_, instance)| instance));
+    resources.extend(prior.into_iter().zip(keep).filter(|(_, k)| *k).map(|(r, _)| r));
+    resources.extend(planned);
+    Ok(resources)
 }
 
 /// Parses a raw slice of `text`, reporting errors at their position in the whole input.

@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 
 /// A JSON string borrowed from the input when it has no escapes. (serde's own `Cow<str>`
 /// always copies, except for struct fields marked `#[serde(borrow)]`.)
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CowStr<'a>(pub Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {

@@ -1,0 +1,457 @@
+//! Reading the top level of a document while its parts are parsed in the background.
+//!
+//! One thread scans the top level, keeping every large part as a raw slice of the input. As
+//! soon as a part has been scanned — each run of [`CHUNK`] resource changes, `prior_state`,
+//! `configuration` — parsing it into typed structs is spawned on the thread pool, so that the
+//! typed parsing overlaps the scan of the rest of the document instead of following it.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::address::{ModuleCache, ResourceAddress};
+use super::config::Configuration;
+use super::values::CowStr;
+use super::{Action, Actions, LoadError, PLAN_HELP, ResourceInstance, json_error, nested, span_of};
+
+/// Resource changes per background task: enough to outweigh spawning one, few enough to
+/// keep both threads busy.
+const CHUNK: usize = 256;
+
+/// The top-level fields tfreach reads; the large ones stay raw.
+#[derive(Default)]
+pub(super) struct RawDocument<'a> {
+    pub format_version: Option<Cow<'a, str>>,
+    pub terraform_version: Option<Cow<'a, str>>,
+    pub variables: Vec<(Cow<'a, str>, &'a RawValue)>,
+    pub planned_values: Option<&'a RawValue>,
+    /// How many resource changes there are, when the field is present.
+    pub resource_changes: Option<usize>,
+    pub prior_state: Option<&'a RawValue>,
+    pub values: Option<&'a RawValue>,
+    pub configuration: Option<&'a RawValue>,
+    // The raw `terraform.tfstate` format, recognised only to explain what to do with it.
+    pub version: bool,
+    pub serial: bool,
+}
+
+/// One resource change: its address, and the instance it leaves (none when deleted).
+pub(super) type Change<'a> = (Cow<'a, str>, Option<ResourceInstance<'a>>);
+
+type Slot<T> = Mutex<Option<Result<T, LoadError>>>;
+
+/// Runs of parsed resource changes, each with its position among the runs.
+type Runs<'a> = Mutex<Vec<(usize, Result<Vec<Change<'a>>, LoadError>)>>;
+
+/// What the background tasks produce, and what they share.
+pub(super) struct Background<'a> {
+    name: &'a str,
+    text: &'a str,
+    /// Resources of one module instance share its parsed address.
+    pub modules: Mutex<ModuleCache>,
+    /// Parsed runs of resource changes, by their position in the document.
+    changes: Runs<'a>,
+    prior_state: Slot<Vec<ResourceInstance<'a>>>,
+    configuration: Slot<Configuration<'a>>,
+}
+
+impl<'a> Background<'a> {
+    pub fn new(name: &'a str, text: &'a str) -> Self {
+        Background {
+            name,
+            text,
+            modules: Mutex::new(ModuleCache::default()),
+            changes: Mutex::new(Vec::new()),
+            prior_state: Mutex::new(None),
+            configuration: Mutex::new(None),
+        }
+    }
+
+    /// Reads the top level of the document, starting the typed parsing of its parts.
+    pub fn read(&self) -> Result<RawDocument<'a>, LoadError> {
+        let text = self.text;
+        rayon::scope(|scope| {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let doc = TopLevel { bg: self, scope }.deserialize(&mut de)?;
+            de.end()?;
+            Ok(doc)
+        })
+        .map_err(|e: serde_json::Error| json_error(self.name, text, text, &e))
+    }
+
+    /// The parsed resource changes in document order; the first error in the document wins.
+    pub fn changes(&self) -> Result<Vec<Change<'a>>, LoadError> {
+        let mut runs = std::mem::take(&mut *lock(&self.changes));
+        runs.sort_by_key(|(index, _)| *index);
+        let mut out = Vec::with_capacity(runs.iter().map(|(_, r)| r.as_ref().map_or(0, Vec::len)).sum());
+        for (_, run) in runs {
+            out.extend(run?);
+        }
+        Ok(out)
+    }
+
+    /// The resources of `prior_state`, when the document has one.
+    pub fn prior_state(&self) -> Result<Vec<ResourceInstance<'a>>, LoadError> {
+        lock(&self.prior_state).take().unwrap_or(Ok(Vec::new()))
+    }
+
+    pub fn configuration(&self) -> Result<Configuration<'a>, LoadError> {
+        lock(&self.configuration).take().unwrap_or_else(|| Ok(Configuration::default()))
+    }
+
+    fn parse_changes(&self, index: usize, run: &[&'a RawValue]) {
+        let parsed = run.iter().map(|rc| self.change(rc)).collect();
+        lock(&self.changes).push((index, parsed));
+    }
+
+    fn change(&self, rc: &'a RawValue) -> Result<Change<'a>, LoadError> {
+        let (name, text) = (self.name, self.text);
+        let c: RawResourceChange<'a> = nested(name, text, rc)?;
+        let action = Action::from_actions(&c.change.actions);
+        if c.deposed.is_some() || action == Action::Delete {
+            return Ok((c.address, None));
+        }
+        let addr = parse_address(name, text, rc, &c.address, &self.modules)?;
+        let after = if action == Action::Forget { c.change.before } else { c.change.after };
+        let instance = ResourceInstance {
+            address: c.address.clone(),
+            addr,
+            action,
+            after,
+            after_unknown: c.change.after_unknown,
+            before: c.change.before,
+            span: span_of(text, rc),
+        };
+        Ok((c.address, Some(instance)))
+    }
+
+    /// The resources of a state's (or a plan's `prior_state`'s) `values`.
+    pub fn state_values(&self, values: &'a RawValue) -> Result<Vec<ResourceInstance<'a>>, LoadError> {
+        let v: RawStateValues<'a> = nested(self.name, self.text, values)?;
+        self.state_resources(v)
+    }
+
+    fn state_resources(&self, values: RawStateValues<'a>) -> Result<Vec<ResourceInstance<'a>>, LoadError> {
+        fn flatten<'a>(module: RawStateModule<'a>, out: &mut Vec<&'a RawValue>) {
+            out.extend(module.resources);
+            module.child_modules.into_iter().for_each(|child| flatten(child, out));
+        }
+        let mut raw = Vec::new();
+        if let Some(root) = values.root_module {
+            flatten(root, &mut raw);
+        }
+        let (name, text) = (self.name, self.text);
+        raw.par_iter()
+            .map(|raw| {
+                let r: RawStateResource<'a> = nested(name, text, raw)?;
+                let addr = parse_address(name, text, raw, &r.address, &self.modules)?;
+                Ok(ResourceInstance {
+                    address: r.address,
+                    addr,
+                    action: Action::Exists,
+                    after: r.values,
+                    after_unknown: None,
+                    before: r.values,
+                    span: span_of(text, raw),
+                })
+            })
+            .collect()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic in a background task propagates out of the scope; the data is whole anyway.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn parse_address<'a>(
+    name: &str,
+    text: &str,
+    raw: &RawValue,
+    address: &Cow<'a, str>,
+    modules: &Mutex<ModuleCache>,
+) -> Result<ResourceAddress<'a>, LoadError> {
+    let parsed = match address {
+        Cow::Borrowed(s) => ResourceAddress::parse_shared(s, modules),
+        // Unescaped into a string of its own (`["key"]` is escaped in JSON): nothing to
+        // borrow from, but the module instance is still shared.
+        Cow::Owned(s) => ResourceAddress::parse_shared(s, modules).map(ResourceAddress::into_owned),
+    };
+    parsed.ok_or_else(|| {
+        LoadError::shape(
+            name,
+            text,
+            span_of(text, raw).offset,
+            format!("malformed resource address `{address}`"),
+            PLAN_HELP,
+        )
+    })
+}
+
+/// The top-level object, read with the pool's scope at hand to start background work.
+struct TopLevel<'x, 's, 'a> {
+    bg: &'s Background<'a>,
+    scope: &'x rayon::Scope<'s>,
+}
+
+impl<'de, 'x, 's, 'a: 's> DeserializeSeed<'de> for TopLevel<'x, 's, 'a>
+where
+    'de: 'a,
+{
+    type Value = RawDocument<'a>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, 'x, 's, 'a: 's> Visitor<'de> for TopLevel<'x, 's, 'a>
+where
+    'de: 'a,
+{
+    type Value = RawDocument<'a>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a Terraform plan or state object")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<RawDocument<'a>, M::Error> {
+        let (bg, scope) = (self.bg, self.scope);
+        let mut doc = RawDocument::default();
+        let mut seen: Vec<&'static str> = Vec::new();
+        while let Some(CowStr(key)) = map.next_key()? {
+            let field = match key.as_ref() {
+                "format_version" => "format_version",
+                "terraform_version" => "terraform_version",
+                "variables" => "variables",
+                "planned_values" => "planned_values",
+                "resource_changes" => "resource_changes",
+                "prior_state" => "prior_state",
+                "values" => "values",
+                "configuration" => "configuration",
+                "version" => "version",
+                "serial" => "serial",
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if seen.contains(&field) {
+                return Err(M::Error::duplicate_field(field));
+            }
+            seen.push(field);
+            match field {
+                "format_version" => doc.format_version = map.next_value::<Option<CowStr<'a>>>()?.map(|s| s.0),
+                "terraform_version" => doc.terraform_version = map.next_value::<Option<CowStr<'a>>>()?.map(|s| s.0),
+                "variables" => {
+                    let vars: Option<BTreeMap<CowStr<'a>, RawVariable<'a>>> = map.next_value()?;
+                    doc.variables =
+                        vars.unwrap_or_default().into_iter().filter_map(|(name, v)| Some((name.0, v.value?))).collect();
+                }
+                "planned_values" => doc.planned_values = map.next_value()?,
+                "resource_changes" => doc.resource_changes = map.next_value_seed(Changes { bg, scope })?,
+                "prior_state" => {
+                    doc.prior_state = map.next_value()?;
+                    if let Some(prior) = doc.prior_state {
+                        scope.spawn(move |_| {
+                            let parsed = nested::<RawStateWrapper<'a>>(bg.name, bg.text, prior)
+                                .and_then(|w| bg.state_resources(w.values.unwrap_or_default()));
+                            *lock(&bg.prior_state) = Some(parsed);
+                        });
+                    }
+                }
+                "values" => doc.values = map.next_value()?,
+                "configuration" => {
+                    doc.configuration = map.next_value()?;
+                    if let Some(c) = doc.configuration {
+                        scope.spawn(move |_| *lock(&bg.configuration) = Some(nested(bg.name, bg.text, c)));
+                    }
+                }
+                "version" => doc.version = map.next_value::<Option<IgnoredAny>>()?.is_some(),
+                _ => doc.serial = map.next_value::<Option<IgnoredAny>>()?.is_some(),
+            }
+        }
+        Ok(doc)
+    }
+}
+
+/// The `resource_changes` array: scanned here, parsed in runs in the background.
+struct Changes<'x, 's, 'a> {
+    bg: &'s Background<'a>,
+    scope: &'x rayon::Scope<'s>,
+}
+
+impl<'de, 'x, 's, 'a: 's> DeserializeSeed<'de> for Changes<'x, 's, 'a>
+where
+    'de: 'a,
+{
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, 'x, 's, 'a: 's> Visitor<'de> for Changes<'x, 's, 'a>
+where
+    'de: 'a,
+{
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Option<usize>, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_seq(self)
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Option<usize>, S::Error> {
+        let (bg, scope) = (self.bg, self.scope);
+        let (mut run, mut runs, mut count) = (Vec::with_capacity(CHUNK), 0, 0);
+        let spawn = |run: Vec<&'a RawValue>, index: usize| {
+            scope.spawn(move |_| bg.parse_changes(index, &run));
+        };
+        while let Some(rc) = seq.next_element::<&'de RawValue>()? {
+            run.push(rc);
+            count += 1;
+            if run.len() == CHUNK {
+                spawn(std::mem::replace(&mut run, Vec::with_capacity(CHUNK)), runs);
+                runs += 1;
+            }
+        }
+        if !run.is_empty() {
+            spawn(run, runs);
+        }
+        Ok(Some(count))
+    }
+}
+
+/// `variables` is an object of `{"value": …}`.
+#[derive(Deserialize)]
+struct RawVariable<'a> {
+    #[serde(borrow, default)]
+    value: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RawResourceChange<'a> {
+    #[serde(borrow)]
+    address: Cow<'a, str>,
+    #[serde(borrow, default)]
+    deposed: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    change: RawChange<'a>,
+}
+
+#[derive(Deserialize)]
+struct RawChange<'a> {
+    #[serde(default)]
+    actions: Actions,
+    #[serde(borrow, default)]
+    before: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    after: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    after_unknown: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawStateValues<'a> {
+    #[serde(borrow, default)]
+    root_module: Option<RawStateModule<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawStateWrapper<'a> {
+    #[serde(borrow, default)]
+    values: Option<RawStateValues<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawStateModule<'a> {
+    #[serde(borrow, default)]
+    resources: Vec<&'a RawValue>,
+    #[serde(borrow, default)]
+    child_modules: Vec<RawStateModule<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawStateResource<'a> {
+    #[serde(borrow)]
+    address: Cow<'a, str>,
+    #[serde(borrow, default)]
+    values: Option<&'a RawValue>,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::{SourceFile, load};
+
+    fn change(address: &str, action: &str) -> String {
+        format!(
+            r#"{{"address":"{address}","change":{{"actions":["{action}"],"before":null,"after":{{"id":"x"}},"after_unknown":{{}}}}}}"#
+        )
+    }
+
+    fn plan(changes: &[String], rest: &str) -> SourceFile {
+        SourceFile::from_string(
+            "plan.json",
+            format!(r#"{{"format_version":"1.2","resource_changes":[{}]{rest}}}"#, changes.join(",")),
+        )
+    }
+
+    #[test]
+    fn keeps_document_order_across_background_runs() {
+        let changes: Vec<String> =
+            (0..3 * super::CHUNK + 7).map(|i| change(&format!("aws_vpc.v{i}"), "create")).collect();
+        let source = plan(&changes, "");
+        let doc = load(&source).unwrap();
+        assert_eq!(doc.resources.len(), changes.len());
+        assert!(doc.resources.iter().enumerate().all(|(i, r)| r.address == format!("aws_vpc.v{i}")));
+    }
+
+    #[test]
+    fn the_first_error_in_the_document_wins() {
+        let mut changes: Vec<String> =
+            (0..3 * super::CHUNK).map(|i| change(&format!("aws_vpc.v{i}"), "create")).collect();
+        changes[super::CHUNK + 3] = change("aws_vpc", "create");
+        changes[2 * super::CHUNK + 9] = change("aws_vpc..y", "create");
+        let source = plan(&changes, "");
+        let err = load(&source).unwrap_err().to_string();
+        assert!(err.contains("malformed resource address `aws_vpc`"), "{err}");
+    }
+
+    #[test]
+    fn prior_state_adds_only_what_the_changes_lack() {
+        let changes = [change("aws_vpc.a", "create"), change("aws_vpc.gone", "delete")];
+        let prior = r#","prior_state":{"values":{"root_module":{"resources":[
+            {"address":"aws_vpc.a","values":{"id":"old"}},
+            {"address":"aws_vpc.gone","values":{"id":"g"}},
+            {"address":"data.aws_vpc.d","values":{"id":"d"}},
+            {"address":"data.aws_vpc.d","values":{"id":"d2"}}],
+            "child_modules":[{"resources":[{"address":"module.m.data.aws_subnet.s","values":{"id":"s"}}]}]}}}"#;
+        let source = plan(&changes, prior);
+        let doc = load(&source).unwrap();
+        let addresses: Vec<&str> = doc.resources.iter().map(|r| r.address.as_ref()).collect();
+        assert_eq!(addresses, ["aws_vpc.a", "data.aws_vpc.d", "module.m.data.aws_subnet.s"]);
+        assert_eq!(doc.resources[1].after.unwrap().get(), r#"{"id":"d"}"#);
+        assert_eq!(doc.resources[2].addr.module.to_string(), "module.m");
+    }
+
+    #[test]
+    fn a_repeated_top_level_field_is_an_error() {
+        let source = SourceFile::from_string("plan.json", r#"{"configuration":{},"configuration":{}}"#.to_string());
+        let err = load(&source).unwrap_err().to_string();
+        assert!(err.contains("duplicate field `configuration`"), "{err}");
+    }
+}
