@@ -23,11 +23,11 @@ pub struct ProviderConfig<'a> {
     #[serde(borrow, default)]
     pub name: Cow<'a, str>,
     #[serde(borrow, default)]
-    pub full_name: Option<Cow<'a, str>>,
+    pub full_name: Option<CowStr<'a>>,
     #[serde(borrow, default)]
-    pub alias: Option<Cow<'a, str>>,
+    pub alias: Option<CowStr<'a>>,
     #[serde(borrow, default)]
-    pub module_address: Option<Cow<'a, str>>,
+    pub module_address: Option<CowStr<'a>>,
     #[serde(borrow, default)]
     pub expressions: Expressions<'a>,
 }
@@ -64,13 +64,13 @@ pub struct ConfigResource<'a> {
     #[serde(borrow)]
     pub address: Cow<'a, str>,
     #[serde(borrow, default)]
-    pub mode: Option<Cow<'a, str>>,
+    pub mode: Option<CowStr<'a>>,
     #[serde(borrow, rename = "type")]
     pub type_: Cow<'a, str>,
     #[serde(borrow)]
     pub name: Cow<'a, str>,
     #[serde(borrow, default)]
-    pub provider_config_key: Option<Cow<'a, str>>,
+    pub provider_config_key: Option<CowStr<'a>>,
     /// The `expressions` object, split into fields on first use: most configuration blocks
     /// are of types tfreach does not model, and reading their expressions would cost more
     /// than the rest of the plan.
@@ -198,7 +198,8 @@ impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Named<'a, V> {
 #[derive(Debug, Default, Clone)]
 pub struct Expression<'a> {
     pub constant_value: Option<&'a RawValue>,
-    pub references: Vec<Cow<'a, str>>,
+    /// The `references` array, split on use (see [`Expression::references`]).
+    references: Option<&'a RawValue>,
 }
 
 /// An attribute's expression, or the expressions of nested blocks.
@@ -242,6 +243,20 @@ impl<'a> Expressions<'a> {
 }
 
 impl<'a> Expression<'a> {
+    /// The references the expression makes, as Terraform lists them: every prefix of each
+    /// traversal (`aws_vpc.v.id`, `aws_vpc.v`). Anything but a list of strings reads as none.
+    pub fn references(&self) -> Vec<Cow<'a, str>> {
+        let Some(raw) = self.references else { return Vec::new() };
+        let refs: Vec<CowStr<'a>> = serde_json::from_str(raw.get()).unwrap_or_default();
+        refs.into_iter().map(|s| s.0).collect()
+    }
+
+    /// Whether the expression makes any reference.
+    pub fn has_references(&self) -> bool {
+        self.references
+            .is_some_and(|raw| raw.get().strip_prefix('[').is_some_and(|rest| !rest.trim_start().starts_with(']')))
+    }
+
     /// The constant as `T` (e.g. a string or list of strings).
     pub fn constant<T: Deserialize<'a>>(&self) -> Option<T> {
         self.constant_value.and_then(|r| serde_json::from_str(r.get()).ok())
@@ -261,7 +276,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Expressions<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match ExprNode::deserialize(d)? {
             ExprNode::Block(b) => Ok(b),
-            ExprNode::Expr(e) if e.constant_value.is_none() && e.references.is_empty() => Ok(Expressions::default()),
+            ExprNode::Expr(e) if e.constant_value.is_none() && !e.has_references() => Ok(Expressions::default()),
             _ => Err(serde::de::Error::custom("expected an object of expressions")),
         }
     }
@@ -292,15 +307,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for ExprNode<'a> {
                 while let Some(CowStr(key)) = map.next_key()? {
                     match key.as_ref() {
                         "constant_value" => expr.constant_value = Some(map.next_value()?),
-                        "references" => {
-                            let refs: Option<Vec<CowStr<'a>>> = map.next_value()?;
-                            expr.references = refs.unwrap_or_default().into_iter().map(|s| s.0).collect();
-                        }
+                        "references" => expr.references = map.next_value()?,
                         _ => fields.push((key, map.next_value::<ExprNode<'a>>()?)),
                     }
                 }
                 if fields.is_empty() {
-                    expr.references.shrink_to_fit();
                     Ok(ExprNode::Expr(expr))
                 } else {
                     fields.shrink_to_fit();
@@ -331,7 +342,9 @@ mod tests {
             "timeouts": null
         }"#;
         let e: Expressions = serde_json::from_str(json).unwrap();
-        assert_eq!(e.expr("vpc_id").unwrap().references, vec!["aws_vpc.v.id", "aws_vpc.v"]);
+        assert_eq!(e.expr("vpc_id").unwrap().references(), vec!["aws_vpc.v.id", "aws_vpc.v"]);
+        assert!(e.expr("vpc_id").unwrap().has_references());
+        assert!(!e.expr("description").unwrap().has_references());
         assert_eq!(e.expr("description").unwrap().constant::<String>().as_deref(), Some("x"));
         let egress = e.blocks("egress");
         assert_eq!(egress.len(), 1);
@@ -355,7 +368,7 @@ mod tests {
         let m: ConfigModule = serde_json::from_str(json).unwrap();
         let names: Vec<&str> = m.outputs.iter().map(|(k, _)| k.as_ref()).collect();
         assert_eq!(names, ["a", "b"]);
-        assert_eq!(m.outputs.get("b").unwrap().expression.as_ref().unwrap().references, ["var.c"]);
+        assert_eq!(m.outputs.get("b").unwrap().expression.as_ref().unwrap().references(), ["var.c"]);
         assert!(m.outputs.get("c").is_none());
         let empty: ConfigModule = serde_json::from_str(r#"{"outputs":null}"#).unwrap();
         assert!(empty.outputs.is_empty());

@@ -116,7 +116,7 @@ impl<'a> Background<'a> {
         if c.deposed.is_some() || action == Action::Delete {
             return Ok((c.address, None));
         }
-        let addr = parse_address(name, text, rc, &c.address, &self.modules)?;
+        let addr = parse_address(name, text, rc, &c.address, (&c.type_, &c.name), &self.modules)?;
         let after = if action == Action::Forget { c.change.before } else { c.change.after };
         let instance = ResourceInstance {
             address: c.address.clone(),
@@ -149,7 +149,7 @@ impl<'a> Background<'a> {
         raw.par_iter()
             .map(|raw| {
                 let r: RawStateResource<'a> = nested(name, text, raw)?;
-                let addr = parse_address(name, text, raw, &r.address, &self.modules)?;
+                let addr = parse_address(name, text, raw, &r.address, (&r.type_, &r.name), &self.modules)?;
                 Ok(ResourceInstance {
                     address: r.address,
                     addr,
@@ -174,13 +174,25 @@ fn parse_address<'a>(
     text: &str,
     raw: &RawValue,
     address: &Cow<'a, str>,
+    (type_, name_field): (&Option<CowStr<'a>>, &Option<CowStr<'a>>),
     modules: &Mutex<ModuleCache>,
 ) -> Result<ResourceAddress<'a>, LoadError> {
     let parsed = match address {
         Cow::Borrowed(s) => ResourceAddress::parse_shared(s, modules),
-        // Unescaped into a string of its own (`["key"]` is escaped in JSON): nothing to
-        // borrow from, but the module instance is still shared.
-        Cow::Owned(s) => ResourceAddress::parse_shared(s, modules).map(ResourceAddress::into_owned),
+        // Unescaped into a string of its own (`["key"]` is escaped in JSON): type and name
+        // are borrowed from the object's own `type` and `name` when they agree.
+        Cow::Owned(s) => ResourceAddress::parse_shared(s, modules).map(|a| {
+            let borrowed = |field: &Option<CowStr<'a>>, parsed: &str| match field {
+                Some(CowStr(Cow::Borrowed(f))) if *f == parsed => Some(Cow::Borrowed(*f)),
+                _ => None,
+            };
+            match (borrowed(type_, &a.type_), borrowed(name_field, &a.name)) {
+                (Some(type_), Some(name)) => {
+                    ResourceAddress { module: a.module, mode: a.mode, type_, name, key: a.key }
+                }
+                _ => a.into_owned(),
+            }
+        }),
     };
     parsed.ok_or_else(|| {
         LoadError::shape(
@@ -347,8 +359,13 @@ struct RawVariable<'a> {
 struct RawResourceChange<'a> {
     #[serde(borrow)]
     address: Cow<'a, str>,
+    /// `type` and `name`, which the address repeats.
+    #[serde(borrow, default, rename = "type")]
+    type_: Option<CowStr<'a>>,
     #[serde(borrow, default)]
-    deposed: Option<Cow<'a, str>>,
+    name: Option<CowStr<'a>>,
+    #[serde(borrow, default)]
+    deposed: Option<CowStr<'a>>,
     #[serde(borrow)]
     change: RawChange<'a>,
 }
@@ -389,12 +406,18 @@ struct RawStateModule<'a> {
 struct RawStateResource<'a> {
     #[serde(borrow)]
     address: Cow<'a, str>,
+    #[serde(borrow, default, rename = "type")]
+    type_: Option<CowStr<'a>>,
+    #[serde(borrow, default)]
+    name: Option<CowStr<'a>>,
     #[serde(borrow, default)]
     values: Option<&'a RawValue>,
 }
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use crate::plan::{SourceFile, load};
 
     fn change(address: &str, action: &str) -> String {
@@ -446,6 +469,16 @@ mod tests {
         assert_eq!(addresses, ["aws_vpc.a", "data.aws_vpc.d", "module.m.data.aws_subnet.s"]);
         assert_eq!(doc.resources[1].after.unwrap().get(), r#"{"id":"d"}"#);
         assert_eq!(doc.resources[2].addr.module.to_string(), "module.m");
+    }
+
+    #[test]
+    fn escaped_addresses_borrow_type_and_name_from_their_fields() {
+        let rc = r#"{"address":"module.m[\"k\"].aws_vpc.v[\"a\"]","type":"aws_vpc","name":"v","change":{"actions":["create"],"after":{}}}"#;
+        let source = plan(&[rc.to_string()], "");
+        let doc = load(&source).unwrap();
+        let a = &doc.resources[0].addr;
+        assert!(matches!((&a.type_, &a.name), (Cow::Borrowed("aws_vpc"), Cow::Borrowed("v"))));
+        assert_eq!(a.to_string(), r#"module.m["k"].aws_vpc.v["a"]"#);
     }
 
     #[test]

@@ -127,7 +127,7 @@ pub fn provider_region(doc: &Document<'_>, r: &Resource<'_>) -> Option<String> {
         return Some(s);
     }
     let in_root = pc.module_address.as_deref().is_none_or(str::is_empty);
-    expr.references.iter().find_map(|reference| {
+    expr.references().iter().find_map(|reference| {
         let name = reference.strip_prefix("var.")?;
         if in_root { serde_json::from_str::<String>(doc.variable(name)?.get()).ok() } else { None }
     })

@@ -460,7 +460,7 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
             Some(_) => {
                 Check { outcome: Tri::Yes, detail: "the metadata service is enabled".into(), resources: Vec::new() }
             }
-            None if configured.is_some_and(|e| !e.references.is_empty()) => Check {
+            None if configured.is_some_and(|e| e.has_references()) => Check {
                 outcome: Tri::Maybe,
                 detail: "metadata_options.http_endpoint is unknown until apply".into(),
                 resources: vec![Target::Resource(holder.id)],

@@ -401,7 +401,10 @@ fn inline_rules<'a>(net: &Network<'_, 'a>, r: &Resource<'a>, attr: &str, directi
 
 /// The references of an attribute-as-blocks expression (`ingress = [...]` in JSON terms).
 pub(crate) fn parent_refs<'a>(config: Option<&Expressions<'a>>, attr: &str) -> Vec<String> {
-    config.and_then(|c| c.expr(attr)).map(|e| e.references.iter().map(|r| r.to_string()).collect()).unwrap_or_default()
+    config
+        .and_then(|c| c.expr(attr))
+        .map(|e| e.references().iter().map(|r| r.to_string()).collect())
+        .unwrap_or_default()
 }
 
 /// One inline rule from its planned values, or (when they are unknown) its configuration.
@@ -478,9 +481,9 @@ fn cidr_peers<'a>(after: &Values<'a>, config: Option<&Expressions<'a>>, key: &st
     match config.and_then(|c| c.expr(key)) {
         Some(e) => match e.constant::<Vec<String>>() {
             Some(list) => list.iter().filter_map(|c| parse_cidr(c)).map(Peer::Cidr).collect(),
-            None if !e.references.is_empty() => {
+            None if e.has_references() => {
                 *uncertain = true;
-                vec![Peer::Unknown(format!("{key} = {}", e.references.first().map(|r| r.as_ref()).unwrap_or("?")))]
+                vec![Peer::Unknown(format!("{key} = {}", e.references().first().map(|r| r.as_ref()).unwrap_or("?")))]
             }
             None => Vec::new(),
         },

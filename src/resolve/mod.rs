@@ -252,7 +252,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
             }
             return Outcome::Walked;
         }
-        if expr.references.is_empty() {
+        if !expr.has_references() {
             // A function of constants only (e.g. `tolist([])` in some versions): nothing links.
             return Outcome::Walked;
         }
@@ -263,7 +263,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
             return Outcome::Walked;
         }
         let scope = scope_of(res);
-        self.follow(&scope, &expr.references, None, spec, walk);
+        self.follow(&scope, &expr.references(), None, spec, walk);
         Outcome::Walked
     }
 
@@ -392,7 +392,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
                         let mut sub = sub_walk(walk);
                         let inner = Scope { module: *module, key: None, for_each: None };
                         let hint = path.first().map(String::as_str);
-                        match (aligned_ref(&fe.references, scope.key.as_ref()), scope.key.as_ref()) {
+                        match (aligned_ref(&fe.references(), scope.key.as_ref()), scope.key.as_ref()) {
                             // `for_each = module.vpcs`: each.value of instance k is module.vpcs[k].
                             (Some(Reference::Module { name, output, .. }), Some(k)) => {
                                 let output = output.or_else(|| hint.map(str::to_string));
@@ -401,7 +401,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
                             (Some(Reference::Resource { mode, type_, name, attr, .. }), Some(k)) => {
                                 self.follow_resource(*module, mode, &type_, &name, Some(k), &attr, spec, &mut sub);
                             }
-                            _ => self.follow(&inner, &fe.references, hint, spec, &mut sub),
+                            _ => self.follow(&inner, &fe.references(), hint, spec, &mut sub),
                         }
                         merge_choice(walk, sub);
                     }
@@ -609,7 +609,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
                     key: module.last_key().cloned(),
                     for_each: call.for_each_expression.as_ref().map(|fe| (fe, parent)),
                 };
-                self.follow(&outer, &e.references, path.first().map(String::as_str), spec, walk);
+                self.follow(&outer, &e.references(), path.first().map(String::as_str), spec, walk);
             }
             None => {
                 if let Some(default) = call.module.variables.get(name).and_then(|v| v.default) {
@@ -670,7 +670,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
                         self.push_known(&v, spec, walk);
                     }
                 } else {
-                    self.follow(&inner, &e.references, None, spec, walk);
+                    self.follow(&inner, &e.references(), None, spec, walk);
                 }
             }
         }

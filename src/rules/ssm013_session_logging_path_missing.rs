@@ -56,7 +56,7 @@ fn needs(doc: &Resource<'_>) -> Vec<Service> {
             let refs: Vec<String> = doc
                 .expressions()
                 .and_then(|e| e.expr("content"))
-                .map(|e| e.references.iter().map(|r| r.to_string()).collect())
+                .map(|e| e.references().iter().map(|r| r.to_string()).collect())
                 .unwrap_or_default();
             let mentions = |prefixes: &[&str]| refs.iter().any(|r| prefixes.iter().any(|p| r.contains(p)));
             if mentions(&["aws_s3_bucket"]) {

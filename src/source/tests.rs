@@ -350,7 +350,8 @@ fn references_match_terraform_on_every_fixture() {
             match node {
                 ExprNode::Expr(e) => {
                     let Some(attr) = body.get_attribute(name) else { continue };
-                    let theirs: Vec<&str> = e.references.iter().map(|r| r.as_ref()).collect();
+                    let refs = e.references();
+                    let theirs: Vec<&str> = refs.iter().map(|r| r.as_ref()).collect();
                     assert_eq!(references(&attr.value), theirs, "{at}.{name}");
                     *compared += 1;
                 }
