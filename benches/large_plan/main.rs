@@ -21,8 +21,8 @@
 //! (c) load + `Model::build` + `Network::build`, then (c) + `Reach::build`, (d)
 //! `analysis::analyze` = all of that + instance views, rules and the report. Each is the
 //! median of `TFREACH_BENCH_RUNS` (default 7) runs after a warm-up, or of fewer when the
-//! warm-up shows they would take more than `TFREACH_BENCH_BUDGET_S` (default 60) seconds.
-//! Reading the file is timed on its own. The analysis reads the plan alone, no `.tf`
+//! warm-up shows they would take more than `TFREACH_BENCH_BUDGET_S` (default 60) seconds;
+//! each run includes dropping what it built. Reading the file is timed on its own. The analysis reads the plan alone, no `.tf`
 //! sources (the copies have none). A scaling table repeats (a) and (d) at ⅛, ¼ and ½ size.
 //!
 //! Peak RSS never goes down in a process, so each phase also runs in a child process of
@@ -202,10 +202,10 @@ fn bench() -> Result<(), String> {
     let size = std::fs::metadata(&path).map_err(|e| e.to_string())?.len();
     println!("size      {size} bytes ({:.1} MB), {copies} copies", mb(size));
 
-    let analyze_rss = phases::memory(path_str, size)?;
+    let peak = phases::memory(path_str, size)?;
 
     let source = SourceFile::read(path_str).map_err(|e| e.to_string())?;
-    let (parse, analyzed, report) = timings(&source, path_str, runs)?;
+    let (parse, graphed, analyzed, report) = timings(&source, path_str, runs)?;
     println!("\nverified  {}", copies::check(&seed_report, &report, copies, &seed.renames)?);
     drop((report, source));
     let time_ratio = analyzed.median.as_secs_f64() / parse.median.as_secs_f64();
@@ -217,20 +217,24 @@ fn bench() -> Result<(), String> {
         ms(analyzed.median)
     );
 
-    let rss_ratio = analyze_rss as f64 / size as f64;
-    println!("\ntargets");
-    println!("  analyze ≤ 4 × parse:     {time_ratio:.2}×  {}", verdict(time_ratio <= 4.0));
-    println!("  peak RSS ≤ 2 × file:     {rss_ratio:.2}×  {}", verdict(rss_ratio <= 2.0));
+    let graph_ratio = graphed.median.as_secs_f64() / parse.median.as_secs_f64();
+    let rss_ratio = peak.network as f64 / size as f64;
+    println!("\ntargets (the issue's: load + resolve + graph, row (c))");
+    println!("  (c) time ≤ 4 × parse:                 {graph_ratio:.2}×  {}", verdict(graph_ratio <= 4.0));
+    println!("  (c) peak RSS ≤ 2 × file (with reach): {rss_ratio:.2}×  {}", verdict(rss_ratio <= 2.0));
+    println!("the whole analysis, row (d), for comparison");
+    println!("  (d) time:                             {time_ratio:.2}× parse");
+    println!("  (d) peak RSS:                         {:.2}× file", peak.analyze as f64 / size as f64);
     Ok(())
 }
 
-/// Times each phase on `source` and prints medians; returns the parse's and analyze's, and
-/// the analysis (for the copy-by-copy check).
+/// Times each phase on `source` and prints medians; returns the parse's, (c)'s and
+/// analyze's, and the analysis (for the copy-by-copy check).
 fn timings(
     source: &SourceFile,
     path: &str,
     runs: Runs,
-) -> Result<(measure::Timing, measure::Timing, FileReport), String> {
+) -> Result<(measure::Timing, measure::Timing, measure::Timing, FileReport), String> {
     println!(
         "\ntime: median of up to {} runs after a warm-up, within {} s a phase (min – max), text in memory",
         runs.count,
@@ -295,7 +299,7 @@ fn timings(
         ms(r),
         ms(analyze.median.saturating_sub(reach.median))
     );
-    Ok((parse, analyze, report.expect("analysed at least once")))
+    Ok((parse, network, analyze, report.expect("analysed at least once")))
 }
 
 /// analyze ÷ parse at ⅛, ¼ and ½ of the plan: a ratio that grows with the plan's size

@@ -21,17 +21,26 @@ const CHILD_PHASES: &[(&str, &str)] = &[
     ("analyze", "(d) read + analysis::analyze"),
 ];
 
-/// Runs each phase in a child process and prints its peak RSS and heap; returns the peak RSS
-/// of the whole analysis.
-pub fn memory(path: &str, size: u64) -> Result<u64, String> {
+/// Peak RSS of the phases the targets are about.
+pub struct PeakRss {
+    /// (c): read + load + model + network + reach.
+    pub network: u64,
+    /// (d): the whole analysis.
+    pub analyze: u64,
+}
+
+/// Runs each phase in a child process and prints its peak RSS and heap.
+pub fn memory(path: &str, size: u64) -> Result<PeakRss, String> {
     println!("\npeak memory: one child process per phase (file {:.1} MB)", mb(size));
     println!("  {:<40} {:>8} {:>8} {:>10} {:>12}", "phase", "RSS MB", "× file", "heap MB", "allocations");
-    let mut analyze_rss = 0;
+    let mut peak = PeakRss { network: 0, analyze: 0 };
     for (phase, label) in CHILD_PHASES {
         let out = child(phase, path)?;
         let rss = out.get("rss");
-        if *phase == "analyze" {
-            analyze_rss = rss;
+        match *phase {
+            "network" => peak.network = rss,
+            "analyze" => peak.analyze = rss,
+            _ => {}
         }
         println!(
             "  {label:<40} {:>8.1} {:>7.2}× {:>10.1} {:>12}",
@@ -51,7 +60,7 @@ pub fn memory(path: &str, size: u64) -> Result<u64, String> {
             );
         }
     }
-    Ok(analyze_rss)
+    Ok(peak)
 }
 
 /// `key=value` pairs a child phase printed.
