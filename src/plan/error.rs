@@ -147,18 +147,20 @@ pub fn line_columns(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut out = vec![(1, 1); offsets.len()];
     let (mut at, mut line, mut column) = (0usize, 1usize, 1usize);
+    // Characters, not UTF-8 continuation bytes. Both counts are simple enough to vectorise.
+    let chars = |s: &[u8]| s.iter().filter(|&&b| b & 0xC0 != 0x80).count();
     for i in order {
-        let target = offsets[i].min(bytes.len());
-        for &b in &bytes[at..target] {
-            if b == b'\n' {
-                line += 1;
-                column = 1;
-            } else if b & 0xC0 != 0x80 {
-                // Count characters, not UTF-8 continuation bytes.
-                column += 1;
-            }
+        let target = offsets[i].min(bytes.len()).max(at);
+        let part = &bytes[at..target];
+        let newlines = part.iter().filter(|&&b| b == b'\n').count();
+        if newlines == 0 {
+            column += chars(part);
+        } else {
+            line += newlines;
+            let last = part.iter().rposition(|&b| b == b'\n').expect("counted a newline");
+            column = 1 + chars(&part[last + 1..]);
         }
-        at = at.max(target);
+        at = target;
         out[i] = (line, column);
     }
     out

@@ -1,11 +1,13 @@
 //! VPC endpoints: which service in which region, how DNS reaches them, and their policy.
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::graph::Network;
 use crate::graph::views::EndpointView;
 use crate::model::{Attr, Kind, ResId, Resource};
 use crate::plan::Document;
+use crate::resolve::{Link, Target};
 
 /// The services tfreach follows: the three Session Manager needs, and those that session
 /// logging and encryption need.
@@ -78,6 +80,63 @@ pub struct Endpoint {
 impl Endpoint {
     pub fn serves(&self, service: Service) -> bool {
         self.service.as_deref() == Some(service.name())
+    }
+}
+
+/// Which endpoints of a service (interface or gateway) may be in a VPC, without looking at
+/// every endpoint for every instance.
+#[derive(Debug, Default)]
+pub struct EndpointIndex {
+    /// Positions in the endpoint list, by (service, interface, a VPC the endpoint may be in).
+    by_vpc: FxHashMap<(Service, bool, Target), Vec<usize>>,
+    /// Endpoints whose VPC is not known at all, by (service, interface).
+    unplaced: FxHashMap<(Service, bool), Vec<usize>>,
+    /// Every endpoint, by (service, interface).
+    all: FxHashMap<(Service, bool), Vec<usize>>,
+}
+
+impl EndpointIndex {
+    pub fn build(endpoints: &[Endpoint]) -> Self {
+        let mut index = EndpointIndex::default();
+        for (i, e) in endpoints.iter().enumerate() {
+            let Some(service) = e.service.as_deref().and_then(Service::from_name) else { continue };
+            let key = (service, e.interface);
+            index.all.entry(key).or_default().push(i);
+            let vpcs = e.view.vpc.targets();
+            if vpcs.is_empty() {
+                index.unplaced.entry(key).or_default().push(i);
+            }
+            for vpc in vpcs {
+                let ids = index.by_vpc.entry((service, e.interface, vpc.clone())).or_default();
+                if ids.last() != Some(&i) {
+                    ids.push(i);
+                }
+            }
+        }
+        index
+    }
+
+    /// Positions, in list order, of every endpoint of `service`.
+    pub fn all(&self, service: Service, interface: bool) -> &[usize] {
+        self.all.get(&(service, interface)).map_or(&[], Vec::as_slice)
+    }
+
+    /// Positions, in list order, of the endpoints of `service` that may be in `vpc`: those
+    /// that may be in one of its targets and those whose VPC is unknown — or every one when
+    /// `vpc` itself is unknown.
+    pub fn candidates(&self, service: Service, interface: bool, vpc: &Link) -> Vec<usize> {
+        let key = (service, interface);
+        let vpcs = vpc.targets();
+        if vpcs.is_empty() {
+            return self.all(service, interface).to_vec();
+        }
+        let mut out: Vec<usize> = self.unplaced.get(&key).cloned().unwrap_or_default();
+        for v in vpcs {
+            out.extend(self.by_vpc.get(&(service, interface, v.clone())).into_iter().flatten());
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 

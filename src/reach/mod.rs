@@ -141,17 +141,20 @@ pub struct Reach<'n, 'm, 'a> {
     pub nacls: nacl::Nacls,
     pub routes: route::Routes,
     pub endpoints: Vec<Endpoint>,
+    endpoint_index: endpoint::EndpointIndex,
     pub assumptions: Assumptions,
 }
 
 impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
     pub fn build(net: &'n Network<'m, 'a>, assumptions: Assumptions) -> Self {
+        let endpoints = endpoint::endpoints(net);
         Reach {
             net,
             sgs: sg::SecurityGroups::build(net),
             nacls: nacl::Nacls::build(net),
             routes: route::Routes::build(net),
-            endpoints: endpoint::endpoints(net),
+            endpoint_index: endpoint::EndpointIndex::build(&endpoints),
+            endpoints,
             assumptions,
         }
     }
@@ -271,7 +274,8 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
             _ => None,
         };
         let tables: Vec<Target> = self.routes.tables_of(*subnet, vpc).into_iter().map(|(t, _)| t).collect();
-        self.endpoints.iter().filter(|e| !e.interface && e.serves(Service::S3)).find_map(|e| {
+        // Every gateway endpoint: its route tables, not its VPC, say which subnets it serves.
+        self.endpoint_index.all(Service::S3, false).iter().map(|&i| &self.endpoints[i]).find_map(|e| {
             let mut rts: Vec<Target> =
                 self.net.link(e.res, LinkKind::RouteTables).targets().into_iter().cloned().collect();
             for &a in self.net.pointing_at(LinkKind::VpcEndpoint, &Target::Resource(e.res)) {

@@ -141,7 +141,8 @@ impl Reach<'_, '_, '_> {
     /// The path from `loc` to `service`: through an endpoint when DNS leads there, else
     /// through the internet.
     pub fn path(&self, inst: &InstanceSide<'_>, loc: &Location, service: Service) -> PathResult {
-        let candidates: Vec<&Endpoint> = self.endpoints.iter().filter(|e| e.interface && e.serves(service)).collect();
+        let candidates =
+            self.endpoint_index.candidates(service, true, &loc.vpc).into_iter().map(|i| &self.endpoints[i]);
         let mut bypassed = Vec::new();
         let mut private: Vec<(&Endpoint, Tri, HopResult)> = Vec::new();
         for e in candidates {
@@ -826,12 +827,19 @@ impl Reach<'_, '_, '_> {
 
 /// Whether two VPC links point at the same VPC.
 pub fn same_vpc(a: &Link, b: &Link) -> Tri {
-    let (ta, tb) = (a.targets(), b.targets());
-    if ta.is_empty() || tb.is_empty() {
+    fn options(l: &Link) -> impl Iterator<Item = &Target> {
+        l.slots.iter().flat_map(|s| &s.options)
+    }
+    // The one target of a link whose every option is the same (`Link::targets` of length 1).
+    fn only(l: &Link) -> Option<&Target> {
+        let first = options(l).next()?;
+        options(l).all(|t| t == first).then_some(first)
+    }
+    if options(a).next().is_none() || options(b).next().is_none() {
         return Tri::Maybe;
     }
-    if ta.len() == 1 && tb.len() == 1 {
-        return Tri::from_bool(ta[0] == tb[0]);
+    if let (Some(x), Some(y)) = (only(a), only(b)) {
+        return Tri::from_bool(x == y);
     }
-    if ta.iter().any(|t| tb.contains(t)) { Tri::Maybe } else { Tri::No }
+    if options(a).any(|t| options(b).any(|u| u == t)) { Tri::Maybe } else { Tri::No }
 }
