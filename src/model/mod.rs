@@ -157,6 +157,7 @@ impl<'a> Model<'a> {
                 let kind = Kind::from_type(&inst.addr.type_);
                 let modelled = kind != Kind::Other;
                 let a = &inst.addr;
+                let after = if modelled { Values::of(inst.after) } else { Values::default() };
                 let config = modules[module_id]
                     .config
                     .and_then(|c| config_index.get(&(config_key(c), a.mode, a.type_.as_ref(), a.name.as_ref())))
@@ -165,16 +166,14 @@ impl<'a> Model<'a> {
                     // Read here, in parallel, rather than on the resolver's first use.
                     c.expressions();
                 }
-                Resource {
-                    id,
-                    inst,
-                    kind,
-                    module_id,
-                    after: if modelled { Values::of(inst.after) } else { Values::default() },
-                    unknown: if modelled { Values::markers(inst.after_unknown) } else { Values::default() },
-                    before: if modelled { Values::of(inst.before) } else { Values::default() },
-                    config,
-                }
+                let before = match (modelled, inst.before) {
+                    // State entries are their own `before`: split them once.
+                    (true, Some(b)) if inst.after.is_some_and(|a| std::ptr::eq(a, b)) => after.clone(),
+                    (true, b) => Values::of(b),
+                    (false, _) => Values::default(),
+                };
+                let unknown = if modelled { Values::markers(inst.after_unknown) } else { Values::default() };
+                Resource { id, inst, kind, module_id, after, unknown, before, config }
             })
             .collect();
 

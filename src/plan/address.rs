@@ -232,6 +232,18 @@ pub struct ResourceAddress<'a> {
 /// (`module.app["web"].module.sg`), so that resources of one module share one.
 pub type ModuleCache = FxHashMap<Box<str>, Arc<ModuleInstance>>;
 
+/// One thread's view of a [`ModuleCache`] shared among threads.
+pub struct SharedModules<'c> {
+    shared: &'c Mutex<ModuleCache>,
+    last: Option<(Box<str>, Arc<ModuleInstance>)>,
+}
+
+impl<'c> SharedModules<'c> {
+    pub fn new(shared: &'c Mutex<ModuleCache>) -> Self {
+        SharedModules { shared, last: None }
+    }
+}
+
 impl<'a> ResourceAddress<'a> {
     pub fn parse(s: &'a str) -> Option<ResourceAddress<'a>> {
         Self::parse_cached(s, &mut ModuleCache::default())
@@ -249,15 +261,25 @@ impl<'a> ResourceAddress<'a> {
         })
     }
 
-    /// The same with a cache shared among threads; the lock is held only to look up.
-    pub fn parse_shared(s: &'a str, cache: &Mutex<ModuleCache>) -> Option<ResourceAddress<'a>> {
+    /// The same with a cache shared among threads, through `local`, which remembers the last
+    /// module it returned (resources of one module are mostly adjacent); the shared lock is
+    /// held only to look up.
+    pub fn parse_shared(s: &'a str, local: &mut SharedModules<'_>) -> Option<ResourceAddress<'a>> {
         Self::parse_in(s, |text, prefix| {
+            if let Some((last, m)) = &local.last
+                && **last == *text
+            {
+                return Arc::clone(m);
+            }
+            let cache = local.shared;
             let known = cache.lock().unwrap_or_else(|e| e.into_inner()).get(text).cloned();
-            known.unwrap_or_else(|| {
+            let m = known.unwrap_or_else(|| {
                 let m = Arc::new(take_module_prefix(prefix).0);
                 let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
                 Arc::clone(cache.entry(text.into()).or_insert(m))
-            })
+            });
+            local.last = Some((text.into(), Arc::clone(&m)));
+            m
         })
     }
 

@@ -218,7 +218,7 @@ pub struct Expressions<'a> {
 
 impl<'a> Expressions<'a> {
     pub fn get(&self, key: &str) -> Option<&ExprNode<'a>> {
-        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.fields.iter().find(|(k, _)| super::values::same_key(k, key)).map(|(_, v)| v)
     }
 
     pub fn expr(&self, key: &str) -> Option<&Expression<'a>> {

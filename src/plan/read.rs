@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::address::{ModuleCache, ResourceAddress};
+use super::address::{ModuleCache, ResourceAddress, SharedModules};
 use super::config::Configuration;
 use super::values::CowStr;
 use super::{Action, Actions, LoadError, PLAN_HELP, ResourceInstance, json_error, nested, span_of};
@@ -105,18 +105,19 @@ impl<'a> Background<'a> {
     }
 
     fn parse_changes(&self, index: usize, run: &[&'a RawValue]) {
-        let parsed = run.iter().map(|rc| self.change(rc)).collect();
+        let mut modules = SharedModules::new(&self.modules);
+        let parsed = run.iter().map(|rc| self.change(rc, &mut modules)).collect();
         lock(&self.changes).push((index, parsed));
     }
 
-    fn change(&self, rc: &'a RawValue) -> Result<Change<'a>, LoadError> {
+    fn change(&self, rc: &'a RawValue, modules: &mut SharedModules<'_>) -> Result<Change<'a>, LoadError> {
         let (name, text) = (self.name, self.text);
         let c: RawResourceChange<'a> = nested(name, text, rc)?;
         let action = Action::from_actions(&c.change.actions);
         if c.deposed.is_some() || action == Action::Delete {
             return Ok((c.address, None));
         }
-        let addr = parse_address(name, text, rc, &c.address, (&c.type_, &c.name), &self.modules)?;
+        let addr = parse_address(name, text, rc, &c.address, (&c.type_, &c.name), modules)?;
         let after = if action == Action::Forget { c.change.before } else { c.change.after };
         let instance = ResourceInstance {
             address: c.address.clone(),
@@ -147,19 +148,22 @@ impl<'a> Background<'a> {
         }
         let (name, text) = (self.name, self.text);
         raw.par_iter()
-            .map(|raw| {
-                let r: RawStateResource<'a> = nested(name, text, raw)?;
-                let addr = parse_address(name, text, raw, &r.address, (&r.type_, &r.name), &self.modules)?;
-                Ok(ResourceInstance {
-                    address: r.address,
-                    addr,
-                    action: Action::Exists,
-                    after: r.values,
-                    after_unknown: None,
-                    before: r.values,
-                    span: span_of(text, raw),
-                })
-            })
+            .map_init(
+                || SharedModules::new(&self.modules),
+                |modules, raw| {
+                    let r: RawStateResource<'a> = nested(name, text, raw)?;
+                    let addr = parse_address(name, text, raw, &r.address, (&r.type_, &r.name), modules)?;
+                    Ok(ResourceInstance {
+                        address: r.address,
+                        addr,
+                        action: Action::Exists,
+                        after: r.values,
+                        after_unknown: None,
+                        before: r.values,
+                        span: span_of(text, raw),
+                    })
+                },
+            )
             .collect()
     }
 }
@@ -175,7 +179,7 @@ fn parse_address<'a>(
     raw: &RawValue,
     address: &Cow<'a, str>,
     (type_, name_field): (&Option<CowStr<'a>>, &Option<CowStr<'a>>),
-    modules: &Mutex<ModuleCache>,
+    modules: &mut SharedModules<'_>,
 ) -> Result<ResourceAddress<'a>, LoadError> {
     let parsed = match address {
         Cow::Borrowed(s) => ResourceAddress::parse_shared(s, modules),

@@ -76,7 +76,7 @@ impl<'a> Values<'a> {
     }
 
     pub fn raw(&self, key: &str) -> Option<&'a RawValue> {
-        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+        self.fields.iter().find(|(k, _)| same_key(k, key)).map(|(_, v)| *v)
     }
 
     /// The field typed as `T`; `None` when absent, null or of another type.
@@ -135,6 +135,13 @@ impl<'a> Values<'a> {
     pub fn any_true(&self, key: &str) -> bool {
         self.raw(key).is_some_and(|r| contains_true(r.get()))
     }
+}
+
+/// `a == b` for field names, looking at the length and the first byte before the rest:
+/// most names of an object differ there, and a library `memcmp` call for each costs more.
+#[inline]
+pub(crate) fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
 /// `after_unknown` values are made of `true`, `false`, arrays and objects only, so the text
