@@ -13,7 +13,7 @@ use miette::{
 };
 
 use super::display_path;
-use crate::analysis::{FileReport, FindingReport};
+use crate::analysis::{FileReport, FindingReport, PlanLocation};
 use crate::policy::Suppression;
 use crate::reach::{Certainty, Verdict};
 use crate::report::json::Summary;
@@ -332,13 +332,31 @@ const WINDOW: usize = 80;
 
 impl PlanExcerpt {
     fn new(name: &str, text: &Arc<String>, f: &FindingReport) -> PlanExcerpt {
+        PlanExcerpt::at(name, text, &f.plan_location)
+    }
+
+    fn at(name: &str, text: &Arc<String>, location: &PlanLocation) -> PlanExcerpt {
         let s = text.as_str();
-        let start = floor_char_boundary(s, f.plan_location.offset.min(s.len()));
-        let line_start = s[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = s[start..].find('\n').map_or(s.len(), |i| start + i);
-        let (line, column) = (f.plan_location.line.saturating_sub(1), f.plan_location.column.saturating_sub(1));
-        if start - line_start > LONG_LINE || line_end - start > LONG_LINE {
-            let end = floor_char_boundary(s, (start + WINDOW).min(line_end));
+        let start = floor_char_boundary(s, location.offset.min(s.len()));
+        // Look for the line's ends no further than a long line's length: a minified plan is
+        // one line of megabytes, and scanning it for every finding would be quadratic.
+        let back = floor_char_boundary(s, start.saturating_sub(LONG_LINE + 1));
+        let ahead = floor_char_boundary(s, (start + LONG_LINE + 1).min(s.len()));
+        let line_start = match s[back..start].rfind('\n') {
+            Some(i) => Some(back + i + 1),
+            None => (back == 0).then_some(0),
+        };
+        let line_end = match s[start..ahead].find('\n') {
+            Some(i) => Some(start + i),
+            None => (ahead == s.len()).then_some(s.len()),
+        };
+        let (line, column) = (location.line.saturating_sub(1), location.column.saturating_sub(1));
+        let long = |a: Option<usize>, b: Option<usize>| match (a, b) {
+            (Some(a), Some(b)) => start - a > LONG_LINE || b - start > LONG_LINE,
+            _ => true,
+        };
+        if long(line_start, line_end) {
+            let end = floor_char_boundary(s, (start + WINDOW).min(line_end.unwrap_or(ahead)));
             return PlanExcerpt {
                 name: name.into(),
                 text: Arc::clone(text),
@@ -348,9 +366,13 @@ impl PlanExcerpt {
                 label: start..end,
             };
         }
+        let (line_start, line_end) = (line_start.unwrap_or(start), line_end.unwrap_or(start));
         // The object's first line and the next one, which names the resource.
         let next_end = match s[line_end..].strip_prefix('\n') {
-            Some(rest) => line_end + 1 + rest.find('\n').unwrap_or(rest.len()).min(LONG_LINE),
+            Some(rest) => {
+                let limit = floor_char_boundary(rest, LONG_LINE.min(rest.len()));
+                line_end + 1 + rest[..limit].find('\n').unwrap_or(limit)
+            }
             None => line_end,
         };
         let next_end = floor_char_boundary(s, next_end);
@@ -401,5 +423,42 @@ impl SourceCode for PlanExcerpt {
         )
         .with_language("JSON");
         Ok(Box::new(contents))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn excerpt(text: &str, offset: usize) -> PlanExcerpt {
+        let (line, column) = crate::plan::error::line_column(text, offset);
+        PlanExcerpt::at("plan.json", &Arc::new(text.to_string()), &PlanLocation { line, column, offset, len: 1 })
+    }
+
+    #[test]
+    fn a_pretty_plan_shows_the_object_line_and_the_next() {
+        let text =
+            "{\n  \"resource_changes\": [\n    {\n      \"address\": \"aws_vpc.a\",\n      \"x\": 1\n    }\n  ]\n}\n";
+        let offset = text.find("    {").unwrap() + 4;
+        let e = excerpt(text, offset);
+        assert_eq!(&text[e.shown.clone()], "    {\n      \"address\": \"aws_vpc.a\",");
+        assert_eq!(&text[e.label.clone()], "{");
+        assert_eq!((e.line, e.column), (2, 0));
+    }
+
+    #[test]
+    fn a_minified_plan_shows_a_window_of_its_one_line() {
+        let filler = format!("{{\"a\":\"{}\",", "x".repeat(10_000));
+        let text =
+            format!("{filler}\"resource_changes\":[{{\"address\":\"aws_vpc.a\"}}],\"b\":\"{}\"}}", "y".repeat(10_000));
+        let offset = text.find("{\"address").unwrap();
+        let e = excerpt(&text, offset);
+        assert_eq!(e.shown, offset..offset + WINDOW);
+        assert_eq!((e.line, e.column), (0, offset));
+        // Near either end of the file, too.
+        let e = excerpt(&text, 1);
+        assert_eq!(e.shown, 1..1 + WINDOW);
+        let end = text.len() - 5;
+        assert_eq!(excerpt(&text, end).shown, end..text.len());
     }
 }
