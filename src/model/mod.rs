@@ -134,13 +134,12 @@ pub struct Model<'a> {
     /// Every module instance that has resources (or a descendant with resources); the root
     /// first, then in order of first appearance.
     modules: Vec<ModuleEntry<'a>>,
-    module_ids: FxHashMap<Arc<ModuleInstance>, ModId>,
 }
 
 impl<'a> Model<'a> {
     pub fn build(doc: &'a Document<'a>) -> Model<'a> {
         let config_root = &doc.configuration.root_module;
-        let (config_index, (mut modules, module_ids, module_of)) =
+        let (config_index, (mut modules, module_of)) =
             rayon::join(|| index_configuration(config_root), || module_table(doc));
 
         modules[ROOT].config = Some(config_root);
@@ -181,7 +180,7 @@ impl<'a> Model<'a> {
             || rayon::join(|| address_index(&resources), || BlockIndex::build(&resources)),
             || rayon::join(|| value_index(&resources), || kind_indexes(&resources)),
         );
-        Model { doc, resources, by_address, by_config, by_value, by_kind, by_module_kind, modules, module_ids }
+        Model { doc, resources, by_address, by_config, by_value, by_kind, by_module_kind, modules }
     }
 
     pub fn get(&self, address: &str) -> Option<&Resource<'a>> {
@@ -191,11 +190,6 @@ impl<'a> Model<'a> {
     /// The module instance with this id.
     pub fn module(&self, id: ModId) -> &ModuleInstance {
         &self.modules[id].instance
-    }
-
-    /// The id of a module instance that holds resources (or whose descendants do).
-    pub fn module_id(&self, module: &ModuleInstance) -> Option<ModId> {
-        if module.is_root() { Some(ROOT) } else { self.module_ids.get(module).copied() }
     }
 
     /// The module that calls this one; `None` for the root.
@@ -289,8 +283,8 @@ impl<'a> BlockIndex<'a> {
 }
 
 /// The module instances of the document's resources and their ancestors (the root first,
-/// then in order of first appearance), their ids, and each resource's module.
-fn module_table<'a>(doc: &Document<'a>) -> ModuleTable<'a> {
+/// then in order of first appearance), and each resource's module.
+fn module_table<'a>(doc: &Document<'a>) -> (Vec<ModuleEntry<'a>>, Vec<ModId>) {
     let root = ModuleEntry {
         instance: Arc::new(ModuleInstance::root()),
         parent: None,
@@ -324,10 +318,8 @@ fn module_table<'a>(doc: &Document<'a>) -> ModuleTable<'a> {
         }
         modules[id].children = children;
     }
-    (modules, ids, module_of)
+    (modules, module_of)
 }
-
-type ModuleTable<'a> = (Vec<ModuleEntry<'a>>, FxHashMap<Arc<ModuleInstance>, ModId>, Vec<ModId>);
 
 fn address_index<'a>(resources: &[Resource<'a>]) -> FxHashMap<&'a str, ResId> {
     let mut by_address = FxHashMap::with_capacity_and_hasher(resources.len(), Default::default());

@@ -246,19 +246,7 @@ impl<'c> SharedModules<'c> {
 
 impl<'a> ResourceAddress<'a> {
     pub fn parse(s: &'a str) -> Option<ResourceAddress<'a>> {
-        Self::parse_cached(s, &mut ModuleCache::default())
-    }
-
-    /// [`ResourceAddress::parse`], taking the module instance from `cache` when it has it.
-    pub fn parse_cached(s: &'a str, cache: &mut ModuleCache) -> Option<ResourceAddress<'a>> {
-        Self::parse_in(s, |text, prefix| match cache.get(text) {
-            Some(m) => Arc::clone(m),
-            None => {
-                let m = Arc::new(take_module_prefix(prefix).0);
-                cache.insert(text.into(), Arc::clone(&m));
-                m
-            }
-        })
+        Self::parse_in(s, |_, prefix| Arc::new(take_module_prefix(prefix).0))
     }
 
     /// The same with a cache shared among threads, through `local`, which remembers the last
@@ -472,10 +460,11 @@ mod tests {
 
     #[test]
     fn resources_of_one_module_share_its_instance() {
-        let mut cache = ModuleCache::default();
-        let a = ResourceAddress::parse_cached(r#"module.a["k"].module.b.aws_vpc.x"#, &mut cache).unwrap();
-        let b = ResourceAddress::parse_cached(r#"module.a["k"].module.b.data.aws_subnet.y[1]"#, &mut cache).unwrap();
-        let c = ResourceAddress::parse_cached(r#"module.a["j"].module.b.aws_vpc.x"#, &mut cache).unwrap();
+        let cache = Mutex::new(ModuleCache::default());
+        let (mut one, mut other) = (SharedModules::new(&cache), SharedModules::new(&cache));
+        let a = ResourceAddress::parse_shared(r#"module.a["k"].module.b.aws_vpc.x"#, &mut one).unwrap();
+        let b = ResourceAddress::parse_shared(r#"module.a["k"].module.b.data.aws_subnet.y[1]"#, &mut other).unwrap();
+        let c = ResourceAddress::parse_shared(r#"module.a["j"].module.b.aws_vpc.x"#, &mut one).unwrap();
         assert!(Arc::ptr_eq(&a.module, &b.module));
         assert!(!Arc::ptr_eq(&a.module, &c.module));
         assert_eq!(b.module.to_string(), r#"module.a["k"].module.b"#);
@@ -483,7 +472,7 @@ mod tests {
             (b.mode, b.type_.as_ref(), b.name.as_ref(), b.key),
             (Mode::Data, "aws_subnet", "y", Some(Key::Int(1)))
         );
-        assert_eq!(cache.len(), 2);
+        assert_eq!(cache.lock().unwrap().len(), 2);
     }
 
     #[test]

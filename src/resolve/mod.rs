@@ -15,7 +15,9 @@
 pub mod link;
 pub mod links;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::FxHashSet;
 
 use serde_json::value::RawValue;
 
@@ -113,7 +115,7 @@ struct Walk {
     had_refs: bool,
     dead_ends: Vec<String>,
     fallback: Option<String>,
-    visited: HashSet<(ModId, Reference)>,
+    visited: FxHashSet<(ModId, Reference)>,
     depth: usize,
 }
 
