@@ -18,7 +18,7 @@ use tfreach::config::{Config, parse_date};
 use tfreach::plan::SourceFile;
 use tfreach::policy::Baseline;
 use tfreach::reach::Certainty;
-use tfreach::report::{gcc, github, human, junit, sarif};
+use tfreach::report::{gcc, github, human, json, junit, sarif};
 use tfreach::rules::Severity;
 
 const SCENARIOS: [&str; 4] = ["seed003_pitfall", "ssm001_no_path", "tfr001_external_subnet", "baseline_endpoints"];
@@ -163,6 +163,7 @@ fn every_format_matches_its_snapshot() {
             let reports = [report];
             let human = human::render(&reports, &human::Style::plain(100));
             insta::assert_snapshot!(format!("format_human_{name}"), redact(&human, &tmp));
+            insta::assert_snapshot!(format!("format_json_{name}"), redact(&json::render(&reports), &tmp));
             let sarif = sarif_for_snapshot(&sarif::render(&reports), name == "baseline_endpoints");
             insta::assert_snapshot!(format!("format_sarif_{name}"), redact(&sarif, &tmp));
             let junit = junit::render(&reports, &fail_on_error);
@@ -203,6 +204,7 @@ fn the_binary_renders_every_format() {
     let reports = [scenario("seed003_pitfall")];
     let expected = [
         ("human", human::render(&reports, &human::Style::plain(100))),
+        ("json", json::render(&reports)),
         ("sarif", sarif::render(&reports)),
         ("junit", junit::render(&reports, &fail_on_error)),
         ("github", github::render(&reports)),
