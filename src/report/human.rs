@@ -277,8 +277,7 @@ impl SourceCode for TfSource {
         if end > text.len() || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
             return Err(MietteError::OutOfBounds);
         }
-        let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = |at: usize| text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+        let (line_start, line_end) = (|at| self.file.line_start(at), |at| self.file.line_end(at));
         // Like miette's sources: without lines before, the contents start at the span.
         let mut from = if context_lines_before == 0 { start } else { line_start(start) };
         for _ in 0..context_lines_before {

@@ -61,6 +61,12 @@ impl TfFile {
         self.line_starts.partition_point(|&start| start <= offset.min(self.text.len()))
     }
 
+    /// The byte offset just past the line holding `offset` (after its `\n`), or the end of
+    /// the text.
+    pub(crate) fn line_end(&self, offset: usize) -> usize {
+        self.line_starts.get(self.line_of(offset)).copied().unwrap_or(self.text.len())
+    }
+
     /// The byte offset at which the line holding `offset` starts.
     pub(crate) fn line_start(&self, offset: usize) -> usize {
         self.line_starts[self.line_of(offset) - 1]
@@ -171,6 +177,13 @@ mod tests {
         assert_eq!(f.line_column(f.text().len()), (4, 1));
         assert_eq!(f.line_start(hash), 11);
         assert_eq!(f.line_of(hash), 3);
+        // A line's end is the next line's start: after its newline, or the end of the text.
+        let text = f.text();
+        for at in (0..=text.len()).filter(|&at| text.is_char_boundary(at)) {
+            let by_scan_end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+            let by_scan_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            assert_eq!((f.line_start(at), f.line_end(at)), (by_scan_start, by_scan_end), "{at}");
+        }
     }
 
     #[test]
