@@ -7,9 +7,9 @@
 //!
 //! `--no-sources` reads only the plan JSON, as when no `.tf` files are at hand.
 
-use tfreach::analysis::{LinkCounts, Options, analyze};
+use tfreach::engine::{LinkCounts, Options, analyze};
+use tfreach::network::ResolutionCounts;
 use tfreach::plan::SourceFile;
-use tfreach::report::resolution::ResolutionCounts;
 
 fn add(into: &mut ResolutionCounts, from: &ResolutionCounts) {
     into.known += from.known;

@@ -8,9 +8,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, RuleSetting};
-use crate::model::Model;
+use crate::engine::FindingReport;
 use crate::plan::{LoadError, SourceFile};
-use crate::rules::{self, Finding, Rule};
+use crate::rules::{self, AnyRule};
 use crate::source::{IgnoreProblem, InlineIgnoreError, SourceTree};
 
 /// Why a finding does not count.
@@ -83,10 +83,14 @@ fn strip_position(message: &str) -> &str {
 
 /// The rules to run: `--select` (ids or prefixes such as `NET`) or every rule, minus those
 /// the configuration turns off (unless selected by name), minus `--ignore`.
-pub fn select_rules(config: &Config, select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn Rule>, String> {
-    let matching = |pattern: &str| -> Result<Vec<&'static dyn Rule>, String> {
+pub fn select_rules(
+    config: &Config,
+    select: &[String],
+    ignore: &[String],
+) -> Result<Vec<&'static dyn AnyRule>, String> {
+    let matching = |pattern: &str| -> Result<Vec<&'static dyn AnyRule>, String> {
         let p = pattern.trim().to_ascii_uppercase();
-        let found: Vec<&'static dyn Rule> =
+        let found: Vec<&'static dyn AnyRule> =
             rules::all().iter().copied().filter(|r| r.meta().id.starts_with(&p)).collect();
         if p.is_empty() || found.is_empty() {
             let ids: Vec<&str> = rules::all().iter().map(|r| r.meta().id).collect();
@@ -94,18 +98,18 @@ pub fn select_rules(config: &Config, select: &[String], ignore: &[String]) -> Re
         }
         Ok(found)
     };
-    let explicitly: Vec<&'static dyn Rule> =
+    let explicitly: Vec<&'static dyn AnyRule> =
         select.iter().map(|s| matching(s)).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
-    let ignored: Vec<&'static dyn Rule> =
+    let ignored: Vec<&'static dyn AnyRule> =
         ignore.iter().map(|s| matching(s)).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
-    let named = |r: &&'static dyn Rule| select.iter().any(|s| s.eq_ignore_ascii_case(r.meta().id));
-    let base: Vec<&'static dyn Rule> = if select.is_empty() { rules::all().to_vec() } else { explicitly };
+    let named = |r: &&'static dyn AnyRule| select.iter().any(|s| s.eq_ignore_ascii_case(r.meta().id));
+    let base: Vec<&'static dyn AnyRule> = if select.is_empty() { rules::all().to_vec() } else { explicitly };
     Ok(base
         .into_iter()
         .filter(|r| named(r) || config.setting(r.meta().id) != Some(RuleSetting::Off))
         .filter(|r| !ignored.iter().any(|i| i.meta().id == r.meta().id))
         .fold(Vec::new(), |mut acc, r| {
-            if !acc.iter().any(|a: &&'static dyn Rule| a.meta().id == r.meta().id) {
+            if !acc.iter().any(|a: &&'static dyn AnyRule| a.meta().id == r.meta().id) {
                 acc.push(r);
             }
             acc
@@ -115,8 +119,8 @@ pub fn select_rules(config: &Config, select: &[String], ignore: &[String]) -> Re
 /// What the policy did to one input's findings.
 #[derive(Debug, Default)]
 pub struct Applied {
-    pub kept: Vec<Finding>,
-    pub suppressed: Vec<(Finding, Suppression)>,
+    pub kept: Vec<FindingReport>,
+    pub suppressed: Vec<(FindingReport, Suppression)>,
     /// Things worth saying: expired waivers, suppressions without a reason.
     pub notes: Vec<String>,
     /// Malformed inline directives: the run ends with status 2.
@@ -130,9 +134,9 @@ pub fn apply(
     config: &Config,
     baseline: Option<&Baseline>,
     today: time::Date,
-    model: &Model<'_>,
+    blocks: &[(Vec<String>, String)],
     sources: Option<&SourceTree>,
-    findings: Vec<Finding>,
+    findings: Vec<FindingReport>,
 ) -> Applied {
     let mut applied = Applied::default();
     if let Some(s) = sources {
@@ -144,20 +148,20 @@ pub fn apply(
         }
     }
     for mut f in findings {
-        if let Some(RuleSetting::Severity(s)) = config.setting(f.rule.id) {
+        if let Some(RuleSetting::Severity(s)) = config.setting(f.rule) {
             f.severity = s;
         }
-        let r = &model.resources[f.resource];
-        let address = r.address();
+        let address = f.resource.clone();
         if let Some(s) = sources {
-            let ignores = s.ignores(&r.module().config_path(), &r.inst.addr.config_address());
-            if let Some(ig) = ignores.iter().find(|ig| ig.rules.iter().any(|id| id.eq_ignore_ascii_case(f.rule.id))) {
+            let path: Vec<&str> = f.config_path.iter().map(String::as_str).collect();
+            let ignores = s.ignores(&path, &f.config_address);
+            if let Some(ig) = ignores.iter().find(|ig| ig.rules.iter().any(|id| id.eq_ignore_ascii_case(f.rule))) {
                 if ig.reason.is_empty() {
                     let note = format!(
                         "{}:{}: tfreach:ignore[{}] gives no reason; say why the finding is accepted",
                         ig.location.file.relative_path().display(),
                         ig.location.line,
-                        f.rule.id
+                        f.rule
                     );
                     if !applied.notes.contains(&note) {
                         applied.notes.push(note);
@@ -172,7 +176,7 @@ pub fn apply(
                 continue;
             }
         }
-        if let Some(w) = config.waivers.iter().find(|w| w.rule == f.rule.id && w.resource == address) {
+        if let Some(w) = config.waivers.iter().find(|w| w.rule == f.rule && w.resource == address) {
             if w.active(today) {
                 let by = Suppression::Waiver { reason: w.reason.clone(), expires: w.expires.map(|d| d.to_string()) };
                 applied.suppressed.push((f, by));
@@ -187,7 +191,7 @@ pub fn apply(
                 applied.notes.push(note);
             }
         }
-        if baseline.is_some_and(|b| b.accepts(f.rule.id, address)) {
+        if baseline.is_some_and(|b| b.accepts(f.rule, &address)) {
             applied.suppressed.push((f, Suppression::Baseline));
             continue;
         }
@@ -196,8 +200,9 @@ pub fn apply(
     // Inline ids that name no rule are mistakes worth failing on, once per directive.
     if let Some(s) = sources {
         let mut seen = BTreeSet::new();
-        for r in &model.resources {
-            for ig in s.ignores(&r.module().config_path(), &r.inst.addr.config_address()) {
+        for (path, address) in blocks {
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            for ig in s.ignores(&path, address) {
                 for id in &ig.rules {
                     let key = (ig.location.file.relative_path().to_path_buf(), ig.location.span.start, id.clone());
                     if rules::by_id(id).is_none() && seen.insert(key) {

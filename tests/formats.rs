@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use tfreach::analysis::{FileReport, Options, analyze};
 use tfreach::config::{Config, parse_date};
+use tfreach::engine::{FileReport, Options, analyze};
 use tfreach::plan::SourceFile;
 use tfreach::policy::Baseline;
 use tfreach::reach::Certainty;

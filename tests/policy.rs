@@ -7,15 +7,15 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use tfreach::analysis::Options;
 use tfreach::config::{Config, parse_date};
+use tfreach::engine::Options;
 use tfreach::policy::{Baseline, Suppression, select_rules};
 
 fn config(text: &str) -> Config {
     Config::parse("tfreach.toml", text).expect("valid config")
 }
 
-fn rules_of(r: &tfreach::analysis::FileReport) -> Vec<(&str, &str)> {
+fn rules_of(r: &tfreach::engine::FileReport) -> Vec<(&str, &str)> {
     r.findings.iter().map(|f| (f.rule, f.resource.as_str())).collect()
 }
 
@@ -87,7 +87,7 @@ fn severities_can_be_changed_and_rules_turned_off() {
 #[test]
 fn select_and_ignore_take_ids_and_prefixes() {
     let c = Config::default();
-    let ids = |v: Vec<&'static dyn tfreach::rules::Rule>| v.iter().map(|r| r.meta().id).collect::<Vec<_>>();
+    let ids = |v: Vec<&'static dyn tfreach::rules::AnyRule>| v.iter().map(|r| r.meta().id).collect::<Vec<_>>();
     assert_eq!(
         ids(select_rules(&c, &["NET".into()], &["NET002".into()]).unwrap()),
         ["NET001", "NET003", "NET004", "NET005"]

@@ -6,8 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use tfreach::analysis::{LinkReport, Options, with_context};
-use tfreach::model::Kind;
+use tfreach::engine::{LinkReport, Options, with_context};
 use tfreach::plan::SourceFile;
 use tfreach::resolve::{LinkKind, Resolution};
 
@@ -17,47 +16,35 @@ type Resolved = (Resolution, Vec<Vec<String>>);
 /// The resolved links of an instance (`vpc`, `subnets`, `security_groups`,
 /// `instance_profile`) or an endpoint (`vpc`, `subnets`, `security_groups`).
 fn links(plan: &Path, resource: &str, with_sources: bool) -> Vec<(&'static str, Resolved, LinkReport)> {
-    let source = SourceFile::read(&plan.display().to_string()).unwrap();
     let options = if with_sources {
         Options::default()
     } else {
         // A directory without .tf files: no sources.
         Options { source_dir: Some(common::root().join("tests")), ..Options::default() }
     };
-    with_context(&source, &options, |ctx| {
-        let r = ctx.model.get(resource).unwrap_or_else(|| panic!("{resource} in {}", plan.display()));
-        let pick = |l: &tfreach::resolve::Link| -> Resolved {
+    let report = common::analyze_with(plan, options);
+    let entity = report
+        .resolution
+        .iter()
+        .find(|e| e.address == resource)
+        .unwrap_or_else(|| panic!("{resource} in {}", plan.display()));
+    entity
+        .links
+        .iter()
+        .filter(|(name, _)| *name != "launch_spec")
+        .map(|(name, l)| {
             let slots = l
                 .slots
                 .iter()
                 .map(|s| {
-                    let mut names: Vec<String> = s.options.iter().map(|t| ctx.net.name(t)).collect();
+                    let mut names = s.clone();
                     names.sort();
                     names
                 })
                 .collect();
-            (l.resolution, slots)
-        };
-        let mut out = Vec::new();
-        if r.kind == Kind::VpcEndpoint {
-            let v = ctx.net.endpoint_view(r);
-            for (n, l) in [("vpc", &v.vpc), ("subnets", &v.subnets), ("security_groups", &v.security_groups)] {
-                out.push((n, pick(l), LinkReport::of(ctx.net, l)));
-            }
-        } else {
-            let v = ctx.net.compute_view(r);
-            for (n, l) in [
-                ("vpc", &v.vpc),
-                ("subnets", &v.subnets),
-                ("security_groups", &v.security_groups),
-                ("instance_profile", &v.instance_profile),
-            ] {
-                out.push((n, pick(l), LinkReport::of(ctx.net, l)));
-            }
-        }
-        out
-    })
-    .unwrap()
+            (*name, (l.resolution, slots), l.clone())
+        })
+        .collect()
 }
 
 fn link(plan: &Path, resource: &str, which: &str, with_sources: bool) -> (Resolved, LinkReport) {
@@ -107,7 +94,7 @@ fn element_over_another_modules_list_is_the_exact_candidate_set() {
             subnets,
             (Resolution::Candidates, choice(&["module.vpc.aws_subnet.private[0]", "module.vpc.aws_subnet.private[1]"]))
         );
-        assert!(report.candidates);
+        assert!(report.candidates());
     }
 }
 
@@ -241,12 +228,13 @@ fn route_targets_resolve_through_the_graph() {
     let plan = common::plan_of("nat_gateway");
     let source = SourceFile::read(&plan.display().to_string()).unwrap();
     with_context(&source, &Options::default(), |ctx| {
-        let route = ctx.model.get("aws_route.private_default").unwrap();
-        let nat = ctx.net.link(route.id, LinkKind::NatGateway);
-        assert_eq!(nat.targets().iter().map(|t| ctx.net.name(t)).collect::<Vec<_>>(), ["aws_nat_gateway.nat"]);
-        assert_eq!(nat.resolution, Resolution::Reference);
-        let table = ctx.net.link(route.id, LinkKind::RouteTable);
-        assert_eq!(table.targets().iter().map(|t| ctx.net.name(t)).collect::<Vec<_>>(), ["aws_route_table.private"]);
+        let route = ctx.net.node_of(ctx.model.get("aws_route.private_default").unwrap().id);
+        let names = |l| ctx.net.link(l).targets().iter().map(|t| ctx.net.name(**t)).collect::<Vec<_>>();
+        let nat = ctx.net.link_of(route, LinkKind::NatGateway).unwrap();
+        assert_eq!(names(nat), ["aws_nat_gateway.nat"]);
+        assert_eq!(ctx.net.link(nat).resolution, Resolution::Reference);
+        let table = ctx.net.link_of(route, LinkKind::RouteTable).unwrap();
+        assert_eq!(names(table), ["aws_route_table.private"]);
     })
     .unwrap();
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use tfreach::analysis::{FileReport, InstanceReport, LinkReport};
+use tfreach::engine::{FileReport, InstanceReport, LinkReport};
 
 use crate::genplan::{Renames, copy_module};
 
@@ -17,7 +17,11 @@ pub fn check(seed: &FileReport, big: &FileReport, copies: usize, renames: &Renam
         return Err(format!("{} instances, expected {copies} × {}", big.instances.len(), seed.instances.len()));
     }
     // Compared as JSON so that new kinds of counts are covered without listing them.
-    let (one, all) = (json(&seed.counts)?, json(&big.counts)?);
+    let counts = |r: &FileReport| {
+        let c = &r.counts;
+        json(&[c.instance_subnet, c.instance_security_group, c.endpoint_subnet, c.endpoint_security_group])
+    };
+    let (one, all) = (counts(seed)?, counts(big)?);
     if all != times(&one, copies) {
         return Err(format!("links resolved {all}, expected {copies} × {one}"));
     }
@@ -80,14 +84,14 @@ fn split_copy(address: &str) -> Option<(usize, &str)> {
 }
 
 fn same_link(got: &LinkReport, want: &LinkReport, c: usize, unrename: &HashMap<String, String>) -> Result<(), String> {
-    let mut targets = Vec::with_capacity(got.targets.len());
-    for t in &got.targets {
+    let mut targets = Vec::with_capacity(got.targets().len());
+    for t in &got.targets() {
         match split_copy(t) {
             Some((other, _)) if other != c => {
                 return Err(format!("links to {t} in another copy"));
             }
             Some((_, inner)) => targets.push(inner.to_string()),
-            None => targets.push(unrename.get(t).cloned().unwrap_or_else(|| t.clone())),
+            None => targets.push(unrename.get(t.as_str()).cloned().unwrap_or_else(|| t.clone())),
         }
     }
     let prefix = format!("{}.", copy_module(c));
@@ -97,17 +101,20 @@ fn same_link(got: &LinkReport, want: &LinkReport, c: usize, unrename: &HashMap<S
         v
     };
     let same = got.resolution == want.resolution
-        && got.candidates == want.candidates
+        && got.candidates() == want.candidates()
         && got.unset == want.unset
         && got.fallback == want.fallback
-        && sorted(targets.clone()) == sorted(want.targets.clone())
+        && sorted(targets.clone()) == sorted(want.targets())
         && sorted(unresolved.clone()) == sorted(want.unresolved.clone());
     if same {
         Ok(())
     } else {
         Err(format!(
             "{:?} {targets:?} (unresolved {unresolved:?}), seed {:?} {:?} (unresolved {:?})",
-            got.resolution, want.resolution, want.targets, want.unresolved
+            got.resolution,
+            want.resolution,
+            want.targets(),
+            want.unresolved
         ))
     }
 }

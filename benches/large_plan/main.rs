@@ -43,9 +43,9 @@ use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use serde::de::IgnoredAny;
-use tfreach::analysis::{self, FileReport, Options};
-use tfreach::graph::Network;
+use tfreach::engine::{self, FileReport, Options};
 use tfreach::model::Model;
+use tfreach::network::Network;
 use tfreach::plan::{self, SourceFile};
 use tfreach::reach::{Assumptions, Reach};
 
@@ -86,7 +86,7 @@ static PLAN_ONLY: LazyLock<Options> = LazyLock::new(|| {
 });
 
 fn analyze(source: &SourceFile) -> Result<FileReport, plan::LoadError> {
-    analysis::analyze(source, &PLAN_ONLY)
+    engine::analyze(source, &PLAN_ONLY)
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
@@ -247,7 +247,7 @@ fn timings(
     let network = runs.time(|| {
         let doc = plan::load(source).expect("loaded before");
         let model = Model::build(&doc);
-        Network::build(&model, None).graph.edge_count()
+        Network::build(&model, None).graph.graph.edge_count()
     });
     let mut stages: Vec<[Duration; 4]> = Vec::new();
     let reach = runs.time(|| {
@@ -258,7 +258,7 @@ fn timings(
         let t2 = Instant::now();
         let net = Network::build(&model, None);
         let t3 = Instant::now();
-        let reach = Reach::build(&net, Assumptions::default());
+        let reach = Reach::new(&net, Assumptions::default()).instances();
         let t4 = Instant::now();
         stages.push([t1 - t0, t2 - t1, t3 - t2, t4 - t3]);
         std::hint::black_box(&reach);

@@ -4,8 +4,8 @@
 use std::process::Command;
 
 use serde::de::IgnoredAny;
-use tfreach::graph::Network;
 use tfreach::model::Model;
+use tfreach::network::Network;
 use tfreach::plan::{self, SourceFile};
 use tfreach::reach::{Assumptions, Reach};
 
@@ -114,7 +114,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 marks.push(("after_model", measure::heap()));
                 let net = Network::build(&model, None);
                 marks.push(("after_network", measure::heap()));
-                let reach = Reach::build(&net, Assumptions::default());
+                let reach = Reach::new(&net, Assumptions::default()).instances();
                 marks.push(("after_reach", measure::heap()));
                 std::hint::black_box(&reach);
             }

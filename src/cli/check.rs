@@ -6,8 +6,8 @@ use rayon::prelude::*;
 
 use super::args::{CheckArgs, CheckFormat};
 use super::{ExitStatus, emit, report_error};
-use crate::analysis::{FileReport, Options, analyze};
 use crate::config::Config;
+use crate::engine::{FileReport, Options, analyze};
 use crate::plan::SourceFile;
 use crate::policy::{Baseline, select_rules};
 use crate::report;

@@ -4,8 +4,9 @@ use std::io::Write;
 
 use super::args::{ReachArgs, ReachFormat};
 use super::{ExitStatus, emit, report_error};
-use crate::analysis::{Options, with_context};
+use crate::engine::{Options, analyze};
 use crate::plan::SourceFile;
+use crate::reach::Verdict;
 use crate::report;
 
 pub fn run(args: &ReachArgs, out: &mut dyn Write) -> ExitStatus {
@@ -24,48 +25,35 @@ pub fn run(args: &ReachArgs, out: &mut dyn Write) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let result = with_context(&source, &options, |ctx| -> Result<String, String> {
-        let mut instances = ctx.reach.instances();
-        if let Some(addr) = &args.instance {
-            instances.retain(|i| ctx.model.resources[i.res].address() == addr);
-            if instances.is_empty() {
-                let known: Vec<&str> = ctx.model.compute().map(|r| r.address()).collect();
-                let listed = if known.is_empty() {
-                    String::new()
-                } else {
-                    format!("\ninstances in the plan: {}", known.join(", "))
-                };
-                return Err(format!("tfreach: no instance `{addr}` in {}{listed}", source.name));
-            }
-        }
-        Ok(match args.format {
-            ReachFormat::Human if instances.is_empty() => {
-                format!(
-                    "{}: no instances (aws_instance, aws_autoscaling_group, aws_spot_instance_request)\n",
-                    source.name
-                )
-            }
-            ReachFormat::Human => {
-                instances.iter().map(|i| report::reach::human(ctx.reach, i)).collect::<Vec<_>>().join("\n")
-            }
-            ReachFormat::Json => {
-                let items: Vec<_> = instances.iter().map(|i| report::reach::json(ctx.reach, i)).collect();
-                serde_json::to_string_pretty(&items).expect("serialises") + "\n"
-            }
-        })
-    });
-    match result {
-        Ok(Ok(text)) => {
-            emit(out, &text);
-            ExitStatus::Clean
-        }
-        Ok(Err(msg)) => {
-            eprintln!("{msg}");
-            ExitStatus::Error
-        }
+    let report = match analyze(&source, &options) {
+        Ok(r) => r,
         Err(e) => {
             report_error(e);
-            ExitStatus::Error
+            return ExitStatus::Error;
+        }
+    };
+    let mut instances: Vec<_> = report.instances.iter().collect();
+    if let Some(addr) = &args.instance {
+        instances.retain(|i| &i.resource == addr);
+        if instances.is_empty() {
+            let known: Vec<&str> = report.instances.iter().map(|i| i.resource.as_str()).collect();
+            let listed =
+                if known.is_empty() { String::new() } else { format!("\ninstances in the plan: {}", known.join(", ")) };
+            eprintln!("tfreach: no instance `{addr}` in {}{listed}", source.name);
+            return ExitStatus::Error;
         }
     }
+    let text = match args.format {
+        ReachFormat::Human if instances.is_empty() => format!(
+            "{}: no instances (aws_instance, aws_autoscaling_group, aws_spot_instance_request, aws_eks_node_group)\n",
+            source.name
+        ),
+        ReachFormat::Human => instances.iter().map(|i| report::reach::human(i)).collect::<Vec<_>>().join("\n"),
+        ReachFormat::Json => {
+            let items: Vec<_> = instances.iter().map(|i| report::reach::json(i)).collect();
+            serde_json::to_string_pretty(&items).expect("serialises") + "\n"
+        }
+    };
+    emit(out, &text);
+    if instances.iter().any(|i| i.verdict == Verdict::Unreachable) { ExitStatus::Findings } else { ExitStatus::Clean }
 }

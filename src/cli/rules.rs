@@ -9,7 +9,7 @@ use super::{ExitStatus, emit};
 use crate::rules;
 
 pub fn explain(args: &ExplainArgs, out: &mut dyn Write) -> ExitStatus {
-    match rules::by_id(&args.rule) {
+    match rules::by_id_or_name(&args.rule) {
         Some(r) => {
             emit(out, r.meta().doc);
             ExitStatus::Clean

@@ -76,12 +76,30 @@ kinds! {
     Route53ZoneAssociation => "aws_route53_zone_association",
     Route53Record => "aws_route53_record",
     SsmDocument => "aws_ssm_document",
+    SsmServiceSetting => "aws_ssm_service_setting",
+    NetworkInterface => "aws_network_interface",
+    NetworkInterfaceSgAttachment => "aws_network_interface_sg_attachment",
+    NetworkInterfaceAttachment => "aws_network_interface_attachment",
+    EgressOnlyInternetGateway => "aws_egress_only_internet_gateway",
+    VpnGateway => "aws_vpn_gateway",
+    TransitGateway => "aws_ec2_transit_gateway",
+    TransitGatewayVpcAttachment => "aws_ec2_transit_gateway_vpc_attachment",
+    TransitGatewayRouteTable => "aws_ec2_transit_gateway_route_table",
+    TransitGatewayRoute => "aws_ec2_transit_gateway_route",
+    TransitGatewayRouteTableAssociation => "aws_ec2_transit_gateway_route_table_association",
+    TransitGatewayRouteTablePropagation => "aws_ec2_transit_gateway_route_table_propagation",
+    VpcPeeringConnection => "aws_vpc_peering_connection",
+    ManagedPrefixList => "aws_ec2_managed_prefix_list",
+    VpcDhcpOptions => "aws_vpc_dhcp_options",
+    VpcDhcpOptionsAssociation => "aws_vpc_dhcp_options_association",
+    EksCluster => "aws_eks_cluster",
+    EksNodeGroup => "aws_eks_node_group",
 }
 
 impl Kind {
     /// Things Session Manager must reach: instances and groups of instances.
     pub fn is_compute(self) -> bool {
-        matches!(self, Kind::Instance | Kind::SpotInstanceRequest | Kind::AutoscalingGroup)
+        matches!(self, Kind::Instance | Kind::SpotInstanceRequest | Kind::AutoscalingGroup | Kind::EksNodeGroup)
     }
 }
 

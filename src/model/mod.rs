@@ -2,6 +2,7 @@
 //! by known identifiers (`id`, `name`, `arn`).
 
 pub mod attr;
+pub mod ids;
 pub mod kind;
 
 use std::sync::Arc;
@@ -12,17 +13,12 @@ use serde::Deserialize;
 
 use crate::plan::config::{ConfigModule, ConfigResource, Expressions};
 use crate::plan::{Action, Document, Key, Mode, ModuleInstance, ResourceInstance, Values};
-pub use attr::Attr;
+pub use attr::{Attr, Fields, Lifecycle};
+pub use ids::{ModId, ResId};
 pub use kind::Kind;
 
-/// Index of a resource in [`Model::resources`].
-pub type ResId = usize;
-
-/// Index of a module instance in the model's module table; the root is [`ROOT`].
-pub type ModId = usize;
-
 /// The root module's [`ModId`].
-pub const ROOT: ModId = 0;
+pub const ROOT: ModId = ModId::ROOT;
 
 /// A module instance that holds resources (or is an ancestor of one that does).
 #[derive(Debug)]
@@ -43,12 +39,8 @@ pub struct Resource<'a> {
     pub kind: Kind,
     /// The module instance the resource is in.
     pub module_id: ModId,
-    /// Values after apply (state values for state documents). Empty for unmodelled types.
-    pub after: Values<'a>,
-    /// The `after_unknown` markers.
-    pub unknown: Values<'a>,
-    /// Values before the change, for objects that exist already.
-    pub before: Values<'a>,
+    /// Its planned, unknown, prior and configured values. Empty for unmodelled types.
+    pub fields: Fields<'a>,
     /// The resource's block in `configuration`, when the plan has one.
     pub config: Option<&'a ConfigResource<'a>>,
 }
@@ -76,47 +68,30 @@ impl<'a> Resource<'a> {
 
     /// Does the configuration set this attribute (to anything)?
     pub fn configures(&self, key: &str) -> bool {
-        self.expressions().is_some_and(|e| e.contains(key))
+        self.fields.configures(key)
     }
 
-    /// The attribute as it will be after apply, with `default` for an unset attribute that
-    /// the plan shows as unknown (see [`attr`]).
+    /// The attribute as it will be after apply (see [`Fields::attr`]).
     pub fn attr<T: Deserialize<'a>>(&self, key: &str, default: Option<T>) -> Attr<T> {
-        read_attr(&self.after, &self.unknown, &self.before, self.expressions(), self.inst.action, key, default)
+        self.fields.attr(key, default)
     }
 
     pub fn attr_str(&self, key: &str) -> Attr<String> {
-        self.attr::<String>(key, None)
+        self.fields.str(key)
+    }
+
+    pub fn action(&self) -> Action {
+        self.inst.action
+    }
+
+    pub fn key(&self) -> Option<&'a Key> {
+        self.inst.addr.key.as_ref()
     }
 }
 
-/// [`Resource::attr`] at any nesting level (for attributes inside nested blocks).
-pub fn read_attr<'a, T: Deserialize<'a>>(
-    after: &Values<'a>,
-    unknown: &Values<'a>,
-    before: &Values<'a>,
-    config: Option<&Expressions<'a>>,
-    action: Action,
-    key: &str,
-    default: Option<T>,
-) -> Attr<T> {
-    let set_in_config = config.is_some_and(|e| e.contains(key));
-    if unknown.any_true(key) {
-        if set_in_config {
-            return Attr::Unknown;
-        }
-        // Unset and computed by the provider: its default when tfreach knows it, else absent
-        // (not "unknown": nothing in the configuration makes it so).
-        if action.creates() {
-            return default.map_or(Attr::Absent, Attr::Default);
-        }
-        // An existing object keeps its computed value.
-        return before.get::<T>(key).map_or(default.map_or(Attr::Absent, Attr::Default), Attr::Known);
-    }
-    match after.get::<T>(key) {
-        Some(v) => Attr::Known(v),
-        None => default.map_or(Attr::Absent, Attr::Default),
-    }
+/// Whether unset computed attributes of an object in this state take their defaults.
+pub fn lifecycle_of(action: Action) -> Lifecycle {
+    if action.creates() { Lifecycle::Creates } else { Lifecycle::Exists }
 }
 
 /// The typed, indexed view of one document.
@@ -142,7 +117,7 @@ impl<'a> Model<'a> {
         let (config_index, (mut modules, module_of)) =
             rayon::join(|| index_configuration(config_root), || module_table(doc));
 
-        modules[ROOT].config = Some(config_root);
+        modules[ROOT.index()].config = Some(config_root);
         for m in &mut modules[1..] {
             m.config = config_root.descend(&m.instance.config_path());
         }
@@ -157,7 +132,7 @@ impl<'a> Model<'a> {
                 let modelled = kind != Kind::Other;
                 let a = &inst.addr;
                 let after = if modelled { Values::of(inst.after) } else { Values::default() };
-                let config = modules[module_id]
+                let config = modules[module_id.index()]
                     .config
                     .and_then(|c| config_index.get(&(config_key(c), a.mode, a.type_.as_ref(), a.name.as_ref())))
                     .copied();
@@ -172,7 +147,9 @@ impl<'a> Model<'a> {
                     (false, _) => Values::default(),
                 };
                 let unknown = if modelled { Values::markers(inst.after_unknown) } else { Values::default() };
-                Resource { id, inst, kind, module_id, after, unknown, before, config }
+                let expressions = if modelled { config.map(ConfigResource::expressions) } else { None };
+                let fields = Fields::new(after, unknown, before, expressions, lifecycle_of(inst.action));
+                Resource { id: ResId::new(id), inst, kind, module_id, fields, config }
             })
             .collect();
 
@@ -184,17 +161,22 @@ impl<'a> Model<'a> {
     }
 
     pub fn get(&self, address: &str) -> Option<&Resource<'a>> {
-        self.by_address.get(address).map(|&id| &self.resources[id])
+        self.by_address.get(address).map(|&id| &self[id])
     }
 
     /// The module instance with this id.
     pub fn module(&self, id: ModId) -> &ModuleInstance {
-        &self.modules[id].instance
+        &self.modules[id.index()].instance
     }
 
     /// The module that calls this one; `None` for the root.
     pub fn parent(&self, id: ModId) -> Option<ModId> {
-        self.modules[id].parent
+        self.modules[id.index()].parent
+    }
+
+    /// How many module instances the table holds.
+    pub fn module_count(&self) -> usize {
+        self.modules.len()
     }
 
     /// Instances of `type_.name` (mode `mode`) in module `module`, in input order.
@@ -226,17 +208,27 @@ impl<'a> Model<'a> {
 
     /// Child instances of call `name` in `module` (any key when `key` is `None`).
     pub fn module_children(&self, module: ModId, name: &str, key: Option<&Key>) -> impl Iterator<Item = ModId> {
-        let children = self.modules[module].children.get(name).map_or(&[][..], Vec::as_slice);
-        children.iter().copied().filter(move |&c| key.is_none_or(|k| self.modules[c].instance.last_key() == Some(k)))
+        let children = self.modules[module.index()].children.get(name).map_or(&[][..], Vec::as_slice);
+        children
+            .iter()
+            .copied()
+            .filter(move |&c| key.is_none_or(|k| self.modules[c.index()].instance.last_key() == Some(k)))
     }
 
     /// The configuration module of a module instance.
     pub fn config_module(&self, module: ModId) -> Option<&'a ConfigModule<'a>> {
-        self.modules[module].config
+        self.modules[module.index()].config
     }
 
     pub fn compute(&self) -> impl Iterator<Item = &Resource<'a>> {
         self.resources.iter().filter(|r| r.kind.is_compute() && !r.is_data())
+    }
+}
+
+impl<'a> std::ops::Index<ResId> for Model<'a> {
+    type Output = Resource<'a>;
+    fn index(&self, id: ResId) -> &Resource<'a> {
+        &self.resources[id.index()]
     }
 }
 
@@ -314,7 +306,7 @@ fn module_table<'a>(doc: &Document<'a>) -> (Vec<ModuleEntry<'a>>, Vec<ModId>) {
     for id in 0..modules.len() {
         let mut children = std::mem::take(&mut modules[id].children);
         for list in children.values_mut() {
-            list.sort_by(|&x, &y| modules[x].instance.cmp(&modules[y].instance));
+            list.sort_by(|&x, &y| modules[x.index()].instance.cmp(&modules[y.index()].instance));
         }
         modules[id].children = children;
     }
@@ -335,7 +327,7 @@ fn value_index<'a>(resources: &[Resource<'a>]) -> Vec<(&'a str, ResId)> {
         .par_iter()
         .filter(|r| r.kind != Kind::Other)
         .flat_map_iter(|r| {
-            [&r.after, &r.before].into_iter().flat_map(move |values| {
+            [r.fields.after(), r.fields.before()].into_iter().flat_map(move |values| {
                 identity_keys(r.kind)
                     .iter()
                     .filter_map(move |key| values.raw(key).and_then(|raw| borrowed_str(raw.get())))
@@ -374,9 +366,9 @@ fn intern<'a>(
         return id;
     }
     let parent = intern(modules, ids, &Arc::new(module.parent().expect("a non-root module has a parent")));
-    let id = modules.len();
+    let id = ModId::new(modules.len());
     let (call, _) = module.steps.last().expect("a non-root module has a last step");
-    modules[parent].children.entry(call.clone()).or_default().push(id);
+    modules[parent.index()].children.entry(call.clone()).or_default().push(id);
     modules.push(ModuleEntry {
         instance: Arc::clone(module),
         parent: Some(parent),
@@ -398,15 +390,13 @@ fn identity_keys(kind: Kind) -> &'static [&'static str] {
         Kind::DefaultRouteTable => &["id", "default_route_table_id"],
         Kind::DefaultNetworkAcl => &["id", "default_network_acl_id"],
         Kind::Eip => &["id", "allocation_id"],
+        Kind::VpcEndpoint => &["id", "arn", "prefix_list_id"],
+        Kind::EksCluster => &["id", "arn", "name"],
         _ => &["id", "arn"],
     }
 }
 
-/// A JSON string's content without escapes, borrowed; `None` for other values or escapes.
-fn borrowed_str(json: &str) -> Option<&str> {
-    let inner = json.strip_prefix('"')?.strip_suffix('"')?;
-    (!inner.is_empty() && !inner.contains('\\')).then_some(inner)
-}
+use attr::borrowed_str;
 
 /// Configuration resources by (their module block, mode, type, name).
 type ConfigIndex<'a> = FxHashMap<(usize, Mode, &'a str, &'a str), &'a ConfigResource<'a>>;

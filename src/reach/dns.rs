@@ -1,73 +1,94 @@
-//! Name resolution inside a VPC: Terraform's defaults for the VPC DNS flags, and private
-//! hosted zones that answer for a service name.
-//!
-//! An interface endpoint's private DNS answers for the service's regional name only when the
-//! VPC has both `enable_dns_support` and `enable_dns_hostnames`.
+//! The name-resolution hop evaluator: does the service's regional name resolve to an
+//! interface endpoint inside the VPC? Through the endpoint's private DNS (which needs both
+//! VPC DNS flags) or a Route 53 private hosted zone associated with the VPC.
 //! <https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html#private-dns>
 
-use crate::graph::Network;
-use crate::model::{Attr, Kind, ResId};
-use crate::resolve::{LinkKind, Target};
+use super::hop::{DnsCause, DnsVia, Hop, HopData, HopKind};
+use crate::model::Attr;
+use crate::network::graph::{Link, NodeId};
+use crate::network::{Endpoint, Network, Service};
+use crate::tri::Tri;
 
-use super::tri::Tri;
-
-/// The DNS flags of one VPC.
-#[derive(Debug, Clone)]
-pub struct VpcDns {
-    pub support: Attr<bool>,
-    pub hostnames: Attr<bool>,
-}
-
-/// A VPC's DNS flags. `enable_dns_support` defaults to true; `enable_dns_hostnames` to
-/// **false** — except in the default VPC, where both are on.
-pub fn vpc_dns(net: &Network<'_, '_>, vpc: &Target) -> VpcDns {
-    match vpc {
-        Target::Resource(id) => {
-            let r = &net.model.resources[*id];
-            let hostnames_default = r.kind == Kind::DefaultVpc;
-            VpcDns {
-                support: r.attr::<bool>("enable_dns_support", Some(true)),
-                hostnames: r.attr::<bool>("enable_dns_hostnames", Some(hostnames_default)),
-            }
-        }
-        _ => VpcDns { support: Attr::Unknown, hostnames: Attr::Unknown },
-    }
-}
-
+/// A boolean attribute as a three-valued answer.
 pub fn flag(a: &Attr<bool>) -> Tri {
     a.value().copied().into()
 }
 
-/// `aws_route53_zone`s named `name` (with or without the trailing dot) associated with `vpc`
-/// (by a `vpc` block or an `aws_route53_zone_association`).
-pub fn private_zones_for(net: &Network<'_, '_>, name: &str, vpc: &Target) -> Vec<(ResId, Tri)> {
-    let wanted = name.trim_end_matches('.').to_ascii_lowercase();
+/// Whether `name` resolves to endpoint `e` from inside the VPC `vpc` of the instance, whose
+/// region is `region`.
+pub fn private_dns(net: &Network<'_, '_>, e: &Endpoint, service: Service, vpc: &Link, region: Option<&str>) -> Hop {
+    let name = format!("{}.{}.amazonaws.com", service.name(), e.service_region.as_deref().unwrap_or("<region>"));
+    let hop = |outcome, resources, via, causes, doubt| Hop {
+        kind: HopKind::Dns,
+        outcome,
+        resources,
+        data: HopData::PrivateDns { endpoint: e.node, name: name.clone(), via, causes, doubt },
+    };
+    if let (Some(want), Some(have)) = (region, e.service_region.as_deref())
+        && want != have
+    {
+        let cause = DnsCause::RegionMismatch { endpoint_region: have.to_string(), instance_region: want.to_string() };
+        return hop(Tri::No, vec![e.node], None, vec![cause], None);
+    }
+    let endpoint_vpcs =
+        e.vpc.map(|l| net.link(l).targets().into_iter().copied().collect::<Vec<_>>()).unwrap_or_default();
+    let Some(vpc) = endpoint_vpcs.first().copied().or_else(|| vpc.targets().first().copied().copied()) else {
+        let doubt = format!("{}: vpc_id", net.describe(e.node));
+        return hop(Tri::Maybe, vec![e.node], None, vec![DnsCause::VpcUnresolved], Some(doubt));
+    };
+    let (support, hostnames, hostnames_attr) = match net.vpcs.get(&vpc) {
+        Some(v) => (flag(&v.dns.support), flag(&v.dns.hostnames), v.dns.hostnames.clone()),
+        None => (Tri::Maybe, Tri::Maybe, Attr::Unknown),
+    };
+    let private_dns = flag(&e.private_dns);
+    let zones = zones_for(net, &name, vpc);
+    let zone = Tri::any(zones.iter().map(|(_, t)| *t));
+    let resolves = private_dns.and(support).and(hostnames).or(zone.and(support));
+    if resolves == Tri::Yes {
+        let via = match zones.iter().find(|(_, t)| *t == Tri::Yes) {
+            Some((z, _)) if zone == Tri::Yes => DnsVia::Zone(*z),
+            _ => DnsVia::PrivateDns,
+        };
+        return hop(Tri::Yes, vec![e.node], Some(via), Vec::new(), None);
+    }
+    // Every cause is reported: fixing only the endpoint's private DNS would still leave a
+    // VPC without DNS hostnames, and the other way round.
+    let mut causes = Vec::new();
+    let mut resources = vec![e.node];
+    if private_dns == Tri::No && zone != Tri::Yes {
+        causes.push(DnsCause::PrivateDnsDisabled { unset: e.private_dns.is_default() });
+    }
+    let support_off = support == Tri::No;
+    let hostnames_off = hostnames == Tri::No && zone != Tri::Yes;
+    if support_off || hostnames_off {
+        resources.push(vpc);
+        causes.push(DnsCause::VpcDnsDisabled {
+            vpc,
+            support: support_off,
+            hostnames: hostnames_off,
+            hostnames_unset: hostnames_off && hostnames_attr.is_default(),
+        });
+    }
+    let doubt = (causes.is_empty() && resolves == Tri::Maybe)
+        .then(|| format!("whether {name} resolves to {} is unknown until apply", net.describe(e.node)));
+    hop(resolves, resources, None, causes, doubt)
+}
+
+/// Private hosted zones named `name` associated with `vpc`, each with whether it certainly is.
+pub fn zones_for(net: &Network<'_, '_>, name: &str, vpc: NodeId) -> Vec<(NodeId, Tri)> {
     let mut out = Vec::new();
-    for z in net.model.of_kind(Kind::Route53Zone).iter().map(|&id| &net.model.resources[id]).filter(|r| !r.is_data()) {
-        let zone_name = z.attr_str("name");
-        let Some(zn) = zone_name.value() else { continue };
-        if zn.trim_end_matches('.').to_ascii_lowercase() != wanted {
-            continue;
-        }
-        let mut associated = association(&net.link(z.id, LinkKind::Vpc), vpc);
-        for &a in net.pointing_at(LinkKind::HostedZone, &Target::Resource(z.id)) {
-            if net.model.resources[a].kind == Kind::Route53ZoneAssociation {
-                associated = associated.or(association(&net.link(a, LinkKind::Vpc), vpc));
+    for z in net.zones.iter().filter(|z| z.answers(name)) {
+        let mut associated = Tri::No;
+        for l in &z.vpcs {
+            for slot in &net.link(*l).slots {
+                if slot.options.contains(&vpc) {
+                    associated = associated.or(if slot.options.len() == 1 { Tri::Yes } else { Tri::Maybe });
+                }
             }
         }
         if associated != Tri::No {
-            out.push((z.id, associated));
+            out.push((z.node, associated));
         }
     }
     out
-}
-
-fn association(link: &crate::resolve::Link, vpc: &Target) -> Tri {
-    let mut t = Tri::No;
-    for slot in &link.slots {
-        if slot.options.contains(vpc) {
-            t = t.or(if slot.options.len() == 1 { Tri::Yes } else { Tri::Maybe });
-        }
-    }
-    t
 }

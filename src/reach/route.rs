@@ -1,270 +1,154 @@
-//! Route tables: which table routes each subnet and where its default route leads.
-//!
-//! A subnet without an explicit association uses its VPC's main route table, which holds
-//! only the `local` route unless Terraform manages it (`aws_default_route_table`,
-//! `aws_main_route_table_association`).
-//! <https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html>
+//! The route hop evaluator for the internet path: where a subnet's `0.0.0.0/0` route leads —
+//! an internet gateway (the instance then needs a public IP), a NAT gateway (which itself
+//! must sit in a subnet routed to an attached internet gateway), or a target tfreach cannot
+//! see beyond.
 
-use std::collections::HashMap;
+use super::hop::{DefaultRoute, Hop, HopData, HopKind};
+use crate::network::Network;
+use crate::network::graph::{Link, NodeId};
+use crate::network::routing::TargetKind;
+use crate::tri::Tri;
 
-use ipnet::IpNet;
-
-use super::traffic::parse_cidr;
-use crate::graph::Network;
-use crate::model::{Kind, ResId, Resource};
-use crate::plan::Values;
-use crate::plan::config::Expressions;
-use crate::resolve::{Link, LinkKind, Resolution, Target, TargetSpec, VpcDefault};
-
-/// Where a route sends traffic.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Hop {
-    InternetGateway(Link),
-    NatGateway(Link),
-    /// Any other target (transit gateway, peering, network interface, …): tfreach cannot
-    /// see beyond it.
-    Opaque(String),
+/// The route hop from `subnet` toward the internet, and the subnets of the NAT gateways it
+/// goes through (whose ACLs the traffic crosses too).
+pub fn route_hop(net: &Network<'_, '_>, subnet: NodeId, public_ip: Tri) -> (Hop, Vec<NodeId>) {
+    let unknown = |why: String| Hop {
+        kind: HopKind::Route,
+        outcome: Tri::Maybe,
+        resources: vec![subnet],
+        data: HopData::Route { table: None, to: None, doubt: Some(why) },
+    };
+    let Some(s) = net.subnets.get(&subnet) else {
+        return (unknown(format!("subnet {} is not in the plan", net.describe(subnet))), Vec::new());
+    };
+    let tables: Vec<NodeId> =
+        s.route_table.map(|l| net.link(l).targets().into_iter().copied().collect()).unwrap_or_default();
+    if tables.is_empty() {
+        return (unknown(format!("the route table of {} is not resolved", net.describe(subnet))), Vec::new());
+    }
+    let mut per_table = Vec::new();
+    let mut nat_subnets = Vec::new();
+    let mut shown: Option<Hop> = None;
+    for table in tables {
+        let (hop, nats) = table_to_internet(net, table, public_ip);
+        nat_subnets.extend(nats);
+        per_table.push(hop.outcome);
+        if shown.as_ref().is_none_or(|b| b.outcome == Tri::Yes && hop.outcome != Tri::Yes) {
+            shown = Some(hop);
+        }
+    }
+    let mut hop = shown.expect("at least one table");
+    hop.outcome = Tri::agree(per_table);
+    (hop, nat_subnets)
 }
 
-#[derive(Debug, Clone)]
-pub struct Route {
-    /// `None` for a prefix-list destination or an unknown one.
-    pub destination: Option<IpNet>,
-    pub hop: Hop,
-    pub declared_by: ResId,
-    pub definite: bool,
-}
-
-pub struct Routes {
-    tables: HashMap<Target, Vec<Route>>,
-    by_subnet: HashMap<ResId, Vec<(Target, bool)>>,
-    main_of_vpc: HashMap<ResId, (Target, bool)>,
-}
-
-const IGW: TargetSpec = TargetSpec { kinds: &[Kind::InternetGateway], many: false, vpc_default: None };
-const NAT: TargetSpec = TargetSpec { kinds: &[Kind::NatGateway], many: false, vpc_default: None };
-
-/// Route target attributes and what they lead to.
-const TARGETS: &[&str] = &[
-    "gateway_id",
-    "nat_gateway_id",
-    "transit_gateway_id",
-    "vpc_peering_connection_id",
-    "network_interface_id",
-    "instance_id",
-    "egress_only_gateway_id",
-    "vpc_endpoint_id",
-    "carrier_gateway_id",
-    "local_gateway_id",
-    "core_network_arn",
-];
-
-impl Routes {
-    pub fn build(net: &Network<'_, '_>) -> Routes {
-        let mut tables: HashMap<Target, Vec<Route>> = HashMap::new();
-        let mut by_subnet: HashMap<ResId, Vec<(Target, bool)>> = HashMap::new();
-        let mut main_of_vpc: HashMap<ResId, (Target, bool)> = HashMap::new();
-        for r in net.model.resources.iter().filter(|r| !r.is_data()) {
-            match r.kind {
-                Kind::RouteTable | Kind::DefaultRouteTable => {
-                    let list = tables.entry(Target::Resource(r.id)).or_default();
-                    list.extend(inline_routes(net, r));
-                    if r.kind == Kind::DefaultRouteTable {
-                        for t in net.link(r.id, LinkKind::RouteTable).targets() {
-                            if let Target::VpcDefault(VpcDefault::RouteTable, vpc) = t {
-                                main_of_vpc.entry(*vpc).or_insert((Target::Resource(r.id), true));
-                            }
-                        }
-                    }
+/// Where one table's default route leads.
+pub fn table_to_internet(net: &Network<'_, '_>, table: NodeId, public_ip: Tri) -> (Hop, Vec<NodeId>) {
+    let hop = |outcome, to, doubt| Hop {
+        kind: HopKind::Route,
+        outcome,
+        resources: vec![table],
+        data: HopData::Route { table: Some(table), to, doubt },
+    };
+    let Some(t) = net.route_tables.get(&table) else {
+        let why = format!("route table {} is not in the plan", net.describe(table));
+        return (hop(Tri::Maybe, None, Some(why)), Vec::new());
+    };
+    let Some(route) = t.default_routes().next() else {
+        return (hop(Tri::No, Some(DefaultRoute::None), None), Vec::new());
+    };
+    let targets: Vec<NodeId> =
+        route.target.link.map(|l| net.link(l).targets().into_iter().copied().collect()).unwrap_or_default();
+    let mut result = match route.target.kind {
+        TargetKind::InternetGateway => {
+            let to = DefaultRoute::InternetGateway { gateways: targets.clone(), public_ip };
+            let doubt = (public_ip == Tri::Maybe)
+                .then(|| "whether the instance gets a public IP is unknown until apply".to_string());
+            (hop(public_ip, Some(to), doubt), Vec::new())
+        }
+        TargetKind::NatGateway => {
+            let mut outcomes = Vec::new();
+            let mut subnets = Vec::new();
+            let mut failing: Option<(NodeId, Option<NodeId>, bool)> = None;
+            for &n in &targets {
+                let (t, subnet, private) = nat_to_internet(net, n);
+                outcomes.push(t);
+                if t != Tri::Yes && failing.is_none() {
+                    failing = Some((n, subnet, private));
                 }
-                Kind::Route => {
-                    let table = net.link(r.id, LinkKind::RouteTable);
-                    let Some(route) = standalone_route(net, r) else { continue };
-                    for slot in &table.slots {
-                        for t in &slot.options {
-                            let definite = slot.options.len() == 1 && table.resolution != Resolution::Candidates;
-                            tables.entry(t.clone()).or_default().push(Route { definite, ..route.clone() });
-                        }
-                    }
+                subnets.extend(subnet);
+            }
+            let outcome = if outcomes.is_empty() { Tri::Maybe } else { Tri::agree(outcomes) };
+            let (failing, subnet, private) = match failing {
+                Some((n, s, p)) => (Some(n), s, p),
+                None => (None, subnets.first().copied(), false),
+            };
+            let to = DefaultRoute::NatGateway { gateways: targets.clone(), failing, subnet, private };
+            let doubt = (outcome == Tri::Maybe)
+                .then(|| format!("{}: where the NAT gateway leads is not resolved", net.describe(table)));
+            (hop(outcome, Some(to), doubt), subnets)
+        }
+        kind => {
+            let doubt = format!("{}: the default route's target ({})", net.describe(table), kind.describe());
+            (hop(Tri::Maybe, Some(DefaultRoute::Opaque { target: kind }), Some(doubt)), Vec::new())
+        }
+    };
+    result.0.resources.extend(targets);
+    result
+}
+
+/// Whether a NAT gateway reaches the internet: public, in a subnet routed to an internet
+/// gateway attached to its VPC. Also its subnet, and whether it is private.
+fn nat_to_internet(net: &Network<'_, '_>, nat: NodeId) -> (Tri, Option<NodeId>, bool) {
+    let Some(n) = net.nat_gateways.get(&nat) else { return (Tri::Maybe, None, false) };
+    if n.private {
+        return (Tri::No, None, true);
+    }
+    let Some(subnet) = n.subnet.and_then(|l| net.link(l).targets().first().copied().copied()) else {
+        return (Tri::Maybe, None, false);
+    };
+    let Some(s) = net.subnets.get(&subnet) else { return (Tri::Maybe, Some(subnet), false) };
+    let vpc = s.vpc.map(|l| net.link(l).clone()).unwrap_or_else(Link::known_empty);
+    let tables: Vec<NodeId> =
+        s.route_table.map(|l| net.link(l).targets().into_iter().copied().collect()).unwrap_or_default();
+    let outcomes: Vec<Tri> = tables
+        .iter()
+        .map(|table| {
+            let Some(t) = net.route_tables.get(table) else { return Tri::Maybe };
+            match t.default_routes().next() {
+                Some(r) if r.target.kind == TargetKind::InternetGateway => {
+                    let igws: Vec<NodeId> =
+                        r.target.link.map(|l| net.link(l).targets().into_iter().copied().collect()).unwrap_or_default();
+                    Tri::any(igws.iter().map(|g| igw_attached(net, *g, &vpc)))
                 }
-                Kind::RouteTableAssociation => {
-                    let (subnets, table) = (net.link(r.id, LinkKind::Subnet), net.link(r.id, LinkKind::RouteTable));
-                    let certain = subnets.single().is_some() && table.single().is_some();
-                    for s in subnets.targets() {
-                        if let Target::Resource(id) = s {
-                            for t in table.targets() {
-                                by_subnet.entry(*id).or_default().push((t.clone(), certain));
-                            }
-                        }
-                    }
-                }
-                Kind::MainRouteTableAssociation => {
-                    let (vpc, table) = (net.link(r.id, LinkKind::Vpc), net.link(r.id, LinkKind::RouteTable));
-                    let certain = vpc.single().is_some() && table.single().is_some();
-                    for v in vpc.targets() {
-                        if let (Target::Resource(v), Some(t)) = (v, table.targets().first()) {
-                            main_of_vpc.insert(*v, ((*t).clone(), certain));
-                        }
-                    }
-                }
-                _ => {}
+                Some(r) if matches!(r.target.kind, TargetKind::NatGateway) => Tri::No,
+                Some(_) => Tri::Maybe,
+                None => Tri::No,
             }
-        }
-        Routes { tables, by_subnet, main_of_vpc }
-    }
-
-    /// The tables that may route `subnet`, each with whether it certainly does.
-    pub fn tables_of(&self, subnet: ResId, vpc: Option<ResId>) -> Vec<(Target, bool)> {
-        if let Some(list) = self.by_subnet.get(&subnet) {
-            if list.iter().any(|(_, c)| *c) {
-                return list.iter().filter(|(_, c)| *c).cloned().collect();
-            }
-            let mut out = list.clone();
-            if let Some(v) = vpc {
-                out.push((self.main_of(v).0, false));
-            }
-            return out;
-        }
-        match vpc {
-            Some(v) => vec![self.main_of(v)],
-            None => Vec::new(),
-        }
-    }
-
-    pub fn main_of(&self, vpc: ResId) -> (Target, bool) {
-        self.main_of_vpc.get(&vpc).cloned().unwrap_or((Target::VpcDefault(VpcDefault::RouteTable, vpc), true))
-    }
-
-    /// The routes of `table` that carry traffic to the public internet: the most specific
-    /// IPv4 route covering any public address, which in practice is `0.0.0.0/0`.
-    pub fn internet_routes(&self, table: &Target) -> Vec<&Route> {
-        self.tables
-            .get(table)
-            .map(|routes| {
-                routes
-                    .iter()
-                    .filter(|r| r.destination.is_some_and(|d| matches!(d, IpNet::V4(_)) && d.prefix_len() == 0))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// Whether the table is one tfreach knows the routes of.
-    pub fn knows(&self, table: &Target) -> bool {
-        self.tables.contains_key(table) || matches!(table, Target::VpcDefault(..))
-    }
+        })
+        .collect();
+    let outcome = if outcomes.is_empty() { Tri::Maybe } else { Tri::agree(outcomes) };
+    (outcome, Some(subnet), false)
 }
 
-fn inline_routes<'a>(net: &Network<'_, 'a>, r: &Resource<'a>) -> Vec<Route> {
-    let attr = "route";
-    let parent = super::sg::parent_refs(r.expressions(), attr);
-    if !r.unknown.is_true(attr) && r.after.raw(attr).is_some_and(|v| v.get() != "null") {
-        let cb = r.expressions().map(|e| e.blocks(attr)).unwrap_or_default();
-        let (ub, bb) = (r.unknown.blocks(attr), r.before.blocks(attr));
-        let shared = ub.iter().filter(|u| TARGETS.iter().any(|t| u.any_true(t))).count() > 1;
-        return r
-            .after
-            .blocks(attr)
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let u = ub.get(i).cloned().unwrap_or_default();
-                let before = bb.get(i).cloned().unwrap_or_default();
-                block_route(net, r, b, &u, &before, cb.get(i).copied(), &parent, shared)
-            })
-            .collect();
-    }
-    if r.configures(attr) {
-        let empty = Values::default();
-        let blocks = r.expressions().map(|e| e.blocks(attr)).unwrap_or_default();
-        if blocks.is_empty() {
-            // Routes unknown until apply: one route of unknown destination and target.
-            return vec![Route {
-                destination: None,
-                hop: Hop::Opaque("routes unknown until apply".into()),
-                declared_by: r.id,
-                definite: true,
-            }];
-        }
-        return blocks.into_iter().map(|b| block_route(net, r, &empty, &empty, &empty, Some(b), &[], false)).collect();
-    }
-    if !r.inst.action.creates() {
-        let empty = Values::default();
-        return r
-            .before
-            .blocks(attr)
-            .iter()
-            .map(|b| block_route(net, r, b, &empty, &empty, None, &[], false))
-            .collect();
-    }
-    Vec::new()
+fn igw_attached(net: &Network<'_, '_>, igw: NodeId, vpc: &Link) -> Tri {
+    let Some(g) = net.internet_gateways.get(&igw) else { return Tri::Maybe };
+    Tri::any(g.vpcs.iter().map(|l| same_vpc(net.link(*l), vpc)))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn block_route<'a>(
-    net: &Network<'_, 'a>,
-    r: &Resource<'a>,
-    after: &Values<'a>,
-    unknown: &Values<'a>,
-    before: &Values<'a>,
-    config: Option<&Expressions<'a>>,
-    parent: &[String],
-    shared: bool,
-) -> Route {
-    let destination = after
-        .str("cidr_block")
-        .filter(|s| !s.is_empty())
-        .map(|s| s.into_owned())
-        .or_else(|| config.and_then(|c| c.expr("cidr_block")).and_then(|e| e.constant::<String>()))
-        .and_then(|s| parse_cidr(&s));
-    let hop = route_hop(
-        |attr, spec| {
-            if unknown.any_true(attr) && config.is_none() && !parent.is_empty() {
-                net.resolver.link_refs(r, parent, spec, shared)
-            } else {
-                net.resolver.link_in(r, after, unknown, before, config, attr, spec)
-            }
-        },
-        |attr| {
-            after.str(attr).is_some_and(|s| !s.is_empty())
-                || config.is_some_and(|c| c.contains(attr))
-                || unknown.any_true(attr)
-        },
-    );
-    Route { destination, hop, declared_by: r.id, definite: true }
-}
-
-fn standalone_route<'a>(net: &Network<'_, 'a>, r: &Resource<'a>) -> Option<Route> {
-    let destination = r.attr_str("destination_cidr_block").value().and_then(|s| parse_cidr(s));
-    let hop = route_hop(
-        |attr, spec| net.resolver.link(r, &[attr], spec),
-        |attr| r.after.str(attr).is_some_and(|s| !s.is_empty()) || r.configures(attr),
-    );
-    Some(Route { destination, hop, declared_by: r.id, definite: true })
-}
-
-/// Which target a route names. `gateway_id` may name an internet gateway or a virtual
-/// private gateway; `igw-` ids and `aws_internet_gateway` references are the former.
-fn route_hop(link: impl Fn(&str, &TargetSpec) -> Link, set: impl Fn(&str) -> bool) -> Hop {
-    if set("nat_gateway_id") {
-        return Hop::NatGateway(link("nat_gateway_id", &NAT));
+/// Whether two VPC links point at the same VPC.
+pub fn same_vpc(a: &Link, b: &Link) -> Tri {
+    fn only(l: &Link) -> Option<NodeId> {
+        let t = l.targets();
+        (t.len() == 1).then(|| *t[0])
     }
-    if set("gateway_id") {
-        let l = link("gateway_id", &IGW);
-        let is_igw = l.targets().iter().any(|t| match t {
-            Target::Resource(_) => true,
-            Target::External(id) => id.starts_with("igw-"),
-            Target::VpcDefault(..) => false,
-        });
-        if is_igw {
-            return Hop::InternetGateway(l);
-        }
-        return Hop::Opaque("gateway_id".into());
+    let (ta, tb) = (a.targets(), b.targets());
+    if ta.is_empty() || tb.is_empty() {
+        return Tri::Maybe;
     }
-    for attr in TARGETS {
-        if set(attr) {
-            return Hop::Opaque((*attr).into());
-        }
+    if let (Some(x), Some(y)) = (only(a), only(b)) {
+        return Tri::from_bool(x == y);
     }
-    Hop::Opaque("an unknown target".into())
+    let set: rustc_hash::FxHashSet<&NodeId> = tb.into_iter().collect();
+    if ta.iter().any(|t| set.contains(t)) { Tri::Maybe } else { Tri::No }
 }

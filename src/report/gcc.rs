@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use crate::analysis::{FileReport, FindingReport};
+use crate::engine::{FileReport, FindingReport};
 
 pub fn render(reports: &[FileReport]) -> String {
     let mut out = String::new();

@@ -16,7 +16,7 @@
 
 use std::fmt::Write;
 
-use crate::analysis::{FileReport, FindingReport};
+use crate::engine::{FileReport, FindingReport};
 use crate::reach::Certainty;
 use crate::rules::Severity;
 

@@ -13,7 +13,7 @@ use miette::{
 };
 
 use super::display_path;
-use crate::analysis::{FileReport, FindingReport, PlanLocation};
+use crate::engine::{FileReport, FindingReport, PlanLocation};
 use crate::policy::Suppression;
 use crate::reach::{Certainty, Verdict};
 use crate::report::json::Summary;
@@ -122,9 +122,10 @@ fn header(out: &mut String, r: &FileReport) {
         };
         let _ = writeln!(out, "  {verdict:<12} {}", inst.resource);
     }
-    if !r.resolution_text.is_empty() {
+    let resolution = super::resolution::text(&r.resolution);
+    if !resolution.is_empty() {
         out.push_str("\nresolved links:\n");
-        for line in r.resolution_text.trim_end().lines() {
+        for line in resolution.trim_end().lines() {
             if line.trim().is_empty() {
                 out.push('\n');
             } else {
@@ -202,7 +203,7 @@ impl Diagnostic for FindingDiagnostic {
 pub fn diagnostic(f: &FindingReport, plan: &Arc<String>) -> FindingDiagnostic {
     let mut code = format!("{}[{}] {}", f.severity.name(), f.rule, f.name);
     if let Some(c) = f.code {
-        let _ = write!(code, " · {c}");
+        let _ = write!(code, " · {}", c.name());
     }
     if f.certainty == Certainty::Possible {
         code.push_str(" · possible: only some resolutions of the plan fail");
@@ -248,7 +249,7 @@ pub fn diagnostic(f: &FindingReport, plan: &Arc<String>) -> FindingDiagnostic {
     }
 }
 
-fn related_line(message: &mut String, address: &str, rel: &crate::analysis::SourceLocation) {
+fn related_line(message: &mut String, address: &str, rel: &crate::engine::SourceLocation) {
     let file = rel.excerpt.as_ref().map_or_else(|| rel.file.clone(), |(tf, _)| display_path(tf.path()));
     let _ = write!(message, "\nrelated: {address} at {file}:{}:{}", rel.line, rel.column);
 }

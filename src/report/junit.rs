@@ -24,7 +24,7 @@ use quick_xml::Writer;
 use quick_xml::escape::partial_escape;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use crate::analysis::{FileReport, FindingReport, InstanceReport};
+use crate::engine::{FileReport, FindingReport, InstanceReport};
 use crate::policy::Suppression;
 use crate::reach::{Certainty, Verdict, Via};
 use crate::rules::Severity;
@@ -72,8 +72,10 @@ fn suite(r: &FileReport, fails: &dyn Fn(Severity) -> bool) -> Suite {
 }
 
 fn instance_case(i: &InstanceReport) -> Case {
-    let services: Vec<String> = i
-        .services
+    let mut by_name: Vec<(&str, &crate::engine::ServiceReport)> =
+        i.services.iter().map(|s| (s.service.name(), s)).collect();
+    by_name.sort_by_key(|(n, _)| *n);
+    let services: Vec<String> = by_name
         .iter()
         .map(|(name, s)| {
             let mut line = format!("{name}: {}", verdict_name(s.verdict));
@@ -92,9 +94,8 @@ fn instance_case(i: &InstanceReport) -> Case {
             line
         })
         .collect();
-    let not_reachable = |v: Verdict| -> Vec<&str> {
-        i.services.iter().filter(|(_, s)| s.verdict == v).map(|(name, _)| *name).collect()
-    };
+    let not_reachable =
+        |v: Verdict| -> Vec<&str> { by_name.iter().filter(|(_, s)| s.verdict == v).map(|(name, _)| *name).collect() };
     let outcome = match i.verdict {
         Verdict::Reachable => Outcome::Passed,
         Verdict::Unreachable => Outcome::Failed {
@@ -138,7 +139,7 @@ fn details(f: &FindingReport) -> String {
     };
     lines.push(format!("certainty: {certainty}"));
     if let Some(code) = f.code {
-        lines.push(format!("code: {code}"));
+        lines.push(format!("code: {}", code.name()));
     }
     lines.join("\n")
 }

@@ -1,5 +1,5 @@
 //! Rendering results for people and machines: one file per output format, all fed the same
-//! [`FileReport`](crate::analysis::FileReport)s.
+//! [`FileReport`](crate::engine::FileReport)s.
 
 pub mod gcc;
 pub mod github;
@@ -12,7 +12,7 @@ pub mod sarif;
 
 use std::borrow::Cow;
 
-use crate::analysis::FindingReport;
+use crate::engine::FindingReport;
 
 /// Where a line-oriented format (`gcc`, GitHub annotations, JUnit) points a finding: the
 /// resource's block header in its `.tf` file, else the resource's object in the plan JSON.

@@ -4,7 +4,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::reach::{Certainty, HopResult, InstanceReach, Reach, ServiceReach, Tri, Verdict, Via};
+use crate::engine::{CheckReport, HopReport, InstanceReport, ServiceReport};
+use crate::reach::{Certainty, Tri, Verdict, Via};
 
 fn mark(t: Tri) -> &'static str {
     match t {
@@ -14,24 +15,27 @@ fn mark(t: Tri) -> &'static str {
     }
 }
 
-fn verdict_word(t: Tri) -> &'static str {
-    match t {
-        Tri::Yes => "reachable",
-        Tri::No => "unreachable",
-        Tri::Maybe => "unknown",
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Reachable => "reachable",
+        Verdict::Unreachable => "unreachable",
+        Verdict::Unknown => "unknown",
     }
 }
 
+fn check_mark(c: &CheckReport) -> &'static str {
+    mark(c.outcome)
+}
+
 /// The human rendering of one instance.
-pub fn human(reach: &Reach<'_, '_, '_>, inst: &InstanceReach) -> String {
-    let net = reach.net;
-    let r = &net.model.resources[inst.res];
-    let mut out = format!("{} ({}): {}\n", r.address(), r.type_name(), verdict_word(inst.outcome));
+pub fn human(inst: &InstanceReport) -> String {
+    let mut out = format!("{} ({}): {}\n", inst.resource, inst.type_name, verdict_word(inst.verdict));
     for s in &inst.services {
-        service_human(reach, s, &mut out);
+        service_human(s, &mut out);
     }
-    let _ = writeln!(out, "  {} iam: {}", mark(inst.iam.outcome), inst.iam.reason);
-    let _ = writeln!(out, "  {} metadata service: {}", mark(inst.imds.outcome), inst.imds.detail);
+    let _ = writeln!(out, "  {} iam: {}", check_mark(&inst.identity), inst.identity.detail);
+    let _ =
+        writeln!(out, "  {} metadata service: {}", check_mark(&inst.metadata_service), inst.metadata_service.detail);
     if !inst.unresolved.is_empty() {
         let _ = writeln!(out, "  unresolved:");
         for u in &inst.unresolved {
@@ -41,23 +45,25 @@ pub fn human(reach: &Reach<'_, '_, '_>, inst: &InstanceReach) -> String {
     out
 }
 
-fn service_human(reach: &Reach<'_, '_, '_>, s: &ServiceReach, out: &mut String) {
-    let net = reach.net;
-    let via = match (s.path.via, s.path.endpoint) {
-        (Via::Endpoint, Some(e)) => format!(" via {}", net.model.resources[e].address()),
+fn service_human(s: &ServiceReport, out: &mut String) {
+    let via = match (s.via, &s.endpoint) {
+        (Via::Endpoint, Some(e)) => format!(" via {e}"),
         (Via::Internet, _) => " via the internet".to_string(),
         _ => String::new(),
     };
-    let from = s.location.as_ref().map(|l| format!(" from {}", net.name(l))).unwrap_or_default();
+    let from = s.from.as_ref().map(|l| format!(" from {l}")).unwrap_or_default();
     let candidates = if s.locations > 1 { format!(" ({} candidate locations)", s.locations) } else { String::new() };
+    let outcome = match s.verdict {
+        Verdict::Reachable => Tri::Yes,
+        Verdict::Unreachable => Tri::No,
+        Verdict::Unknown => Tri::Maybe,
+    };
     let _ =
-        writeln!(out, "  {} {}: {}{via}{from}{candidates}", mark(s.outcome), s.service.name(), verdict_word(s.outcome));
-    for h in &s.path.hops {
+        writeln!(out, "  {} {}: {}{via}{from}{candidates}", mark(outcome), s.service.name(), verdict_word(s.verdict));
+    for h in &s.hops {
         hop_human(h, out);
     }
-    if let Some((h, certainty)) = &s.blocked
-        && s.outcome != Tri::Yes
-    {
+    if let Some((h, certainty)) = &s.blocked {
         let c = match certainty {
             Certainty::Definite => "definitely",
             Certainty::Possible => "possibly",
@@ -67,7 +73,7 @@ fn service_human(reach: &Reach<'_, '_, '_>, s: &ServiceReach, out: &mut String) 
     }
 }
 
-fn hop_human(h: &HopResult, out: &mut String) {
+fn hop_human(h: &HopReport, out: &mut String) {
     let _ = writeln!(out, "      {} {:<30} {}", mark(h.outcome), h.kind.label(), h.detail);
     if h.outcome != Tri::Yes {
         if let Some(code) = h.code {
@@ -80,39 +86,40 @@ fn hop_human(h: &HopResult, out: &mut String) {
 }
 
 #[derive(Serialize)]
-pub struct InstanceJson {
-    pub resource: String,
+pub struct InstanceJson<'r> {
+    pub resource: &'r str,
     pub verdict: Verdict,
-    pub services: Vec<ServiceJson>,
-    pub iam: CheckJson,
-    pub metadata_service: CheckJson,
-    pub unresolved: Vec<String>,
+    pub services: Vec<ServiceJson<'r>>,
+    pub iam: CheckJson<'r>,
+    pub metadata_service: CheckJson<'r>,
+    pub unresolved: &'r [String],
 }
 
 #[derive(Serialize)]
-pub struct ServiceJson {
+pub struct ServiceJson<'r> {
     pub service: &'static str,
     pub verdict: Verdict,
     pub via: Via,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub endpoint: Option<String>,
+    pub endpoint: Option<&'r str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    pub hops: Vec<HopJson>,
+    pub from: Option<&'r str>,
+    pub hops: Vec<HopJson<'r>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked: Option<BlockedJson>,
 }
 
 #[derive(Serialize)]
-pub struct HopJson {
+pub struct HopJson<'r> {
     pub hop: &'static str,
     pub outcome: Tri,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<&'static str>,
-    pub resources: Vec<String>,
-    pub detail: String,
+    pub resources: &'r [String],
+    pub detail: &'r str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
+    pub fix: Option<&'r str>,
+    pub data: &'r serde_json::Value,
 }
 
 #[derive(Serialize)]
@@ -123,43 +130,46 @@ pub struct BlockedJson {
 }
 
 #[derive(Serialize)]
-pub struct CheckJson {
+pub struct CheckJson<'r> {
     pub outcome: Tri,
-    pub detail: String,
+    pub detail: &'r str,
 }
 
-pub fn json(reach: &Reach<'_, '_, '_>, inst: &InstanceReach) -> InstanceJson {
-    let net = reach.net;
-    let hop = |h: &HopResult| HopJson {
+fn hop_json(h: &HopReport) -> HopJson<'_> {
+    HopJson {
         hop: h.kind.label(),
         outcome: h.outcome,
         code: h.code.map(|c| c.name()),
-        resources: h.resources.iter().map(|t| net.name(t)).collect(),
-        detail: h.detail.clone(),
-        fix: h.fix.clone(),
-    };
+        resources: &h.resources,
+        detail: &h.detail,
+        fix: h.fix.as_deref(),
+        data: &h.data,
+    }
+}
+
+pub fn json(inst: &InstanceReport) -> InstanceJson<'_> {
     InstanceJson {
-        resource: net.model.resources[inst.res].address().to_string(),
-        verdict: inst.verdict(),
+        resource: &inst.resource,
+        verdict: inst.verdict,
         services: inst
             .services
             .iter()
             .map(|s| ServiceJson {
                 service: s.service.name(),
-                verdict: s.outcome.into(),
-                via: s.path.via,
-                endpoint: s.path.endpoint.map(|e| net.model.resources[e].address().to_string()),
-                from: s.location.as_ref().map(|l| net.name(l)),
-                hops: s.path.hops.iter().map(hop).collect(),
-                blocked: s.blocked.as_ref().filter(|_| s.outcome != Tri::Yes).map(|(h, c)| BlockedJson {
+                verdict: s.verdict,
+                via: s.via,
+                endpoint: s.endpoint.as_deref(),
+                from: s.from.as_deref(),
+                hops: s.hops.iter().map(hop_json).collect(),
+                blocked: s.blocked.as_ref().map(|(h, c)| BlockedJson {
                     hop: h.kind.label(),
                     code: h.code.map(|c| c.name()),
                     certainty: *c,
                 }),
             })
             .collect(),
-        iam: CheckJson { outcome: inst.iam.outcome, detail: inst.iam.reason.clone() },
-        metadata_service: CheckJson { outcome: inst.imds.outcome, detail: inst.imds.detail.clone() },
-        unresolved: inst.unresolved.clone(),
+        iam: CheckJson { outcome: inst.identity.outcome, detail: &inst.identity.detail },
+        metadata_service: CheckJson { outcome: inst.metadata_service.outcome, detail: &inst.metadata_service.detail },
+        unresolved: &inst.unresolved,
     }
 }

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::analysis::{FileReport, FindingReport, SourceLocation};
+use crate::engine::{FileReport, FindingReport, SourceLocation};
 use crate::policy::Suppression;
 use crate::reach::Certainty;
 use crate::rules::{self, Severity};
@@ -271,7 +271,7 @@ fn result<'r>(f: &'r FindingReport, suppressed: Option<&Suppression>) -> SarifRe
         related_locations,
         partial_fingerprints: BTreeMap::from([("tfreachFinding/v1", format!("{}|{}|{}", f.rule, f.resource, f.input))]),
         suppressions: suppressed.map(suppression).into_iter().collect(),
-        properties: Properties { certainty: f.certainty, explanation_code: f.code, input: &f.input },
+        properties: Properties { certainty: f.certainty, explanation_code: f.code.map(|c| c.name()), input: &f.input },
     }
 }
 

@@ -48,17 +48,17 @@ pub enum Target {
 }
 
 /// One value of a link attribute: exactly one of `options` is meant.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Slot {
-    pub options: Vec<Target>,
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Slot<T = Target> {
+    pub options: Vec<T>,
 }
 
 /// A resolved link attribute: its slots (one for a scalar attribute, one per member of a list)
-/// and how they were decided.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
+/// and how they were decided. Resolution links to [`Target`]s; the network graph, to its nodes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Link<T = Target> {
     pub resolution: Resolution,
-    pub slots: Vec<Slot>,
+    pub slots: Vec<Slot<T>>,
     /// The configuration leaves the attribute unset (AWS then decides, e.g. a default).
     pub unset: bool,
     /// References that could not be followed, e.g. `data.aws_subnet.x` (read during apply).
@@ -68,21 +68,22 @@ pub struct Link {
     pub fallback: Option<String>,
 }
 
-impl Link {
-    pub fn unset() -> Link {
+impl<T: Clone + Eq + std::hash::Hash> Link<T> {
+    pub fn unset() -> Link<T> {
         Link { resolution: Resolution::Known, slots: Vec::new(), unset: true, dead_ends: Vec::new(), fallback: None }
     }
 
-    pub fn known_empty() -> Link {
+    pub fn known_empty() -> Link<T> {
         Link { resolution: Resolution::Known, slots: Vec::new(), unset: false, dead_ends: Vec::new(), fallback: None }
     }
 
     /// Every target any slot may take, deduplicated, in order.
-    pub fn targets(&self) -> Vec<&Target> {
-        let mut out: Vec<&Target> = Vec::new();
+    pub fn targets(&self) -> Vec<&T> {
+        let mut seen = rustc_hash::FxHashSet::default();
+        let mut out: Vec<&T> = Vec::new();
         for s in &self.slots {
             for t in &s.options {
-                if !out.contains(&t) {
+                if seen.insert(t) {
                     out.push(t);
                 }
             }
@@ -91,7 +92,7 @@ impl Link {
     }
 
     /// The one target when the link is decided (a single slot with a single option).
-    pub fn single(&self) -> Option<&Target> {
+    pub fn single(&self) -> Option<&T> {
         match self.slots.as_slice() {
             [s] if s.options.len() == 1 => s.options.first(),
             _ => None,
@@ -100,5 +101,24 @@ impl Link {
 
     pub fn is_empty(&self) -> bool {
         self.slots.is_empty()
+    }
+
+    /// The same link over other targets (`f` maps each option).
+    pub fn map<U>(&self, mut f: impl FnMut(&T) -> U) -> Link<U> {
+        Link {
+            resolution: self.resolution,
+            slots: self.slots.iter().map(|s| Slot { options: s.options.iter().map(&mut f).collect() }).collect(),
+            unset: self.unset,
+            dead_ends: self.dead_ends.clone(),
+            fallback: self.fallback.clone(),
+        }
+    }
+
+    /// Whether the link names nothing for certain: a fallback, a dead end, or nothing at all
+    /// from references.
+    pub fn has_doubts(&self) -> bool {
+        self.fallback.is_some()
+            || !self.dead_ends.is_empty()
+            || (self.resolution == Resolution::Unresolved && self.slots.is_empty())
     }
 }

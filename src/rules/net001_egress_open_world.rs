@@ -1,43 +1,61 @@
 //! NET001 egress-open-world: a security group allows egress to `0.0.0.0/0` or `::/0`.
 //! With interface endpoints, instances need TCP 443 only to the endpoints' security group.
 
-use super::{Finding, Rule, RuleContext, RuleMeta, Severity};
-use crate::reach::sg::Direction;
-use crate::resolve::Target;
+use ipnet::IpNet;
 
-pub struct EgressOpenWorld;
+use super::{Finding, Message, Rule, RuleContext, RuleMeta};
+use crate::network::graph::NodeId;
+use crate::network::routing::Membership;
+use crate::network::traffic::Direction;
+use crate::network::Network;
 
-static META: RuleMeta = RuleMeta {
+declare_rule!(EgressOpenWorld {
     id: "NET001",
     name: "egress-open-world",
-    severity: Severity::Warning,
+    severity: Warning,
+    category: Hygiene,
     summary: "a security group allows egress to 0.0.0.0/0 or ::/0",
-    doc: include_str!("../../rules/NET001.md"),
-};
+});
+
+#[derive(Debug)]
+struct OpenEgress {
+    group: NodeId,
+    what: String,
+    world: Vec<IpNet>,
+}
+
+impl Message for OpenEgress {
+    fn message(&self, net: &Network<'_, '_>) -> String {
+        let world: Vec<String> = self.world.iter().map(|c| c.to_string()).collect();
+        format!("{} allows egress of {} to {}", net.describe(self.group), self.what, world.join(" and "))
+    }
+
+    fn help(&self, _net: &Network<'_, '_>) -> String {
+        "restrict egress to what the instances need: TCP 443 to the interface endpoints' security group (or to the VPC CIDR); add a tfreach:ignore[NET001] with a reason if the open egress is intended (for example a NAT path)".into()
+    }
+}
 
 impl Rule for EgressOpenWorld {
+    type Config = ();
+
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
+    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>, _: &()) -> Vec<Finding> {
+        let mut groups: Vec<(&NodeId, _)> = ctx.net.groups.iter().collect();
+        groups.sort_by_key(|(n, _)| **n);
         let mut out = Vec::new();
-        for (group, rules) in ctx.reach.sgs.groups() {
-            for rule in rules.rules.iter().filter(|r| r.direction == Direction::Egress && r.definite) {
+        for (group, g) in groups {
+            for rule in g.rules.iter().filter(|r| r.direction == Direction::Egress && r.membership == Membership::Definite) {
                 let world = rule.world_peers();
                 let Some(declared_by) = rule.declared_by else { continue };
-                if world.is_empty() || ctx.net.model.resources[declared_by].is_data() {
+                if world.is_empty() || ctx.net.is_data(declared_by) {
                     continue;
                 }
-                let group_name = ctx.net.describe(group);
                 out.push(
-                    Finding::new(
-                        &META,
-                        declared_by,
-                        format!("{group_name} allows egress of {} to {}", rule.describe(), world.join(" and ")),
-                        "restrict egress to what the instances need: TCP 443 to the interface endpoints' security group (or to the VPC CIDR); add a tfreach:ignore[NET001] with a reason if the open egress is intended (for example a NAT path)".into(),
-                    )
-                    .related([group.clone()].into_iter().filter(|g| *g != Target::Resource(declared_by))),
+                    Finding::new(&META, declared_by, OpenEgress { group: *group, what: rule.describe(), world })
+                        .related([*group]),
                 );
             }
         }

@@ -3,59 +3,71 @@
 
 use std::collections::BTreeMap;
 
-use super::{Finding, Rule, RuleContext, RuleMeta, Severity};
-use crate::reach::sg::Direction;
-use crate::reach::traffic::Protocol;
-use crate::resolve::Target;
+use super::helpers::names;
+use super::{Finding, Message, Rule, RuleContext, RuleMeta};
+use crate::network::graph::NodeId;
+use crate::network::routing::Membership;
+use crate::network::traffic::{Direction, Protocol};
+use crate::network::Network;
 
-pub struct EndpointIngressBroad;
-
-static META: RuleMeta = RuleMeta {
+declare_rule!(EndpointIngressBroad {
     id: "NET003",
     name: "endpoint-ingress-broad",
-    severity: Severity::Warning,
+    severity: Warning,
+    category: Hygiene,
     summary: "an endpoint security group admits more than TCP 443, or admits it from 0.0.0.0/0",
-    doc: include_str!("../../rules/NET003.md"),
-};
+});
+
+#[derive(Debug)]
+struct BroadIngress {
+    group: NodeId,
+    endpoints: Vec<NodeId>,
+    what: String,
+}
+
+impl Message for BroadIngress {
+    fn message(&self, net: &Network<'_, '_>) -> String {
+        format!(
+            "{}, the security group of {}, admits {}; an interface endpoint needs only TCP 443 from the instances",
+            net.describe(self.group),
+            names(net, &self.endpoints),
+            self.what
+        )
+    }
+
+    fn help(&self, _net: &Network<'_, '_>) -> String {
+        "admit only TCP 443, from the instances' security group or the VPC CIDR".into()
+    }
+}
 
 impl Rule for EndpointIngressBroad {
+    type Config = ();
+
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
+    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>, _: &()) -> Vec<Finding> {
         // Security groups of interface endpoints, with the endpoints that use them.
-        let mut endpoint_groups: BTreeMap<Target, Vec<Target>> = BTreeMap::new();
-        for e in ctx.reach.endpoints.iter().filter(|e| e.interface) {
-            for g in e.view.security_groups.targets() {
-                endpoint_groups.entry(g.clone()).or_default().push(Target::Resource(e.res));
+        let mut endpoint_groups: BTreeMap<NodeId, Vec<NodeId>> = BTreeMap::new();
+        for e in ctx.net.endpoints.iter().filter(|e| e.is_interface()) {
+            for g in ctx.net.link(e.groups).targets() {
+                endpoint_groups.entry(*g).or_default().push(e.node);
             }
         }
         let mut out = Vec::new();
         for (group, endpoints) in &endpoint_groups {
-            let rules = ctx.reach.sgs.rules(group);
-            for rule in rules.rules.iter().filter(|r| r.direction == Direction::Ingress && r.definite) {
+            let Some(g) = ctx.net.groups.get(group) else { continue };
+            for rule in g.rules.iter().filter(|r| r.direction == Direction::Ingress && r.membership == Membership::Definite) {
                 let Some(declared_by) = rule.declared_by else { continue };
-                let only_https =
-                    rule.protocol == Protocol::Tcp && rule.ports.is_some_and(|p| p.from == 443 && p.to == 443);
-                let world = rule.world_peers();
+                let only_https = rule.protocol == Protocol::Tcp && rule.ports.is_some_and(|p| p.from == 443 && p.to == 443);
+                let world: Vec<String> = rule.world_peers().iter().map(|c| c.to_string()).collect();
                 if only_https && world.is_empty() {
                     continue;
                 }
                 let what = if only_https { format!("TCP 443 from {}", world.join(" and ")) } else { rule.describe() };
-                out.push(
-                    Finding::new(
-                        &META,
-                        declared_by,
-                        format!(
-                            "{}, the security group of {}, admits {what}; an interface endpoint needs only TCP 443 from the instances",
-                            ctx.net.describe(group),
-                            endpoints.iter().map(|e| ctx.net.name(e)).collect::<Vec<_>>().join(", ")
-                        ),
-                        "admit only TCP 443, from the instances' security group or the VPC CIDR".into(),
-                    )
-                    .related(std::iter::once(group.clone()).chain(endpoints.iter().cloned())),
-                );
+                let payload = BroadIngress { group: *group, endpoints: endpoints.clone(), what };
+                out.push(Finding::new(&META, declared_by, payload).related(std::iter::once(*group).chain(endpoints.iter().copied())));
             }
         }
         out

@@ -1,61 +1,58 @@
 //! NET004 public-ip-on-private-instance: an instance that Session Manager serves through
 //! interface endpoints still gets a public IP address.
 
-use super::{Finding, Rule, RuleContext, RuleMeta, Severity};
-use crate::reach::{Service, Tri, Via};
+use super::{Finding, Message, Rule, RuleContext, RuleMeta};
+use crate::network::graph::NodeId;
+use crate::network::{Network, Service};
+use crate::reach::{Tri, Via};
 
-pub struct PublicIpOnPrivateInstance;
-
-static META: RuleMeta = RuleMeta {
+declare_rule!(PublicIpOnPrivateInstance {
     id: "NET004",
     name: "public-ip-on-private-instance",
-    severity: Severity::Warning,
+    severity: Warning,
+    category: Hygiene,
     summary: "an instance that Session Manager serves through endpoints gets a public IP",
-    doc: include_str!("../../rules/NET004.md"),
-};
+});
+
+#[derive(Debug)]
+struct NeedlessPublicIp {
+    instance: NodeId,
+    /// The Elastic IP that gives the address, when one does.
+    eip: Option<NodeId>,
+}
+
+impl Message for NeedlessPublicIp {
+    fn message(&self, net: &Network<'_, '_>) -> String {
+        format!(
+            "{} reaches Session Manager through interface endpoints yet gets a public IP address, which only widens its exposure",
+            net.describe(self.instance)
+        )
+    }
+
+    fn help(&self, net: &Network<'_, '_>) -> String {
+        match self.eip {
+            Some(e) => format!("remove {} (an Elastic IP associated with the instance)", net.describe(e)),
+            None => "set associate_public_ip_address = false (and map_public_ip_on_launch = false on its subnet)".into(),
+        }
+    }
+}
 
 impl Rule for PublicIpOnPrivateInstance {
+    type Config = ();
+
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
+    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>, _: &()) -> Vec<Finding> {
         ctx.instances
             .iter()
             .filter(|i| i.public_ip == Tri::Yes)
             .filter(|i| i.service(Service::Ssm).is_some_and(|s| s.outcome == Tri::Yes && s.path.via == Via::Endpoint))
             .map(|inst| {
-                let name = ctx.net.model.resources[inst.res].address();
-                Finding::new(
-                    &META,
-                    inst.res,
-                    format!("{name} reaches Session Manager through interface endpoints yet gets a public IP address, which only widens its exposure"),
-                    public_ip_help(ctx, inst.res),
-                )
+                let eip = ctx.net.compute[inst.compute].public_ip.eip;
+                Finding::new(&META, inst.node, NeedlessPublicIp { instance: inst.node, eip }).related(eip)
             })
             .collect()
-    }
-}
-
-/// The fix depends on where the address comes from.
-fn public_ip_help(ctx: &RuleContext<'_, '_, '_, '_>, instance: crate::model::ResId) -> String {
-    let eips: Vec<&str> = ctx
-        .net
-        .model
-        .resources
-        .iter()
-        .filter(|e| e.kind == crate::model::Kind::Eip)
-        .filter(|e| {
-            ctx.net
-                .link(e.id, crate::resolve::LinkKind::Instance)
-                .targets()
-                .contains(&&crate::resolve::Target::Resource(instance))
-        })
-        .map(|e| e.address())
-        .collect();
-    if eips.is_empty() {
-        "set associate_public_ip_address = false (and map_public_ip_on_launch = false on its subnet)".into()
-    } else {
-        format!("remove {} (an Elastic IP associated with the instance)", eips.join(", "))
     }
 }

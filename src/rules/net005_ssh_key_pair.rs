@@ -1,54 +1,72 @@
 //! NET005 ssh-key-pair: `key_name` is set on an instance Session Manager serves; the key is
 //! an unmanaged credential that the session access makes unnecessary.
 
-use super::{Finding, Rule, RuleContext, RuleMeta, Severity};
-use crate::model::{Attr, Kind};
+use super::{Finding, Message, Rule, RuleContext, RuleMeta};
+use crate::model::Attr;
+use crate::network::graph::NodeId;
+use crate::network::Network;
 use crate::reach::Tri;
-use crate::resolve::Target;
 
-pub struct SshKeyPair;
-
-static META: RuleMeta = RuleMeta {
+declare_rule!(SshKeyPair {
     id: "NET005",
     name: "ssh-key-pair",
-    severity: Severity::Note,
+    severity: Note,
+    category: Hygiene,
     summary: "key_name is set on an instance that Session Manager serves",
-    doc: include_str!("../../rules/NET005.md"),
-};
+});
+
+#[derive(Debug)]
+struct KeyPair {
+    instance: NodeId,
+    /// Where `key_name` is set: the instance, or its launch template.
+    holder: NodeId,
+    /// `Some(name)`, or `None` when the name is unknown until apply.
+    key: Option<String>,
+}
+
+impl Message for KeyPair {
+    fn message(&self, net: &Network<'_, '_>) -> String {
+        let key = match &self.key {
+            Some(k) => format!("key_name = \"{k}\""),
+            None => "key_name".into(),
+        };
+        if self.holder == self.instance {
+            format!(
+                "{} sets {key}, although Session Manager reaches it; the SSH key is a credential nobody needs to hold",
+                net.describe(self.instance)
+            )
+        } else {
+            format!(
+                "{} sets {key} for {}, although Session Manager reaches it; the SSH key is a credential nobody needs to hold",
+                net.describe(self.holder),
+                net.describe(self.instance)
+            )
+        }
+    }
+
+    fn help(&self, _net: &Network<'_, '_>) -> String {
+        "remove key_name and use `aws ssm start-session`".into()
+    }
+}
 
 impl Rule for SshKeyPair {
+    type Config = ();
+
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
+    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>, _: &()) -> Vec<Finding> {
         let mut out = Vec::new();
         for inst in ctx.instances.iter().filter(|i| i.outcome == Tri::Yes) {
-            let r = &ctx.net.model.resources[inst.res];
-            // An autoscaling group's instances take the key from the launch template.
-            let holder = match (r.kind, inst.view.launch_spec.as_ref().and_then(|l| l.single())) {
-                (Kind::AutoscalingGroup, Some(Target::Resource(l))) => &ctx.net.model.resources[*l],
-                _ => r,
+            let c = &ctx.net.compute[inst.compute];
+            let key = match &c.key_name.value {
+                Attr::Known(k) if !k.is_empty() => Some(k.clone()),
+                Attr::Unknown => None,
+                _ => continue,
             };
-            let key = match holder.attr_str("key_name") {
-                Attr::Known(k) if !k.is_empty() => Some(format!("key_name = \"{k}\"")),
-                Attr::Unknown => Some("key_name".to_string()),
-                _ => None,
-            };
-            let Some(key) = key else { continue };
-            out.push(
-                Finding::new(
-                    &META,
-                    inst.res,
-                    if holder.id == r.id {
-                        format!("{} sets {key}, although Session Manager reaches it; the SSH key is a credential nobody needs to hold", r.address())
-                    } else {
-                        format!("{} sets {key} for {}, although Session Manager reaches it; the SSH key is a credential nobody needs to hold", holder.address(), r.address())
-                    },
-                    "remove key_name and use `aws ssm start-session`".into(),
-                )
-                .related([Target::Resource(holder.id)].into_iter().filter(|t| *t != Target::Resource(inst.res))),
-            );
+            let payload = KeyPair { instance: inst.node, holder: c.key_name.holder, key };
+            out.push(Finding::new(&META, inst.node, payload).related([c.key_name.holder]));
         }
         out
     }

@@ -4,84 +4,91 @@
 
 use std::collections::BTreeMap;
 
-use super::ssm003_endpoint_private_dns_disabled::{bypassed_endpoints, dedup};
-use super::{Finding, Rule, RuleContext, RuleMeta, Severity, overall, service_list};
-use crate::model::{Attr, ResId};
-use crate::reach::dns::vpc_dns;
-use crate::reach::{Certainty, Code, Service, Tri};
-use crate::resolve::Target;
+use super::helpers::{Hit, bypassed_endpoints, dedup, overall, service_list};
+use super::{Finding, Message, Rule, RuleContext, RuleMeta};
+use crate::model::Attr;
+use crate::network::graph::NodeId;
+use crate::network::{Network, Service};
+use crate::reach::{Code, HopData, Tri};
 
-pub struct VpcDnsDisabled;
-
-static META: RuleMeta = RuleMeta {
+declare_rule!(VpcDnsDisabled {
     id: "SSM004",
     name: "vpc-dns-disabled",
-    severity: Severity::Error,
+    severity: Error,
+    category: Reachability,
     summary: "the instance's VPC has enable_dns_support or enable_dns_hostnames false while it depends on endpoint private DNS",
-    doc: include_str!("../../rules/SSM004.md"),
-};
+});
+
+#[derive(Debug)]
+struct DnsOff {
+    vpc: NodeId,
+    /// `enable_dns_support = false`, `enable_dns_hostnames unset (…)`.
+    flags: Vec<String>,
+    services: Vec<Service>,
+}
+
+impl Message for DnsOff {
+    fn message(&self, net: &Network<'_, '_>) -> String {
+        format!(
+            "{} has {}, so interface endpoint private DNS does not answer for {} and the instances cannot reach the service",
+            net.describe(self.vpc),
+            self.flags.join(" and "),
+            service_list(&self.services)
+        )
+    }
+
+    fn help(&self, net: &Network<'_, '_>) -> String {
+        format!("set enable_dns_support = true and enable_dns_hostnames = true on {}", net.describe(self.vpc))
+    }
+}
 
 impl Rule for VpcDnsDisabled {
+    type Config = ();
+
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
-        // Group by VPC: endpoints bypassed because of its flags, and instances whose public
-        // resolution fails because DNS support is off.
-        let mut by_vpc: BTreeMap<ResId, Vec<(Target, Service, Certainty)>> = BTreeMap::new();
+    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>, _: &()) -> Vec<Finding> {
+        // Grouped by VPC: the endpoints bypassed because of its flags (and the instances
+        // that depend on them), and instances whose public resolution fails because DNS
+        // support is off.
+        let mut by_vpc: BTreeMap<NodeId, Vec<(NodeId, Hit)>> = BTreeMap::new();
         for (endpoint, hits) in bypassed_endpoints(ctx, Code::VpcDnsDisabled) {
-            for t in ctx.net.link(endpoint, crate::resolve::LinkKind::Vpc).targets() {
-                if let Target::Resource(vpc) = t {
-                    for (inst, svc, c) in &hits {
-                        by_vpc.entry(*vpc).or_default().push((Target::Resource(*inst), *svc, *c));
-                    }
-                    by_vpc.entry(*vpc).or_default().push((Target::Resource(endpoint), hits[0].1, hits[0].2));
-                }
+            let vpcs = ctx.net.endpoint(endpoint).and_then(|e| e.vpc).map(|l| ctx.net.link(l).targets().into_iter().copied().collect::<Vec<_>>());
+            for vpc in vpcs.unwrap_or_default().into_iter().filter(|v| ctx.net.vpcs.contains_key(v)) {
+                let entry = by_vpc.entry(vpc).or_default();
+                entry.extend(hits.iter().map(|h| (h.instance, *h)));
+                entry.push((endpoint, hits[0]));
             }
         }
         for inst in ctx.instances {
             for s in inst.services.iter().filter(|s| s.outcome != Tri::Yes) {
-                if let Some((hop, c)) = &s.blocked
-                    && hop.code == Some(Code::VpcDnsDisabled)
-                    && hop.outcome == Tri::No
-                {
-                    for t in &hop.resources {
-                        if let Target::Resource(vpc) = t {
-                            by_vpc.entry(*vpc).or_default().push((Target::Resource(inst.res), s.service, *c));
-                        }
-                    }
+                let Some((hop, c)) = &s.blocked else { continue };
+                if let (Some(Code::VpcDnsDisabled), Tri::No, HopData::PublicDns { vpc: Some(vpc), .. }) = (hop.code(), hop.outcome, &hop.data) {
+                    let hit = Hit { instance: inst.node, service: s.service, certainty: *c };
+                    by_vpc.entry(*vpc).or_default().push((inst.node, hit));
                 }
             }
         }
         by_vpc
             .into_iter()
             .map(|(vpc, hits)| {
-                let r = &ctx.net.model.resources[vpc];
-                let dns = vpc_dns(ctx.net, &Target::Resource(vpc));
-                let mut off = Vec::new();
-                for (name, attr) in [("enable_dns_support", &dns.support), ("enable_dns_hostnames", &dns.hostnames)] {
-                    match attr {
-                        Attr::Known(false) => off.push(format!("{name} = false")),
-                        Attr::Default(false) => off.push(format!("{name} unset (Terraform's default is false)")),
-                        _ => {}
+                let mut flags = Vec::new();
+                if let Some(v) = ctx.net.vpcs.get(&vpc) {
+                    for (name, attr) in [("enable_dns_support", &v.dns.support), ("enable_dns_hostnames", &v.dns.hostnames)] {
+                        match attr {
+                            Attr::Known(false) => flags.push(format!("{name} = false")),
+                            Attr::Default(false) => flags.push(format!("{name} unset (Terraform's default is false)")),
+                            _ => {}
+                        }
                     }
                 }
-                let services = dedup(hits.iter().map(|h| h.1).collect::<Vec<_>>());
-                Finding::new(
-                    &META,
-                    vpc,
-                    format!(
-                        "{} has {}, so interface endpoint private DNS does not answer for {} and the instances cannot reach the service",
-                        r.address(),
-                        off.join(" and "),
-                        service_list(&services)
-                    ),
-                    format!("set enable_dns_support = true and enable_dns_hostnames = true on {}", r.address()),
-                )
-                .certainty(overall(hits.iter().map(|h| h.2)))
-                .related(hits.iter().map(|h| h.0.clone()))
-                .code(Code::VpcDnsDisabled)
+                let services = dedup(hits.iter().map(|(_, h)| h.service));
+                Finding::new(&META, vpc, DnsOff { vpc, flags, services })
+                    .certainty(overall(hits.iter().map(|(_, h)| h.certainty)))
+                    .related(hits.iter().map(|(n, _)| *n))
+                    .code(Code::VpcDnsDisabled)
             })
             .collect()
     }

@@ -3,61 +3,83 @@
 //! `aws_security_group` has no egress rule unless the configuration declares one.
 //! <https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/security_group>
 
-use super::{Finding, Rule, RuleContext, RuleMeta, Severity, blocked_services, overall, service_list};
-use crate::reach::{Code, Service};
+use super::helpers::{blocked_services, overall, service_list};
+use super::{Finding, Message, Rule, RuleContext, RuleMeta};
+use crate::network::graph::{LinkId, NodeId};
+use crate::network::{Network, Service};
+use crate::reach::{Code, Hop, explain};
 
-pub struct InstanceEgressBlocked;
-
-static META: RuleMeta = RuleMeta {
+declare_rule!(InstanceEgressBlocked {
     id: "SSM005",
     name: "instance-egress-blocked",
-    severity: Severity::Error,
+    severity: Error,
+    category: Reachability,
     summary: "the instance's security groups allow no TCP 443 egress toward the SSM path",
-    doc: include_str!("../../rules/SSM005.md"),
-};
+});
+
+#[derive(Debug)]
+struct EgressBlocked {
+    instance: NodeId,
+    services: Vec<Service>,
+    groups: LinkId,
+    /// The endpoint the traffic is for; `None`: the internet.
+    toward: Option<NodeId>,
+    /// The groups have no egress rule at all.
+    no_egress: bool,
+    hop: Hop,
+}
+
+impl Message for EgressBlocked {
+    fn message(&self, net: &Network<'_, '_>) -> String {
+        let name = net.describe(self.instance);
+        let groups = net.names(self.groups);
+        if self.no_egress {
+            let verb = if net.link(self.groups).targets().len() > 1 { "have" } else { "has" };
+            return format!(
+                "{name} cannot reach {} over TCP 443: {groups} {verb} no egress rule at all — unlike the AWS console, Terraform removes the default allow-all egress rule from every security group it creates",
+                service_list(&self.services)
+            );
+        }
+        let toward = match self.toward {
+            Some(e) => format!("the interface endpoint {}", net.describe(e)),
+            None => "the internet (there is no interface endpoint with private DNS)".to_string(),
+        };
+        format!("{name} cannot reach {} over TCP 443: no egress rule of {groups} allows it toward {toward}", service_list(&self.services))
+    }
+
+    fn help(&self, net: &Network<'_, '_>) -> String {
+        explain::fix(net, &self.hop).unwrap_or_default()
+    }
+}
 
 impl Rule for InstanceEgressBlocked {
+    type Config = ();
+
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
+    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>, _: &()) -> Vec<Finding> {
         let mut out = Vec::new();
         for inst in ctx.instances {
-            let blocked =
-                blocked_services(inst, &Service::SESSION, &[Code::SgNoEgressRules, Code::InstanceSgEgressMismatch]);
-            if blocked.is_empty() {
-                continue;
-            }
-            let services: Vec<Service> = blocked.iter().map(|(s, _)| *s).collect();
-            let s = inst.service(services[0]).expect("blocked service");
-            let (hop, _) = s.blocked.as_ref().expect("blocked");
-            let name = ctx.net.model.resources[inst.res].address();
-            let groups = ctx.reach.names(&inst.view.security_groups);
-            let toward = match s.path.endpoint {
-                Some(e) => format!("the interface endpoint {}", ctx.net.model.resources[e].address()),
-                None => "the internet (there is no interface endpoint with private DNS)".to_string(),
+            let blocked = blocked_services(inst, &Service::SESSION, &[Code::SgNoEgressRules, Code::InstanceSgEgressMismatch]);
+            let Some((first, hop, _)) = blocked.first() else { continue };
+            let Some(s) = inst.service(*first) else { continue };
+            let groups = ctx.net.compute[inst.compute].placement.groups;
+            let payload = EgressBlocked {
+                instance: inst.node,
+                services: blocked.iter().map(|(s, _, _)| *s).collect(),
+                groups,
+                toward: s.path.endpoint,
+                no_egress: hop.code() == Some(Code::SgNoEgressRules),
+                hop: hop.clone(),
             };
-            let no_egress = hop.code == Some(Code::SgNoEgressRules);
-            let message = if no_egress {
-                format!(
-                    "{name} cannot reach {} over TCP 443: {groups} {} no egress rule at all — unlike the AWS console, Terraform removes the default allow-all egress rule from every security group it creates",
-                    service_list(&services),
-                    if inst.view.security_groups.targets().len() > 1 { "have" } else { "has" },
-                )
-            } else {
-                format!(
-                    "{name} cannot reach {} over TCP 443: no egress rule of {groups} allows it toward {toward}",
-                    service_list(&services)
-                )
-            };
-            let mut finding = Finding::new(&META, inst.res, message, hop.fix.clone().unwrap_or_default())
-                .certainty(overall(blocked.iter().map(|(_, c)| *c)))
-                .related(inst.view.security_groups.targets().into_iter().cloned());
-            if let Some(e) = s.path.endpoint {
-                finding = finding.related([crate::resolve::Target::Resource(e)]);
-            }
-            out.push(finding.code(hop.code.unwrap_or(Code::InstanceSgEgressMismatch)));
+            let finding = Finding::new(&META, inst.node, payload)
+                .certainty(overall(blocked.iter().map(|(_, _, c)| *c)))
+                .related(ctx.net.link(groups).targets().into_iter().copied())
+                .related(s.path.endpoint)
+                .hop(hop.clone());
+            out.push(finding);
         }
         out
     }

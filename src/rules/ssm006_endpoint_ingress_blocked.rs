@@ -4,68 +4,90 @@
 
 use std::collections::BTreeMap;
 
-use super::ssm003_endpoint_private_dns_disabled::dedup;
-use super::{Finding, Rule, RuleContext, RuleMeta, Severity, overall, service_list};
-use crate::model::ResId;
-use crate::reach::{Certainty, Code, Service, Tri};
-use crate::resolve::Target;
+use super::helpers::{dedup, overall, service_list};
+use super::{Finding, Message, Rule, RuleContext, RuleMeta};
+use crate::network::graph::{LinkId, NodeId};
+use crate::network::{Network, Service};
+use crate::reach::{Certainty, Code, Hop, Tri, explain};
 
-pub struct EndpointIngressBlocked;
-
-static META: RuleMeta = RuleMeta {
+declare_rule!(EndpointIngressBlocked {
     id: "SSM006",
     name: "endpoint-ingress-blocked",
-    severity: Severity::Error,
+    severity: Error,
+    category: Reachability,
     summary: "the endpoint's security groups do not admit TCP 443 from the instance",
-    doc: include_str!("../../rules/SSM006.md"),
-};
+});
 
-/// An instance's service blocked at an endpoint's groups: (instance, service, certainty, fix).
-type Hit = (ResId, Service, Certainty, Option<String>);
+#[derive(Debug)]
+struct IngressBlocked {
+    endpoint: NodeId,
+    groups: LinkId,
+    /// The endpoint has no `security_group_ids`: the VPC's default group guards it.
+    default_group: bool,
+    instances: Vec<NodeId>,
+    services: Vec<Service>,
+    hop: Hop,
+}
+
+impl Message for IngressBlocked {
+    fn message(&self, net: &Network<'_, '_>) -> String {
+        let note = if self.default_group {
+            " (it sets no security_group_ids, so it gets the VPC's default group, which admits only its own members)"
+        } else {
+            ""
+        };
+        let instances: Vec<String> = self.instances.iter().map(|i| net.describe(*i)).collect();
+        format!(
+            "{} does not admit TCP 443 from {}: no ingress rule of {}{note} allows it, so {} {} unreachable",
+            net.describe(self.endpoint),
+            instances.join(", "),
+            net.names(self.groups),
+            service_list(&self.services),
+            if self.services.len() > 1 { "are" } else { "is" }
+        )
+    }
+
+    fn help(&self, net: &Network<'_, '_>) -> String {
+        explain::fix(net, &self.hop).unwrap_or_default()
+    }
+}
 
 impl Rule for EndpointIngressBlocked {
+    type Config = ();
+
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
-        let mut by_endpoint: BTreeMap<ResId, Vec<Hit>> = BTreeMap::new();
+    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>, _: &()) -> Vec<Finding> {
+        let mut by_endpoint: BTreeMap<NodeId, Vec<(NodeId, Service, Certainty, Hop)>> = BTreeMap::new();
         for inst in ctx.instances {
             for s in inst.services.iter().filter(|s| s.outcome != Tri::Yes) {
                 let (Some((hop, c)), Some(e)) = (&s.blocked, s.path.endpoint) else { continue };
-                if hop.code == Some(Code::EndpointSgIngressMismatch) {
-                    by_endpoint.entry(e).or_default().push((inst.res, s.service, *c, hop.fix.clone()));
+                if hop.code() == Some(Code::EndpointSgIngressMismatch) {
+                    by_endpoint.entry(e).or_default().push((inst.node, s.service, *c, hop.clone()));
                 }
             }
         }
         by_endpoint
             .into_iter()
-            .map(|(e, hits)| {
-                let name = ctx.net.model.resources[e].address();
-                let view = ctx.net.endpoint_view(&ctx.net.model.resources[e]);
-                let groups = ctx.reach.names(&view.security_groups);
-                let default_note = if view.security_groups.unset {
-                    " (it sets no security_group_ids, so it gets the VPC's default group, which admits only its own members)"
-                } else {
-                    ""
+            .filter_map(|(endpoint, hits)| {
+                let e = ctx.net.endpoint(endpoint)?;
+                let payload = IngressBlocked {
+                    endpoint,
+                    groups: e.groups,
+                    default_group: ctx.net.link(e.groups).unset,
+                    instances: dedup(hits.iter().map(|h| h.0)),
+                    services: dedup(hits.iter().map(|h| h.1)),
+                    hop: hits[0].3.clone(),
                 };
-                let instances: Vec<String> = dedup(hits.iter().map(|h| ctx.net.model.resources[h.0].address().to_string()).collect());
-                let services = dedup(hits.iter().map(|h| h.1).collect::<Vec<_>>());
-                Finding::new(
-                    &META,
-                    e,
-                    format!(
-                        "{name} does not admit TCP 443 from {}: no ingress rule of {groups}{default_note} allows it, so {} {} unreachable",
-                        instances.join(", "),
-                        service_list(&services),
-                        if services.len() > 1 { "are" } else { "is" }
-                    ),
-                    hits[0].3.clone().unwrap_or_default(),
+                Some(
+                    Finding::new(&META, endpoint, payload)
+                        .certainty(overall(hits.iter().map(|h| h.2)))
+                        .related(ctx.net.link(e.groups).targets().into_iter().copied())
+                        .related(hits.iter().map(|h| h.0))
+                        .hop(hits[0].3.clone()),
                 )
-                .certainty(overall(hits.iter().map(|h| h.2)))
-                .related(view.security_groups.targets().into_iter().cloned())
-                .related(hits.iter().map(|h| Target::Resource(h.0)))
-                .code(Code::EndpointSgIngressMismatch)
             })
             .collect()
     }

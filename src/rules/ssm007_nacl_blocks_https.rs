@@ -4,75 +4,82 @@
 
 use std::collections::BTreeMap;
 
-use super::ssm003_endpoint_private_dns_disabled::dedup;
-use super::{Finding, Rule, RuleContext, RuleMeta, Severity, overall, service_list};
-use crate::reach::{Certainty, Code, Service, Tri};
-use crate::resolve::Target;
+use super::helpers::{dedup, overall, service_list};
+use super::{Finding, Message, Rule, RuleContext, RuleMeta};
+use crate::network::graph::NodeId;
+use crate::network::{Network, Service};
+use crate::reach::{Certainty, Code, Hop, HopData, Tri, explain};
 
-pub struct NaclBlocksHttps;
-
-static META: RuleMeta = RuleMeta {
+declare_rule!(NaclBlocksHttps {
     id: "SSM007",
     name: "nacl-blocks-https",
-    severity: Severity::Error,
+    severity: Error,
+    category: Reachability,
     summary: "a NACL on the instance or endpoint subnet blocks 443 or its ephemeral return",
-    doc: include_str!("../../rules/SSM007.md"),
-};
+});
 
-/// An instance's service blocked by an ACL: (instance, service, certainty, detail, fix).
-type Hit = (usize, Service, Certainty, String, Option<String>);
+/// An instance's service that an ACL blocks: (instance, service, certainty, the hop).
+type Blocked = (NodeId, Service, Certainty, Hop);
+
+#[derive(Debug)]
+struct AclBlocks {
+    instances: Vec<NodeId>,
+    services: Vec<Service>,
+    hop: Hop,
+}
+
+impl Message for AclBlocks {
+    fn message(&self, net: &Network<'_, '_>) -> String {
+        let instances: Vec<String> = self.instances.iter().map(|i| net.describe(*i)).collect();
+        format!(
+            "{}; {} cannot reach {} through it",
+            explain::detail(net, &self.hop),
+            instances.join(", "),
+            service_list(&self.services)
+        )
+    }
+
+    fn help(&self, net: &Network<'_, '_>) -> String {
+        explain::fix(net, &self.hop).unwrap_or_default()
+    }
+}
 
 impl Rule for NaclBlocksHttps {
+    type Config = ();
+
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
-        // Keyed by the ACL (the first resource of the hop), then the subnet.
-        let mut by_acl: BTreeMap<(Target, Target), Vec<Hit>> = BTreeMap::new();
+    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>, _: &()) -> Vec<Finding> {
+        // Keyed by the ACL, then the subnet.
+        let mut by_acl: BTreeMap<(NodeId, NodeId), Vec<Blocked>> = BTreeMap::new();
         for inst in ctx.instances {
             for s in inst.services.iter().filter(|s| s.outcome != Tri::Yes) {
                 let Some((hop, c)) = &s.blocked else { continue };
-                if hop.code != Some(Code::SubnetAclRestriction) {
+                if hop.code() != Some(Code::SubnetAclRestriction) {
                     continue;
                 }
-                let (Some(acl), Some(subnet)) = (hop.resources.first(), hop.resources.get(1)) else { continue };
-                by_acl.entry((acl.clone(), subnet.clone())).or_default().push((
-                    inst.res,
-                    s.service,
-                    *c,
-                    hop.detail.clone(),
-                    hop.fix.clone(),
-                ));
+                let HopData::Acl { block: Some(b), .. } = &hop.data else { continue };
+                by_acl.entry((b.acl, b.subnet)).or_default().push((inst.node, s.service, *c, hop.clone()));
             }
         }
         by_acl
             .into_iter()
             .map(|((acl, subnet), hits)| {
-                // The fix goes on the ACL resource; an implicit default ACL cannot block.
-                let primary = match (&acl, &subnet) {
-                    (Target::Resource(a), _) => *a,
-                    (_, Target::Resource(s)) => *s,
-                    _ => hits[0].0,
+                // The fix goes on the ACL resource; an implicit default ACL: on the subnet.
+                let is_resource = |n: NodeId| ctx.net.resource(n).is_some();
+                let primary = [acl, subnet].into_iter().find(|n| is_resource(*n)).unwrap_or(hits[0].0);
+                let payload = AclBlocks {
+                    instances: dedup(hits.iter().map(|h| h.0)),
+                    services: dedup(hits.iter().map(|h| h.1)),
+                    hop: hits[0].3.clone(),
                 };
-                let services = dedup(hits.iter().map(|h| h.1).collect::<Vec<_>>());
-                let instances: Vec<String> =
-                    dedup(hits.iter().map(|h| ctx.net.model.resources[h.0].address().to_string()).collect());
-                Finding::new(
-                    &META,
-                    primary,
-                    format!(
-                        "{}; {} cannot reach {} through it",
-                        hits[0].3,
-                        instances.join(", "),
-                        service_list(&services)
-                    ),
-                    hits[0].4.clone().unwrap_or_default(),
-                )
-                .certainty(overall(hits.iter().map(|h| h.2)))
-                .related([acl.clone(), subnet.clone()])
-                .related(hits.iter().map(|h| Target::Resource(h.0)))
-                .code(Code::SubnetAclRestriction)
+                Finding::new(&META, primary, payload)
+                    .certainty(overall(hits.iter().map(|h| h.2)))
+                    .related([acl, subnet])
+                    .related(hits.iter().map(|h| h.0))
+                    .hop(hits[0].3.clone())
             })
             .collect()
     }

@@ -1,43 +1,65 @@
 //! SSM008 endpoint-region-mismatch: an endpoint's `service_name` names another region than
 //! the provider that creates it, so it never answers the agent in that region.
 
-use super::{Finding, Rule, RuleContext, RuleMeta, Severity};
+use super::{Finding, Message, Rule, RuleContext, RuleMeta};
+use crate::network::Network;
+use crate::network::graph::NodeId;
 use crate::reach::Code;
 
-pub struct EndpointRegionMismatch;
-
-static META: RuleMeta = RuleMeta {
+declare_rule!(EndpointRegionMismatch {
     id: "SSM008",
     name: "endpoint-region-mismatch",
-    severity: Severity::Error,
+    severity: Error,
+    category: Reachability,
     summary: "the endpoint's service_name names another region than the provider's",
-    doc: include_str!("../../rules/SSM008.md"),
-};
+});
+
+#[derive(Debug)]
+struct RegionMismatch {
+    endpoint: NodeId,
+    service: String,
+    named: String,
+    provider: String,
+}
+
+impl Message for RegionMismatch {
+    fn message(&self, net: &Network<'_, '_>) -> String {
+        let (have, want, service) = (&self.named, &self.provider, &self.service);
+        format!(
+            "{} names service com.amazonaws.{have}.{service}, but its provider creates it in {want}; an endpoint only serves its own region, so the agent never reaches {service} through it",
+            net.describe(self.endpoint)
+        )
+    }
+
+    fn help(&self, _net: &Network<'_, '_>) -> String {
+        let (want, service) = (&self.provider, &self.service);
+        format!("set service_name = \"com.amazonaws.{want}.{service}\" (e.g. \"com.amazonaws.${{data.aws_region.current.name}}.{service}\")")
+    }
+}
 
 impl Rule for EndpointRegionMismatch {
+    type Config = ();
+
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
-        ctx.reach
+    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>, _: &()) -> Vec<Finding> {
+        ctx.net
             .endpoints
             .iter()
             .filter_map(|e| {
-                let (Some(have), Some(want), Some(service)) = (&e.service_region, &e.provider_region, &e.service) else { return None };
-                if have == want || !matches!(service.as_str(), "ssm" | "ssmmessages" | "ec2messages" | "s3" | "logs" | "kms") {
+                let (Some(have), Some(want), Some(service)) = (&e.service_region, &e.region, e.service) else { return None };
+                if have == want {
                     return None;
                 }
-                let name = ctx.net.model.resources[e.res].address();
-                Some(
-                    Finding::new(
-                        &META,
-                        e.res,
-                        format!("{name} names service com.amazonaws.{have}.{service}, but its provider creates it in {want}; an endpoint only serves its own region, so the agent never reaches {service} through it"),
-                        format!("set service_name = \"com.amazonaws.{want}.{service}\" (e.g. \"com.amazonaws.${{data.aws_region.current.name}}.{service}\")"),
-                    )
-                    .code(Code::EndpointRegionMismatch),
-                )
+                let payload = RegionMismatch {
+                    endpoint: e.node,
+                    service: service.name().to_string(),
+                    named: have.clone(),
+                    provider: want.clone(),
+                };
+                Some(Finding::new(&META, e.node, payload).code(Code::EndpointRegionMismatch))
             })
             .collect()
     }

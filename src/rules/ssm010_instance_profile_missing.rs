@@ -1,44 +1,80 @@
 //! SSM010 instance-profile-missing: no instance profile, or its role grants neither
 //! `AmazonSSMManagedInstanceCore` nor the actions the agent needs.
 
-use super::{Finding, Rule, RuleContext, RuleMeta, Severity};
-use crate::reach::{Code, Tri};
+use super::{Finding, Message, Rule, RuleContext, RuleMeta};
+use crate::network::Network;
+use crate::network::graph::NodeId;
+use crate::reach::{Code, IamFinding, Tri};
 
-pub struct InstanceProfileMissing;
-
-static META: RuleMeta = RuleMeta {
+declare_rule!(InstanceProfileMissing {
     id: "SSM010",
     name: "instance-profile-missing",
-    severity: Severity::Error,
+    severity: Error,
+    category: Reachability,
     summary: "no instance profile, or its role grants neither AmazonSSMManagedInstanceCore nor the equivalent actions",
-    doc: include_str!("../../rules/SSM010.md"),
-};
+});
+
+#[derive(Debug)]
+enum NoCredentials {
+    NoProfile { instance: NodeId },
+    NoRole { instance: NodeId, profile: NodeId },
+    RoleLacks { instance: NodeId, role: NodeId, missing: Vec<&'static str> },
+}
+
+impl Message for NoCredentials {
+    fn message(&self, net: &Network<'_, '_>) -> String {
+        match self {
+            NoCredentials::NoProfile { instance } => format!(
+                "{} has no IAM instance profile, so SSM Agent has no credentials to register with Systems Manager",
+                net.describe(*instance)
+            ),
+            NoCredentials::NoRole { instance, profile } => format!(
+                "{}'s instance role cannot register with Systems Manager: instance profile {} has no role",
+                net.describe(*instance),
+                net.name(*profile)
+            ),
+            NoCredentials::RoleLacks { instance, role, missing } => format!(
+                "{}'s instance role cannot register with Systems Manager: role {} does not grant {}",
+                net.describe(*instance),
+                net.name(*role),
+                missing.join(", ")
+            ),
+        }
+    }
+
+    fn help(&self, _net: &Network<'_, '_>) -> String {
+        match self {
+            NoCredentials::NoProfile { .. } => "set iam_instance_profile to a profile whose role has the AWS managed policy AmazonSSMManagedInstanceCore; or, if Default Host Management Configuration is enabled in the account, set [assume] default_host_management = true in tfreach.toml".into(),
+            _ => "attach arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore to the role, or grant ssm:UpdateInstanceInformation and ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and OpenDataChannel".into(),
+        }
+    }
+}
 
 impl Rule for InstanceProfileMissing {
+    type Config = ();
+
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
+    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>, _: &()) -> Vec<Finding> {
         ctx.instances
             .iter()
             .filter(|i| i.iam.outcome == Tri::No)
-            .map(|inst| {
-                let name = ctx.net.model.resources[inst.res].address();
-                let (message, help, code) = if inst.iam.no_profile {
-                    (
-                        format!("{name} has no IAM instance profile, so SSM Agent has no credentials to register with Systems Manager"),
-                        "set iam_instance_profile to a profile whose role has the AWS managed policy AmazonSSMManagedInstanceCore; or, if Default Host Management Configuration is enabled in the account, set [assume] default_host_management = true in tfreach.toml".to_string(),
-                        Code::InstanceProfileMissing,
-                    )
-                } else {
-                    (
-                        format!("{name}'s instance role cannot register with Systems Manager: {}", inst.iam.reason),
-                        "attach arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore to the role, or grant ssm:UpdateInstanceInformation and ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and OpenDataChannel".to_string(),
+            .filter_map(|inst| {
+                let instance = inst.node;
+                let (payload, code) = match &inst.iam.finding {
+                    IamFinding::NoProfile => (NoCredentials::NoProfile { instance }, Code::InstanceProfileMissing),
+                    IamFinding::NoRole { profile } => {
+                        (NoCredentials::NoRole { instance, profile: *profile }, Code::IamPermissionsMissing)
+                    }
+                    IamFinding::Role { role } => (
+                        NoCredentials::RoleLacks { instance, role: *role, missing: inst.iam.missing.clone() },
                         Code::IamPermissionsMissing,
-                    )
+                    ),
+                    _ => return None,
                 };
-                Finding::new(&META, inst.res, message, help).related(inst.iam.involved.iter().cloned()).code(code)
+                Some(Finding::new(&META, instance, payload).related(inst.iam.involved.iter().copied()).code(code))
             })
             .collect()
     }

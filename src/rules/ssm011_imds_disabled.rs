@@ -1,41 +1,56 @@
 //! SSM011 imds-disabled: `metadata_options.http_endpoint = "disabled"` — the agent reads the
 //! instance role's credentials from the instance metadata service.
 
-use super::{Finding, Rule, RuleContext, RuleMeta, Severity};
+use super::{Finding, Message, Rule, RuleContext, RuleMeta};
+use crate::network::Network;
+use crate::network::graph::NodeId;
 use crate::reach::{Code, Tri};
 
-pub struct ImdsDisabled;
-
-static META: RuleMeta = RuleMeta {
+declare_rule!(ImdsDisabled {
     id: "SSM011",
     name: "imds-disabled",
-    severity: Severity::Error,
+    severity: Error,
+    category: Reachability,
     summary: "metadata_options.http_endpoint = \"disabled\": the agent cannot get credentials",
-    doc: include_str!("../../rules/SSM011.md"),
-};
+});
+
+#[derive(Debug)]
+struct MetadataOff {
+    instance: NodeId,
+    /// The resource that disables it (the instance or its launch template).
+    holder: NodeId,
+}
+
+impl Message for MetadataOff {
+    fn message(&self, net: &Network<'_, '_>) -> String {
+        format!(
+            "{} sets metadata_options.http_endpoint = \"disabled\": SSM Agent gets the instance role's credentials from the metadata service, so {} cannot register",
+            net.describe(self.holder),
+            net.describe(self.instance)
+        )
+    }
+
+    fn help(&self, _net: &Network<'_, '_>) -> String {
+        "set metadata_options { http_endpoint = \"enabled\" } (keep http_tokens = \"required\" for IMDSv2)".into()
+    }
+}
 
 impl Rule for ImdsDisabled {
+    type Config = ();
+
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
+    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>, _: &()) -> Vec<Finding> {
         ctx.instances
             .iter()
             .filter(|i| i.imds.outcome == Tri::No)
             .map(|inst| {
-                let name = ctx.net.model.resources[inst.res].address();
-                Finding::new(
-                    &META,
-                    inst.res,
-                    format!(
-                        "{}: SSM Agent gets the instance role's credentials from the metadata service, so {name} cannot register",
-                        inst.imds.detail
-                    ),
-                    "set metadata_options { http_endpoint = \"enabled\" } (keep http_tokens = \"required\" for IMDSv2)".into(),
-                )
-                .related(inst.imds.resources.iter().cloned())
-                .code(Code::ImdsDisabled)
+                let holder = inst.imds.holder.unwrap_or(inst.node);
+                Finding::new(&META, inst.node, MetadataOff { instance: inst.node, holder })
+                    .related([holder])
+                    .code(Code::ImdsDisabled)
             })
             .collect()
     }

@@ -3,114 +3,91 @@
 //! sessions then fail to start.
 //! <https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-logging.html>
 
-use serde_json::Value;
+use super::helpers::and_list;
+use super::{Finding, Message, Rule, RuleContext, RuleMeta};
+use crate::network::graph::NodeId;
+use crate::network::{Network, Service};
+use crate::reach::logging::{LoggingVia, logging_path};
+use crate::reach::{Certainty, Tri, explain};
 
-use super::{Finding, Rule, RuleContext, RuleMeta, Severity};
-use crate::model::{Attr, Kind, Resource};
-use crate::reach::{Certainty, Service, Tri};
-use crate::resolve::Target;
-
-pub struct SessionLoggingPathMissing;
-
-static META: RuleMeta = RuleMeta {
+declare_rule!(SessionLoggingPathMissing {
     id: "SSM013",
     name: "session-logging-path-missing",
-    severity: Severity::Error,
+    severity: Error,
+    category: Reachability,
     summary: "Session Manager preferences log to S3 / CloudWatch Logs or encrypt with KMS, and the instance has no path to s3, logs or kms",
-    doc: include_str!("../../rules/SSM013.md"),
-};
+});
 
-/// The document Session Manager reads its preferences from.
-const PREFERENCES: &str = "SSM-SessionManagerRunShell";
+#[derive(Debug)]
+struct NoLoggingPath {
+    preferences: NodeId,
+    instance: NodeId,
+    needs: Vec<Service>,
+    missing: Vec<(Service, LoggingVia)>,
+}
 
-/// Which services the preferences need: from the content when it is known, else from what
-/// the content expression refers to.
-fn needs(doc: &Resource<'_>) -> Vec<Service> {
-    let mut out = Vec::new();
-    match doc.attr_str("content") {
-        Attr::Known(text) => {
-            let inputs = serde_json::from_str::<Value>(&text).ok().and_then(|v| v.get("inputs").cloned());
-            let set = |key: &str| -> bool {
-                match &inputs {
-                    Some(i) => i.get(key).and_then(Value::as_str).is_some_and(|s| !s.is_empty()),
-                    // YAML preferences: look for a non-empty `key: value` line.
-                    None => text.lines().any(|l| {
-                        l.trim()
-                            .strip_prefix(key)
-                            .and_then(|r| r.trim_start().strip_prefix(':'))
-                            .is_some_and(|v| !v.trim().trim_matches(['"', '\'']).is_empty())
-                    }),
-                }
-            };
-            if set("s3BucketName") {
-                out.push(Service::S3);
-            }
-            if set("cloudWatchLogGroupName") {
-                out.push(Service::Logs);
-            }
-            if set("kmsKeyId") {
-                out.push(Service::Kms);
-            }
-        }
-        _ => {
-            let refs: Vec<String> = doc
-                .expressions()
-                .and_then(|e| e.expr("content"))
-                .map(|e| e.references().iter().map(|r| r.to_string()).collect())
-                .unwrap_or_default();
-            let mentions = |prefixes: &[&str]| refs.iter().any(|r| prefixes.iter().any(|p| r.contains(p)));
-            if mentions(&["aws_s3_bucket"]) {
-                out.push(Service::S3);
-            }
-            if mentions(&["aws_cloudwatch_log_group"]) {
-                out.push(Service::Logs);
-            }
-            if mentions(&["aws_kms_key", "aws_kms_alias"]) {
-                out.push(Service::Kms);
-            }
-        }
+impl Message for NoLoggingPath {
+    fn message(&self, net: &Network<'_, '_>) -> String {
+        let what: Vec<String> = self
+            .missing
+            .iter()
+            .map(|(s, via)| {
+                let how = match via {
+                    LoggingVia::GatewayEndpoint(e) => format!("the S3 gateway endpoint {}", net.describe(*e)),
+                    LoggingVia::InterfaceEndpoint(e) => format!("the interface endpoint {}", net.describe(*e)),
+                    LoggingVia::Internet(Some(hop)) => explain::detail(net, hop),
+                    LoggingVia::Internet(None) => "the internet".into(),
+                    LoggingVia::Unplaced => String::new(),
+                };
+                if how.is_empty() { s.name().to_string() } else { format!("{} ({how})", s.name()) }
+            })
+            .collect();
+        format!(
+            "{} makes Session Manager {}, but {} has no path to {}: its sessions fail or go unlogged",
+            net.describe(self.preferences),
+            describe(&self.needs),
+            net.describe(self.instance),
+            what.join(", ")
+        )
     }
-    out
+
+    fn help(&self, _net: &Network<'_, '_>) -> String {
+        "add endpoints for the logging services (an S3 gateway endpoint on the instance subnet's route table; interface endpoints with private DNS for logs and kms), or a NAT path".into()
+    }
 }
 
 impl Rule for SessionLoggingPathMissing {
+    type Config = ();
+
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
-        let docs: Vec<&Resource<'_>> = ctx
-            .net
-            .model
-            .resources
-            .iter()
-            .filter(|r| r.kind == Kind::SsmDocument && !r.is_data())
-            .filter(|r| r.attr_str("document_type").value().is_some_and(|t| t == "Session"))
-            .filter(|r| r.attr_str("name").value().is_some_and(|n| n == PREFERENCES))
-            .collect();
+    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>, _: &()) -> Vec<Finding> {
         let mut out = Vec::new();
-        for doc in docs {
-            let services = needs(doc);
+        for prefs in &ctx.net.session_preferences {
             for inst in ctx.instances {
                 // An instance Session Manager cannot reach at all has bigger problems.
-                if inst
+                let unreachable = inst
                     .services
                     .iter()
                     .filter(|s| matches!(s.service, Service::Ssm | Service::Ssmmessages))
-                    .any(|s| s.outcome == Tri::No)
-                {
+                    .any(|s| s.outcome == Tri::No);
+                if unreachable {
                     continue;
                 }
+                let c = &ctx.net.compute[inst.compute];
+                let candidates = ctx.net.link(c.placement.subnets).slots.iter().any(|s| s.options.len() > 1);
                 let mut missing = Vec::new();
                 let mut certainty = Certainty::Definite;
-                for s in &services {
-                    let (t, how) = ctx.reach.logging_path(inst, *s);
+                for s in &prefs.needs {
+                    let (t, via) = logging_path(ctx.net, inst, c, *s);
                     match t {
-                        Tri::No => missing.push((*s, how)),
+                        Tri::No => missing.push((*s, via)),
                         // Maybe from candidate subnets (not from unknown values): possible.
-                        Tri::Maybe if inst.view.subnets.slots.iter().any(|sl| sl.options.len() > 1) => {
+                        Tri::Maybe if candidates => {
                             certainty = Certainty::Possible;
-                            missing.push((*s, how));
+                            missing.push((*s, via));
                         }
                         _ => {}
                     }
@@ -118,26 +95,8 @@ impl Rule for SessionLoggingPathMissing {
                 if missing.is_empty() {
                     continue;
                 }
-                let name = ctx.net.model.resources[inst.res].address();
-                let what: Vec<String> = missing
-                    .iter()
-                    .map(|(s, how)| if how.is_empty() { s.name().to_string() } else { format!("{} ({how})", s.name()) })
-                    .collect();
-                out.push(
-                    Finding::new(
-                        &META,
-                        inst.res,
-                        format!(
-                            "{} makes Session Manager {}, but {name} has no path to {}: its sessions fail or go unlogged",
-                            doc.address(),
-                            describe(&services),
-                            what.join(", ")
-                        ),
-                        "add endpoints for the logging services (an S3 gateway endpoint on the instance subnet's route table; interface endpoints with private DNS for logs and kms), or a NAT path".into(),
-                    )
-                    .certainty(certainty)
-                    .related([Target::Resource(doc.id)]),
-                );
+                let payload = NoLoggingPath { preferences: prefs.node, instance: inst.node, needs: prefs.needs.clone(), missing };
+                out.push(Finding::new(&META, inst.node, payload).certainty(certainty).related([prefs.node]));
             }
         }
         out
@@ -154,7 +113,7 @@ fn describe(services: &[Service]) -> String {
             _ => None,
         })
         .collect();
-    let logs = (!sinks.is_empty()).then(|| format!("log sessions to {}", sinks.join(" and ")));
+    let logs = (!sinks.is_empty()).then(|| format!("log sessions to {}", and_list(&sinks).replace(", ", " and ")));
     let kms = services.contains(&Service::Kms);
     match (logs, kms) {
         (Some(l), true) => format!("{l} and encrypt them with KMS"),

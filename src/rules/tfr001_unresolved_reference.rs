@@ -1,56 +1,70 @@
 //! TFR001 unresolved-reference: an edge the rules need could not be resolved from the plan.
 //! tfreach never treats what it cannot tell as a pass or a failure; it says so here.
 
-use super::{Finding, Rule, RuleContext, RuleMeta, Severity};
-use crate::reach::{Code, link_doubts};
+use super::{Finding, Message, Rule, RuleContext, RuleMeta};
+use crate::network::graph::NodeId;
+use crate::network::{Network, Service};
+use crate::reach::{Code, explain};
 
-pub struct UnresolvedReference;
-
-static META: RuleMeta = RuleMeta {
+declare_rule!(UnresolvedReference {
     id: "TFR001",
     name: "unresolved-reference",
-    severity: Severity::Note,
+    severity: Note,
+    category: Resolution,
     summary: "an edge the rules need could not be resolved from the plan",
-    doc: include_str!("../../rules/TFR001.md"),
-};
+});
+
+#[derive(Debug)]
+enum Unresolved {
+    Instance { instance: NodeId, doubts: Vec<String> },
+    Endpoint { endpoint: NodeId, doubts: Vec<String> },
+}
+
+impl Message for Unresolved {
+    fn message(&self, net: &Network<'_, '_>) -> String {
+        match self {
+            Unresolved::Instance { instance, doubts } => format!(
+                "tfreach cannot tell whether Session Manager reaches {}: {}",
+                net.describe(*instance),
+                doubts.join("; ")
+            ),
+            Unresolved::Endpoint { endpoint, doubts } => {
+                format!("tfreach cannot fully resolve {}: {}", net.describe(*endpoint), doubts.join("; "))
+            }
+        }
+    }
+
+    fn help(&self, _net: &Network<'_, '_>) -> String {
+        match self {
+            Unresolved::Instance { .. } => "give the missing values in the configuration (or run tfreach on a plan whose state holds them), or pass --source-dir so that locals can be read".into(),
+            Unresolved::Endpoint { .. } => {
+                "give the missing values in the configuration, or pass --source-dir so that locals can be read".into()
+            }
+        }
+    }
+}
 
 impl Rule for UnresolvedReference {
+    type Config = ();
+
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>) -> Vec<Finding> {
+    fn check(&self, ctx: &RuleContext<'_, '_, '_, '_>, _: &()) -> Vec<Finding> {
         let mut out = Vec::new();
         for inst in ctx.instances.iter().filter(|i| !i.unresolved.is_empty()) {
-            let name = ctx.net.model.resources[inst.res].address();
-            out.push(
-                Finding::new(
-                    &META,
-                    inst.res,
-                    format!("tfreach cannot tell whether Session Manager reaches {name}: {}", inst.unresolved.join("; ")),
-                    "give the missing values in the configuration (or run tfreach on a plan whose state holds them), or pass --source-dir so that locals can be read".into(),
-                )
-                .code(Code::Unresolved),
-            );
+            let payload = Unresolved::Instance { instance: inst.node, doubts: inst.unresolved.clone() };
+            out.push(Finding::new(&META, inst.node, payload).code(Code::Unresolved));
         }
-        for e in &ctx.reach.endpoints {
-            let mut doubts = link_doubts(ctx.net, "vpc", &e.view.vpc);
-            doubts.extend(link_doubts(ctx.net, "subnets", &e.view.subnets));
-            doubts.extend(link_doubts(ctx.net, "security group", &e.view.security_groups));
-            if doubts.is_empty() || !matches!(e.service.as_deref(), Some("ssm" | "ssmmessages" | "ec2messages")) {
+        for e in ctx.net.endpoints.iter().filter(|e| e.service.is_some_and(|s| Service::SESSION.contains(&s))) {
+            let mut doubts = e.vpc.map(|l| explain::link_doubts(ctx.net, "vpc", l)).unwrap_or_default();
+            doubts.extend(explain::link_doubts(ctx.net, "subnets", e.subnets));
+            doubts.extend(explain::link_doubts(ctx.net, "security group", e.groups));
+            if doubts.is_empty() {
                 continue;
             }
-            let name = ctx.net.model.resources[e.res].address();
-            out.push(
-                Finding::new(
-                    &META,
-                    e.res,
-                    format!("tfreach cannot fully resolve {name}: {}", doubts.join("; ")),
-                    "give the missing values in the configuration, or pass --source-dir so that locals can be read"
-                        .into(),
-                )
-                .code(Code::Unresolved),
-            );
+            out.push(Finding::new(&META, e.node, Unresolved::Endpoint { endpoint: e.node, doubts }).code(Code::Unresolved));
         }
         out
     }

@@ -6,8 +6,8 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use tfreach::analysis::{FileReport, Options, analyze};
 use tfreach::config::Config;
+use tfreach::engine::{FileReport, Options, analyze};
 use tfreach::plan::SourceFile;
 
 pub fn root() -> PathBuf {
@@ -74,7 +74,9 @@ pub fn snapshot_text(r: &FileReport) -> String {
     let _ = writeln!(s, "## instances");
     for i in &r.instances {
         let _ = writeln!(s, "{}: {:?}", i.resource, i.verdict);
-        for (name, svc) in &i.services {
+        let mut services: Vec<_> = i.services.iter().map(|x| (x.service.name(), x)).collect();
+        services.sort_by_key(|(n, _)| *n);
+        for (name, svc) in services {
             let via = match &svc.endpoint {
                 Some(e) => format!("{:?} {e}", svc.via),
                 None => format!("{:?}", svc.via),
@@ -87,7 +89,7 @@ pub fn snapshot_text(r: &FileReport) -> String {
             let _ = writeln!(s, "  {name}: {:?} via {via}{blocked}", svc.verdict);
         }
     }
-    let _ = writeln!(s, "\n## resolution\n{}", r.resolution_text.trim_end());
+    let _ = writeln!(s, "\n## resolution\n{}", tfreach::report::resolution::text(&r.resolution).trim_end());
     let _ = writeln!(s, "\n## findings");
     for f in &r.findings {
         let _ = writeln!(s, "{} {} {:?} {}", f.severity.name(), f.rule, f.certainty, f.resource);

@@ -1,13 +1,33 @@
-//! Protocols, port ranges and address ranges shared by security groups and network ACLs.
+//! Protocols, port ranges, directions and address ranges shared by security groups, network
+//! ACLs and routes.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
+use serde::Serialize;
 
-use super::tri::Tri;
+use crate::tri::Tri;
+
+/// Which way traffic crosses a filter, seen from the resource the filter guards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    pub fn word(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+}
 
 /// An IP protocol as AWS rules name it (`-1`/`all`, `tcp`/`6`, …).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Protocol {
     All,
     Tcp,
@@ -33,7 +53,7 @@ impl Protocol {
 }
 
 /// An inclusive port range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Ports {
     pub from: i64,
     pub to: i64,
@@ -83,6 +103,10 @@ pub fn parse_cidr(s: &str) -> Option<IpNet> {
 /// addresses tfreach cannot know: `0.0.0.0/0` does; private ranges do not; other public
 /// ranges might.
 pub fn cidr_covers_internet(rule: &IpNet) -> Tri {
+    // The agent calls the services' IPv4 names (`ssm.<region>.amazonaws.com`).
+    if matches!(rule, IpNet::V6(_)) {
+        return Tri::No;
+    }
     if rule.prefix_len() == 0 {
         return Tri::Yes;
     }
@@ -102,6 +126,18 @@ pub fn cidr_covers_internet(rule: &IpNet) -> Tri {
 /// `0.0.0.0/0`.
 pub fn any_ipv4() -> IpNet {
     IpNet::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0).expect("valid prefix")
+}
+
+/// `::/0`.
+pub fn any_ipv6() -> IpNet {
+    IpNet::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0).expect("valid prefix")
+}
+
+impl Ports {
+    /// `443`, `1024-65535`.
+    pub fn describe(self) -> String {
+        if self.from == self.to { self.from.to_string() } else { format!("{}-{}", self.from, self.to) }
+    }
 }
 
 #[cfg(test)]
@@ -136,6 +172,7 @@ mod tests {
         assert_eq!(cidr_covers_internet(&n("0.0.0.0/0")), Tri::Yes);
         assert_eq!(cidr_covers_internet(&n("10.0.0.0/16")), Tri::No);
         assert_eq!(cidr_covers_internet(&n("52.0.0.0/8")), Tri::Maybe);
+        assert_eq!(cidr_covers_internet(&n("::/0")), Tri::No, "the agent calls IPv4 names");
         assert_eq!(n("10.0.0.5"), n("10.0.0.5/32"));
     }
 }

@@ -56,6 +56,18 @@ impl Tri {
     }
 }
 
+/// The opposite answer; `Maybe` stays `Maybe`.
+impl std::ops::Not for Tri {
+    type Output = Tri;
+    fn not(self) -> Tri {
+        match self {
+            Tri::Yes => Tri::No,
+            Tri::No => Tri::Yes,
+            Tri::Maybe => Tri::Maybe,
+        }
+    }
+}
+
 impl From<Option<bool>> for Tri {
     fn from(b: Option<bool>) -> Tri {
         b.map_or(Tri::Maybe, Tri::from_bool)

@@ -1,0 +1,360 @@
+//! VPC endpoints and compute: where each sits (through launch templates and primary network
+//! interfaces), its identity, public address and metadata service.
+
+use rustc_hash::FxHashSet;
+
+use super::{Builder, derived, union};
+use crate::model::{Attr, Kind, Resource};
+use crate::network::compute::{
+    Compute, ComputeKind, Identity, Imds, KeyName, PlacedBy, Placement, PublicIp, PublicIpSource,
+};
+use crate::network::endpoint::{Endpoint, EndpointType, Service, parse_service_name};
+use crate::network::graph::{Link, NodeId};
+use crate::network::region::region_of;
+use crate::network::routing::TargetKind;
+use crate::plan::Action;
+use crate::resolve::LinkKind;
+use crate::tri::Tri;
+
+impl Builder<'_, '_> {
+    pub(super) fn endpoints(&mut self) {
+        for r in self.managed(Kind::VpcEndpoint) {
+            let node = self.node(r.id);
+            let service_name = r.attr_str("service_name");
+            let (service_region, label) = match service_name.value().and_then(|n| parse_service_name(n)) {
+                Some((region, svc)) => (Some(region), Some(svc)),
+                None => (None, None),
+            };
+            let kind = EndpointType::of(&r.attr::<String>("vpc_endpoint_type", Some("Gateway".into())));
+            let vpc = self.link(r.id, LinkKind::Vpc);
+            let mut subnets = self.content(self.link(r.id, LinkKind::Subnets));
+            let mut groups = self.content(self.link(r.id, LinkKind::SecurityGroups));
+            let mut tables = self.content(self.link(r.id, LinkKind::RouteTables));
+            // Separate association resources add subnets, groups and route tables.
+            for p in self.net.graph.pointing(node, LinkKind::VpcEndpoint) {
+                let Some(assoc) = self.net.resource(p.from) else { continue };
+                let (into, kind) = match self.model[assoc].kind {
+                    Kind::VpcEndpointSubnetAssociation => (&mut subnets, LinkKind::Subnet),
+                    Kind::VpcEndpointSecurityGroupAssociation => (&mut groups, LinkKind::SecurityGroup),
+                    Kind::VpcEndpointRouteTableAssociation => (&mut tables, LinkKind::RouteTable),
+                    _ => continue,
+                };
+                let added = self.content(self.link(assoc, kind));
+                *into = union(&[&*into, &added]);
+                into.unset = false;
+            }
+            if kind == EndpointType::Interface {
+                groups = self.default_group_if_unset(groups, &self.content(vpc));
+            }
+            let subnets = self.derive(node, derived::SUBNETS, subnets);
+            let groups = self.derive(node, derived::SECURITY_GROUPS, groups);
+            let route_tables = self.derive(node, derived::ROUTE_TABLES, tables);
+            let service = label.as_deref().and_then(Service::from_name);
+            self.net.endpoints.push(Endpoint {
+                node,
+                service_name,
+                service,
+                service_label: label,
+                service_region,
+                region: region_of(self.model, r),
+                kind,
+                private_dns: r.attr::<bool>("private_dns_enabled", Some(false)),
+                vpc,
+                subnets,
+                groups,
+                route_tables,
+                policy: r.attr_str("policy"),
+            });
+        }
+    }
+
+    pub(super) fn compute(&mut self) {
+        let route_targets = self.route_targets();
+        let compute: Vec<&Resource<'_>> = self.model.compute().filter(|r| r.action() != Action::Delete).collect();
+        for r in compute {
+            let c = self.compute_of(r, &route_targets);
+            self.net.compute.push(c);
+        }
+        for kind in UNMODELLED_COMPUTE {
+            for r in self.managed(*kind) {
+                self.net.unmodelled.push(self.node(r.id));
+            }
+        }
+    }
+
+    fn compute_of(&mut self, r: &Resource<'_>, route_targets: &FxHashSet<NodeId>) -> Compute {
+        let node = self.node(r.id);
+        let kind = match r.kind {
+            Kind::AutoscalingGroup => ComputeKind::AutoscalingGroup,
+            Kind::SpotInstanceRequest => ComputeKind::SpotRequest,
+            Kind::EksNodeGroup => ComputeKind::EksNodeGroup,
+            _ => ComputeKind::Instance,
+        };
+        let (launch, subnets, groups, identity_link, by) = match kind {
+            ComputeKind::AutoscalingGroup | ComputeKind::EksNodeGroup => {
+                let lt = self.content(self.link(r.id, LinkKind::LaunchTemplate));
+                let spec = if lt.is_empty() && kind == ComputeKind::AutoscalingGroup {
+                    self.content(self.link(r.id, LinkKind::LaunchConfiguration))
+                } else {
+                    lt
+                };
+                let groups = self.through(&spec, |b, t| Some(b.launch_groups(t)));
+                let mut subnets = self.content(self.link(r.id, LinkKind::Subnets));
+                let mut by = PlacedBy::Attributes;
+                if subnets.is_empty() {
+                    subnets = self.through(&spec, |b, t| Some(b.launch_subnets(t)));
+                    by = PlacedBy::LaunchSpec;
+                }
+                let identity = if kind == ComputeKind::EksNodeGroup {
+                    self.content(self.link(r.id, LinkKind::Role))
+                } else {
+                    self.through(&spec, |b, t| Some(b.content(b.link(b.res(t), LinkKind::InstanceProfile))))
+                };
+                let launch = (!(spec.unset && spec.is_empty())).then_some(spec);
+                (launch, subnets, groups, identity, by)
+            }
+            _ => {
+                let profile = self.content(self.link(r.id, LinkKind::InstanceProfile));
+                match self.primary_interface(r) {
+                    Some(eni) => {
+                        let subnets = self.through(&eni, |b, e| Some(b.content(b.link(b.res(e), LinkKind::Subnet))));
+                        let groups = self.through(&eni, |b, e| Some(b.interface_groups(e)));
+                        (None, subnets, groups, profile, PlacedBy::NetworkInterface)
+                    }
+                    None => (
+                        None,
+                        self.content(self.link(r.id, LinkKind::Subnet)),
+                        self.content(self.link(r.id, LinkKind::SecurityGroups)),
+                        profile,
+                        PlacedBy::Attributes,
+                    ),
+                }
+            }
+        };
+        let mut vpc = self.through(&subnets, |b, s| b.net.subnets.get(&s).map(|x| b.content(x.vpc)));
+        if vpc.is_empty() {
+            vpc = self.through(&groups, |b, g| b.net.groups.get(&g).map(|x| b.content(x.vpc)));
+        }
+        let default_vpc = subnets.unset && subnets.is_empty() && by == PlacedBy::Attributes;
+        let groups = self.default_group_if_unset(groups, &vpc);
+        // A launch template outside the plan decides nothing here.
+        let launch_node =
+            launch.as_ref().and_then(|l| l.single().copied()).filter(|n| self.net.graph.resource(*n).is_some());
+        // A group's instances take the key from the launch template.
+        let key_name = match (kind.is_group(), launch_node) {
+            (true, Some(l)) => KeyName { value: self.model[self.res(l)].attr_str("key_name"), holder: l },
+            _ => KeyName { value: r.attr_str("key_name"), holder: node },
+        };
+        let public_ip = self.public_ip(r, kind, launch_node, &subnets);
+        let imds = self.imds(r, kind, launch.as_ref(), launch_node);
+        let enis = self.interfaces_of(r);
+        let forwards = r.attr::<bool>("source_dest_check", Some(true)).value() == Some(&false);
+        let route_target = route_targets.contains(&node) || enis.iter().any(|e| route_targets.contains(e));
+        let launch = launch.map(|l| self.derive(node, derived::LAUNCH_SPEC, l));
+        let placement = Placement {
+            subnets: self.derive(node, derived::SUBNETS, subnets),
+            groups: self.derive(node, derived::SECURITY_GROUPS, groups),
+            vpc: self.derive(node, derived::VPC, vpc),
+            by,
+            default_vpc,
+        };
+        let identity_id = self.derive(node, derived::INSTANCE_PROFILE, identity_link);
+        let identity = if kind == ComputeKind::EksNodeGroup {
+            Identity::NodeRole(identity_id)
+        } else {
+            Identity::Profile(identity_id)
+        };
+        Compute {
+            node,
+            kind,
+            launch,
+            placement,
+            identity,
+            public_ip,
+            imds,
+            key_name,
+            forwards,
+            route_target,
+            region: region_of(self.model, r),
+            tags: tags(r),
+        }
+    }
+
+    fn res(&self, n: NodeId) -> crate::model::ResId {
+        self.net.graph.resource(n).expect("a resource node")
+    }
+
+    /// Every security group link of a launch template or configuration: its own list and
+    /// each network interface's.
+    fn launch_groups(&self, t: NodeId) -> Link {
+        let id = self.res(t);
+        let links: Vec<Link> = self.res_links[id.index()]
+            .iter()
+            .filter(|(k, _)| k.kind == LinkKind::SecurityGroups)
+            .map(|(_, l)| self.net.graph.link(*l).clone())
+            .collect();
+        union(&links.iter().collect::<Vec<_>>())
+    }
+
+    /// The subnets a launch template's network interfaces name.
+    fn launch_subnets(&self, t: NodeId) -> Link {
+        let id = self.res(t);
+        let links: Vec<Link> = self.res_links[id.index()]
+            .iter()
+            .filter(|(k, _)| k.kind == LinkKind::Subnet)
+            .map(|(_, l)| self.net.graph.link(*l).clone())
+            .collect();
+        if links.is_empty() {
+            return Link::unset();
+        }
+        union(&links.iter().collect::<Vec<_>>())
+    }
+
+    /// A network interface's groups: its own and those `aws_network_interface_sg_attachment`s add.
+    fn interface_groups(&self, eni: NodeId) -> Link {
+        let mut parts = vec![self.content(self.link(self.res(eni), LinkKind::SecurityGroups))];
+        for p in self.net.graph.pointing(eni, LinkKind::NetworkInterface) {
+            if self.net.kind(p.from) == Some(Kind::NetworkInterfaceSgAttachment) {
+                parts.push(self.content(self.link(self.res(p.from), LinkKind::SecurityGroup)));
+            }
+        }
+        let mut out = union(&parts.iter().collect::<Vec<_>>());
+        if parts.len() > 1 {
+            out.unset = false;
+        }
+        out
+    }
+
+    /// The interface an instance launches with as device 0, when it names one.
+    fn primary_interface(&self, r: &Resource<'_>) -> Option<Link> {
+        let blocks = r.fields.blocks("network_interface");
+        let (i, _) = blocks.iter().enumerate().find(|(_, b)| b.int("device_index").value() == Some(&0))?;
+        self.block_link(r.id, "network_interface", i, "network_interface_id").map(|l| self.net.graph.link(l).clone())
+    }
+
+    /// Every interface an instance has: its `network_interface` blocks and attachments.
+    fn interfaces_of(&self, r: &Resource<'_>) -> Vec<NodeId> {
+        let mut out: Vec<NodeId> = self.res_links[r.id.index()]
+            .iter()
+            .filter(|(k, _)| k.kind == LinkKind::NetworkInterface)
+            .flat_map(|(_, l)| self.targets(*l))
+            .collect();
+        for p in self.net.graph.pointing(self.node(r.id), LinkKind::Instance) {
+            if self.net.kind(p.from) == Some(Kind::NetworkInterfaceAttachment)
+                && let Some(l) = self.link(self.res(p.from), LinkKind::NetworkInterface)
+            {
+                out.extend(self.targets(l));
+            }
+        }
+        out
+    }
+
+    /// Instances and interfaces that a route sends traffic through.
+    fn route_targets(&self) -> FxHashSet<NodeId> {
+        let mut out = FxHashSet::default();
+        for table in self.net.route_tables.values() {
+            for route in &table.routes {
+                if matches!(route.target.kind, TargetKind::Instance | TargetKind::NetworkInterface)
+                    && let Some(l) = route.target.link
+                {
+                    out.extend(self.targets(l));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether the compute gets a public IPv4 address.
+    fn public_ip(&self, r: &Resource<'_>, kind: ComputeKind, launch: Option<NodeId>, subnets: &Link) -> PublicIp {
+        let node = self.node(r.id);
+        // An Elastic IP on the instance or one of its interfaces gives it a public address
+        // whatever `associate_public_ip_address` says.
+        let on_instance = self.net.graph.pointing(node, LinkKind::Instance);
+        let on_interfaces =
+            self.interfaces_of(r).into_iter().flat_map(|e| self.net.graph.pointing(e, LinkKind::NetworkInterface));
+        if let Some(p) = on_instance.into_iter().chain(on_interfaces).find(|p| self.net.kind(p.from) == Some(Kind::Eip))
+        {
+            return PublicIp { outcome: Tri::Yes, source: PublicIpSource::ElasticIp, eip: Some(p.from) };
+        }
+        let ip = |outcome, source| PublicIp { outcome, source, eip: None };
+        // An instance that exists already shows the address it has.
+        if r.action() != Action::Create
+            && r.action() != Action::Replace
+            && let Attr::Known(addr) = r.attr_str("public_ip")
+        {
+            return ip(Tri::from_bool(!addr.is_empty()), PublicIpSource::Existing);
+        }
+        let explicit = match (kind, launch) {
+            (ComputeKind::AutoscalingGroup | ComputeKind::EksNodeGroup, Some(l)) => {
+                let lr = &self.model[self.res(l)];
+                match lr.kind {
+                    Kind::LaunchConfiguration => lr.attr::<bool>("associate_public_ip_address", None),
+                    _ => lr.fields.block("network_interfaces").map_or(Attr::Absent, |ni| {
+                        ni.text("associate_public_ip_address").and_then(|s| s.parse::<bool>().ok())
+                    }),
+                }
+            }
+            (ComputeKind::AutoscalingGroup, None) => Attr::Unknown,
+            _ => r.attr::<bool>("associate_public_ip_address", None),
+        };
+        match explicit {
+            Attr::Known(v) | Attr::Default(v) => return ip(Tri::from_bool(v), PublicIpSource::Explicit),
+            Attr::Unknown if r.configures("associate_public_ip_address") || kind.is_group() => {
+                return ip(Tri::Maybe, PublicIpSource::Unknown);
+            }
+            _ => {}
+        }
+        // Otherwise the subnet decides: `map_public_ip_on_launch`, false by default.
+        let per_subnet: Vec<Tri> = subnets
+            .targets()
+            .iter()
+            .map(|s| self.net.subnets.get(s).map_or(Tri::Maybe, |x| x.map_public_ip.value().copied().into()))
+            .collect();
+        if per_subnet.is_empty() {
+            ip(Tri::Maybe, PublicIpSource::Unknown)
+        } else {
+            ip(Tri::agree(per_subnet), PublicIpSource::Subnet)
+        }
+    }
+
+    /// The metadata service settings: the instance's, or its launch template's.
+    fn imds(&self, r: &Resource<'_>, kind: ComputeKind, launch: Option<&Link>, launch_node: Option<NodeId>) -> Imds {
+        let holder = if kind.is_group() { launch_node } else { Some(self.node(r.id)) };
+        let Some(h) = holder else {
+            // A node group without a launch template gets EKS's defaults: the service on.
+            let eks_defaults = kind == ComputeKind::EksNodeGroup && launch.is_none();
+            return Imds {
+                holder: eks_defaults.then_some(self.node(r.id)),
+                endpoint: if eks_defaults { Attr::Default("enabled".into()) } else { Attr::Unknown },
+                tokens: Attr::Absent,
+                hop_limit: Attr::Absent,
+            };
+        };
+        let hr = &self.model[self.res(h)];
+        match hr.fields.block("metadata_options") {
+            Some(b) => Imds {
+                holder: Some(h),
+                endpoint: b.str("http_endpoint"),
+                tokens: b.str("http_tokens"),
+                hop_limit: b.int("http_put_response_hop_limit"),
+            },
+            None => Imds { holder: Some(h), endpoint: Attr::Absent, tokens: Attr::Absent, hop_limit: Attr::Absent },
+        }
+    }
+}
+
+/// Compute-like resources tfreach does not model yet: each gets a note.
+const UNMODELLED_COMPUTE: &[Kind] = &[];
+
+/// A resource's tags, and an autoscaling group's `tag` blocks.
+fn tags(r: &Resource<'_>) -> Vec<(String, String)> {
+    let own: std::collections::BTreeMap<String, String> =
+        r.fields.after().get("tags").or_else(|| r.fields.after().get("tags_all")).unwrap_or_default();
+    let mut out: Vec<(String, String)> = own.into_iter().collect();
+    for b in r.fields.blocks("tag") {
+        if let (Some(k), Some(v)) = (b.str("key").into_value(), b.str("value").into_value()) {
+            out.push((k, v));
+        }
+    }
+    out
+}

@@ -1,0 +1,134 @@
+//! Security groups with their effective rules, merged from inline blocks and rule resources.
+
+use super::Builder;
+use crate::model::{Kind, Lifecycle, Resource};
+use crate::network::Node;
+use crate::network::graph::NodeId;
+use crate::network::routing::Membership;
+use crate::network::security::{self, RuleLinks, SecurityGroup, SgRule};
+use crate::network::traffic::Direction;
+use crate::resolve::{LinkKind, Resolution, VpcDefault};
+
+const RULE_KINDS: &[Kind] = &[Kind::SecurityGroupRule, Kind::SecurityGroupIngressRule, Kind::SecurityGroupEgressRule];
+
+impl Builder<'_, '_> {
+    pub(super) fn security_groups(&mut self) {
+        // Groups that rule resources name: their own `ingress`/`egress` then lists copies.
+        let mut with_rule_resources: rustc_hash::FxHashSet<NodeId> = Default::default();
+        let mut standalone: Vec<(NodeId, SgRule)> = Vec::new();
+        for kind in RULE_KINDS {
+            for r in self.managed(*kind) {
+                let Some(rule) = self.rule_resource(r) else { continue };
+                let Some(owner) = self.link(r.id, LinkKind::SecurityGroup) else { continue };
+                let link = self.net.graph.link(owner).clone();
+                for slot in &link.slots {
+                    let membership = if slot.options.len() == 1 && link.resolution != Resolution::Candidates {
+                        Membership::Definite
+                    } else {
+                        Membership::Candidate
+                    };
+                    for &g in &slot.options {
+                        with_rule_resources.insert(g);
+                        standalone.push((g, SgRule { membership, ..rule.clone() }));
+                    }
+                }
+            }
+        }
+        for r in self.all_of(Kind::SecurityGroup).into_iter().chain(self.all_of(Kind::DefaultSecurityGroup)) {
+            let node = self.node(r.id);
+            let vpc = self.link(r.id, LinkKind::Vpc);
+            let group = if r.is_data() {
+                SecurityGroup {
+                    vpc,
+                    ..SecurityGroup::opaque(format!("{} is read from AWS; its rules are not in the plan", r.address()))
+                }
+            } else {
+                let rules = self.inline_rules(r, with_rule_resources.contains(&node));
+                SecurityGroup { vpc, rules, opaque: None }
+            };
+            self.net.groups.insert(node, group);
+        }
+        // Groups named only by an external id: the plan does not hold their rules.
+        let externals: Vec<NodeId> = self
+            .net
+            .graph
+            .graph
+            .node_indices()
+            .filter(|&n| matches!(self.net.graph.weight(n), Node::External(_)))
+            .collect();
+        for n in externals {
+            let named = [LinkKind::SecurityGroups, LinkKind::SecurityGroup, LinkKind::SourceSecurityGroup]
+                .into_iter()
+                .any(|k| !self.net.graph.pointing(n, k).is_empty());
+            if named {
+                let why = format!("security group {} is not in the plan", self.net.name(n));
+                self.net.groups.entry(n).or_insert_with(|| SecurityGroup::opaque(why));
+            }
+        }
+        for (g, rule) in standalone {
+            if let Node::VpcDefault(VpcDefault::SecurityGroup, vpc) = *self.net.graph.weight(g) {
+                // Rules added to a default group Terraform does not manage add to AWS's.
+                self.vpc_default(VpcDefault::SecurityGroup, vpc);
+            }
+            let why = format!("security group {} is not in the plan", self.net.name(g));
+            self.net.groups.entry(g).or_insert_with(|| SecurityGroup::opaque(why)).rules.push(rule);
+        }
+        let graph = &self.net.graph;
+        for g in self.net.groups.values_mut() {
+            g.dedup(graph);
+        }
+    }
+
+    /// A group's inline `ingress`/`egress` rules. Blocks count when the configuration
+    /// declares them; a group that declares none but is named by rule resources lists copies
+    /// of those rules (after a refresh), which are not rules of their own.
+    fn inline_rules(&self, r: &Resource<'_>, has_rule_resources: bool) -> Vec<SgRule> {
+        let node = self.node(r.id);
+        let mut out = Vec::new();
+        for (attr, direction) in [("ingress", Direction::Ingress), ("egress", Direction::Egress)] {
+            let declared = r.configures(attr);
+            if r.config.is_some() && !declared && has_rule_resources {
+                continue;
+            }
+            let blocks = r.fields.blocks(attr);
+            if declared && blocks.is_empty() && r.fields.blocks_unknown(attr) {
+                let why = format!("{}.{attr} is unknown until apply", r.address());
+                out.push(security::unknown_rules(direction, node, why));
+                continue;
+            }
+            if !declared && r.fields.lifecycle() == Lifecycle::Creates {
+                // Terraform removes AWS's default egress rule: nothing unless declared.
+                continue;
+            }
+            for (i, block) in blocks.iter().enumerate() {
+                let links = RuleLinks {
+                    groups: self.block_link(r.id, attr, i, "security_groups"),
+                    prefix_lists: self.block_link(r.id, attr, i, "prefix_list_ids"),
+                };
+                out.push(security::rule(&self.net.graph, block, &security::INLINE, direction, links, node));
+            }
+        }
+        out
+    }
+
+    /// `aws_security_group_rule` and `aws_vpc_security_group_{ingress,egress}_rule`.
+    fn rule_resource(&self, r: &Resource<'_>) -> Option<SgRule> {
+        let (direction, shape, peer) = match r.kind {
+            Kind::SecurityGroupRule => {
+                let d = match r.attr_str("type").value().map(String::as_str) {
+                    Some("egress") => Direction::Egress,
+                    Some("ingress") => Direction::Ingress,
+                    _ => return None,
+                };
+                (d, &security::INLINE, "source_security_group_id")
+            }
+            Kind::SecurityGroupIngressRule => (Direction::Ingress, &security::V5, "referenced_security_group_id"),
+            Kind::SecurityGroupEgressRule => (Direction::Egress, &security::V5, "referenced_security_group_id"),
+            _ => return None,
+        };
+        let groups = self.link_at(r.id, &[peer]).filter(|l| !self.net.graph.link(*l).unset);
+        let prefix_lists = self.link(r.id, LinkKind::PrefixLists);
+        let links = RuleLinks { groups, prefix_lists };
+        Some(security::rule(&self.net.graph, &r.fields, shape, direction, links, self.node(r.id)))
+    }
+}

@@ -1,0 +1,108 @@
+//! Instance profiles, roles and the policies that reach them; private hosted zones.
+
+use super::Builder;
+use crate::model::{Attr, Kind};
+use crate::network::Node;
+use crate::network::dns::{HostedZone, normalize};
+use crate::network::graph::NodeId;
+use crate::network::iam::{InstanceProfile, PolicySource, Role, sufficient_managed};
+use crate::resolve::LinkKind;
+
+impl Builder<'_, '_> {
+    pub(super) fn iam(&mut self) {
+        for r in self.all_of(Kind::IamInstanceProfile) {
+            let profile = InstanceProfile { role: self.link(r.id, LinkKind::Role) };
+            self.net.profiles.insert(self.node(r.id), profile);
+        }
+        for r in self.managed(Kind::IamRole) {
+            let node = self.node(r.id);
+            let mut sources = Vec::new();
+            if let Some(l) = self.link(r.id, LinkKind::Policies) {
+                let link = self.net.graph.link(l).clone();
+                for t in link.targets() {
+                    sources.push(self.policy_source(*t, node, None));
+                }
+                if link.has_doubts() {
+                    sources.push(PolicySource::Managed { arn: Attr::Unknown, from: node });
+                }
+            }
+            for block in r.fields.blocks("inline_policy") {
+                sources.push(PolicySource::Document { text: block.str("policy"), from: node });
+            }
+            if r.fields.blocks("inline_policy").is_empty()
+                && r.configures("inline_policy")
+                && r.fields.is_unknown("inline_policy")
+            {
+                sources.push(PolicySource::Document { text: Attr::Unknown, from: node });
+            }
+            let mut attaching: Vec<NodeId> = self
+                .net
+                .graph
+                .pointing(node, LinkKind::Role)
+                .into_iter()
+                .chain(self.net.graph.pointing(node, LinkKind::Roles))
+                .map(|p| p.from)
+                .collect();
+            attaching.sort_unstable();
+            attaching.dedup();
+            for a in attaching {
+                let Some(id) = self.net.resource(a) else { continue };
+                let ar = &self.model[id];
+                match ar.kind {
+                    Kind::IamRolePolicy => {
+                        sources.push(PolicySource::Document { text: ar.attr_str("policy"), from: a })
+                    }
+                    Kind::IamRolePolicyAttachment | Kind::IamPolicyAttachment => {
+                        let targets = self.link(id, LinkKind::Policy).map(|l| self.targets(l)).unwrap_or_default();
+                        if targets.is_empty() {
+                            sources.push(PolicySource::Managed { arn: ar.attr_str("policy_arn"), from: a });
+                        }
+                        for t in targets {
+                            sources.push(self.policy_source(t, a, Some(a)));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            self.net.roles.insert(node, Role::new(sources));
+        }
+    }
+
+    /// A policy a role gets: an AWS managed policy by its ARN, else the document the plan
+    /// holds, else the ARN alone.
+    fn policy_source(&self, policy: NodeId, from: NodeId, via: Option<NodeId>) -> PolicySource {
+        match self.net.graph.weight(policy) {
+            Node::External(arn) => PolicySource::Managed { arn: Attr::Known(arn.clone()), from: via.unwrap_or(from) },
+            Node::Resource(id) => {
+                let pr = &self.model[*id];
+                match (pr.attr_str("policy"), pr.attr_str("arn")) {
+                    (_, Attr::Known(arn)) if sufficient_managed(&arn).is_some() => {
+                        PolicySource::Managed { arn: Attr::Known(arn), from: policy }
+                    }
+                    (Attr::Known(doc), _) => PolicySource::Document { text: Attr::Known(doc), from: policy },
+                    (_, Attr::Known(arn)) if pr.is_data() => {
+                        PolicySource::Managed { arn: Attr::Known(arn), from: policy }
+                    }
+                    (doc, _) => PolicySource::Document { text: doc, from: policy },
+                }
+            }
+            _ => PolicySource::Managed { arn: Attr::Unknown, from },
+        }
+    }
+
+    pub(super) fn zones(&mut self) {
+        for r in self.managed(Kind::Route53Zone) {
+            let node = self.node(r.id);
+            let mut vpcs: Vec<_> = self.link(r.id, LinkKind::Vpc).into_iter().collect();
+            for p in self.net.graph.pointing(node, LinkKind::HostedZone) {
+                if self.net.kind(p.from) == Some(Kind::Route53ZoneAssociation)
+                    && let Some(id) = self.net.resource(p.from)
+                {
+                    vpcs.extend(self.link(id, LinkKind::Vpc));
+                }
+            }
+            let name = r.attr_str("name").map(|n| normalize(&n));
+            self.net.zones.push(HostedZone { node, name, vpcs });
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! VPCs, subnets, route tables and network ACLs, and which table and ACL each subnet uses.
+//!
+//! AWS's invariants narrow the candidates: a subnet has exactly one route-table association
+//! and one ACL association. When `k` associations may each be for one of the same `k`
+//! subnets, every one of those subnets has one of them — none falls back to the main table.
+
+use rustc_hash::FxHashMap;
+
+use super::{Builder, derived, union};
+use crate::model::Kind;
+use crate::network::acl;
+use crate::network::graph::{LinkId, NodeId, one_of};
+use crate::network::routing::{
+    self, Destination, InternetGateway, Membership, NatGateway, Route, RouteTarget, TargetKind,
+};
+use crate::network::traffic::Direction;
+use crate::network::vpc::{Subnet, Vpc};
+use crate::network::{Link, Node};
+use crate::resolve::{LinkKind, Resolution, VpcDefault};
+
+/// Associations that may attach to a subnet: certain ones, and candidates grouped by the
+/// candidate set they share.
+#[derive(Default)]
+struct Associations {
+    /// What each subnet is certainly associated with.
+    certain: FxHashMap<NodeId, Vec<Link>>,
+    /// What each subnet may be associated with, with the candidate set of the association.
+    candidate: FxHashMap<NodeId, Vec<(Vec<NodeId>, Link)>>,
+    /// Per candidate set: how many associations share it.
+    groups: FxHashMap<Vec<NodeId>, usize>,
+}
+
+impl Associations {
+    /// An association of one of `subnets` (one slot of a subnet link resolved as
+    /// `resolution`) with `target`.
+    fn add(&mut self, mut subnets: Vec<NodeId>, resolution: Resolution, target: Link) {
+        match subnets.as_slice() {
+            [only] if resolution != Resolution::Candidates => self.certain.entry(*only).or_default().push(target),
+            _ => {
+                subnets.sort_unstable();
+                for o in &subnets {
+                    self.candidate.entry(*o).or_default().push((subnets.clone(), target.clone()));
+                }
+                *self.groups.entry(subnets).or_default() += 1;
+            }
+        }
+    }
+
+    /// What `subnet` is associated with, and whether the fallback (main table, default ACL)
+    /// may apply instead.
+    fn of(&self, subnet: NodeId) -> (Vec<Link>, bool) {
+        if let Some(certain) = self.certain.get(&subnet) {
+            return (certain.clone(), false);
+        }
+        let Some(candidates) = self.candidate.get(&subnet) else { return (Vec::new(), true) };
+        let covered = candidates.iter().any(|(set, _)| self.groups.get(set).is_some_and(|n| *n >= set.len()));
+        (candidates.iter().map(|(_, l)| l.clone()).collect(), !covered)
+    }
+}
+
+impl Builder<'_, '_> {
+    pub(super) fn vpcs_and_subnets(&mut self) {
+        for r in self.all_of(Kind::Vpc).into_iter().chain(self.all_of(Kind::DefaultVpc)) {
+            let node = self.node(r.id);
+            self.net.vpcs.insert(node, Vpc::build(r, node));
+        }
+        for r in self.all_of(Kind::Subnet).into_iter().chain(self.all_of(Kind::DefaultSubnet)) {
+            let node = self.node(r.id);
+            let vpc = self.link(r.id, LinkKind::Vpc);
+            self.net.subnets.insert(node, Subnet::build(r, node, vpc));
+        }
+        self.dhcp_options();
+    }
+
+    /// DHCP options sets that replace the Amazon-provided resolver, by VPC.
+    fn dhcp_options(&mut self) {
+        for a in self.managed(Kind::VpcDhcpOptionsAssociation) {
+            let (Some(vpc), Some(options)) = (self.link(a.id, LinkKind::Vpc), self.link(a.id, LinkKind::DhcpOptions))
+            else {
+                continue;
+            };
+            for v in self.targets(vpc) {
+                if let Some(entry) = self.net.vpcs.get_mut(&v) {
+                    entry.dhcp_options = Some(options);
+                }
+            }
+        }
+    }
+
+    pub(super) fn route_tables(&mut self) {
+        for r in self.managed(Kind::RouteTable).into_iter().chain(self.managed(Kind::DefaultRouteTable)) {
+            let node = self.node(r.id);
+            let blocks = r.fields.blocks("route");
+            let mut routes = Vec::new();
+            if blocks.is_empty() && r.configures("route") && r.fields.blocks_unknown("route") {
+                // Routes unknown until apply: one route of unknown destination and target.
+                routes.push(Route {
+                    destination: Destination::Unknown,
+                    target: RouteTarget { kind: TargetKind::Unknown, link: None },
+                    declared_by: node,
+                    membership: Membership::Definite,
+                });
+            }
+            for (i, block) in blocks.iter().enumerate() {
+                let target = self.route_target(block, |b, attr| b.block_link(r.id, "route", i, attr));
+                let prefix = self.block_link(r.id, "route", i, "destination_prefix_list_id");
+                let destination = routing::destination(block, &["cidr_block", "ipv6_cidr_block"], prefix);
+                routes.push(Route { destination, target, declared_by: node, membership: Membership::Definite });
+            }
+            self.net.route_tables.entry(node).or_default().routes.extend(routes);
+        }
+        for r in self.managed(Kind::Route) {
+            let Some(table) = self.link(r.id, LinkKind::RouteTable) else { continue };
+            let node = self.node(r.id);
+            let target = self.route_target(&r.fields, |b, attr| b.link_at(r.id, &[attr]));
+            let prefix = self.link(r.id, LinkKind::PrefixLists);
+            let destination =
+                routing::destination(&r.fields, &["destination_cidr_block", "destination_ipv6_cidr_block"], prefix);
+            let link = self.net.graph.link(table).clone();
+            for slot in &link.slots {
+                let membership = if slot.options.len() == 1 && link.resolution != Resolution::Candidates {
+                    Membership::Definite
+                } else {
+                    Membership::Candidate
+                };
+                for &t in &slot.options {
+                    if let Node::VpcDefault(VpcDefault::RouteTable, vpc) = *self.net.graph.weight(t) {
+                        self.vpc_default(VpcDefault::RouteTable, vpc);
+                    }
+                    let route = Route {
+                        destination: destination.clone(),
+                        target: target.clone(),
+                        declared_by: node,
+                        membership,
+                    };
+                    self.net.route_tables.entry(t).or_default().routes.push(route);
+                }
+            }
+        }
+    }
+
+    /// Which target a route names, and the link to it.
+    fn route_target(
+        &self,
+        fields: &crate::model::Fields<'_>,
+        link_of: impl Fn(&Self, &str) -> Option<LinkId>,
+    ) -> RouteTarget {
+        let Some((attr, kind)) = routing::target_attr(fields) else {
+            return RouteTarget { kind: TargetKind::Unknown, link: None };
+        };
+        let link = link_of(self, attr);
+        let kind = match (kind, link) {
+            // `gateway_id` names an internet gateway or a virtual private gateway.
+            (TargetKind::InternetGateway, Some(l)) => {
+                let targets = self.targets(l);
+                let igw = targets.iter().any(|&t| match self.net.graph.weight(t) {
+                    Node::Resource(_) => self.net.kind(t) == Some(Kind::InternetGateway),
+                    Node::External(id) => id.starts_with("igw-"),
+                    _ => false,
+                });
+                let vgw = targets.iter().any(|&t| match self.net.graph.weight(t) {
+                    Node::Resource(_) => self.net.kind(t) == Some(Kind::VpnGateway),
+                    Node::External(id) => id.starts_with("vgw-"),
+                    _ => false,
+                });
+                match (igw, vgw) {
+                    (true, _) => TargetKind::InternetGateway,
+                    (false, true) => TargetKind::VpnGateway,
+                    _ => TargetKind::Unknown,
+                }
+            }
+            (kind, _) => kind,
+        };
+        RouteTarget { kind, link }
+    }
+
+    /// Each subnet's route table: its association, else its VPC's main table.
+    pub(super) fn subnet_route_tables(&mut self) {
+        let mut main: FxHashMap<NodeId, NodeId> = FxHashMap::default();
+        for r in self.managed(Kind::DefaultRouteTable) {
+            let node = self.node(r.id);
+            for l in self.links(r.id, LinkKind::RouteTable).into_iter().chain(self.link(r.id, LinkKind::Vpc)) {
+                for t in self.targets(l) {
+                    let vpc = match *self.net.graph.weight(t) {
+                        Node::VpcDefault(VpcDefault::RouteTable, vpc) => self.node(vpc),
+                        Node::Resource(_) if self.net.vpcs.contains_key(&t) => t,
+                        _ => continue,
+                    };
+                    main.entry(vpc).or_insert(node);
+                }
+            }
+        }
+        for r in self.managed(Kind::MainRouteTableAssociation) {
+            let (Some(vpc), Some(table)) = (self.link(r.id, LinkKind::Vpc), self.link(r.id, LinkKind::RouteTable))
+            else {
+                continue;
+            };
+            if let Some(&t) = self.net.graph.link(table).single() {
+                for v in self.targets(vpc) {
+                    main.insert(v, t);
+                }
+            }
+        }
+        let mut assoc = Associations::default();
+        for r in self.managed(Kind::RouteTableAssociation) {
+            let (Some(subnets), Some(table)) =
+                (self.link(r.id, LinkKind::Subnet), self.link(r.id, LinkKind::RouteTable))
+            else {
+                continue;
+            };
+            let resolution = self.net.graph.link(subnets).resolution;
+            assoc.add(self.targets(subnets), resolution, self.net.graph.link(table).clone());
+        }
+        let mut subnets: Vec<NodeId> = self.net.subnets.keys().copied().collect();
+        subnets.sort_unstable();
+        for s in subnets {
+            let (mut parts, fallback) = assoc.of(s);
+            if fallback {
+                let vpcs = self.subnet_vpcs(s);
+                let mains: Vec<NodeId> = vpcs
+                    .iter()
+                    .filter_map(|&v| match main.get(&v) {
+                        Some(&t) => Some(t),
+                        None => self.net.graph.resource(v).map(|id| self.vpc_default(VpcDefault::RouteTable, id)),
+                    })
+                    .collect();
+                parts.push(self.fallback_link(s, mains));
+            }
+            let link = alternatives(&parts);
+            let id = self.derive(s, derived::ROUTE_TABLE, link);
+            if let Some(subnet) = self.net.subnets.get_mut(&s) {
+                subnet.route_table = Some(id);
+            }
+        }
+    }
+
+    /// The VPCs a subnet may be in.
+    fn subnet_vpcs(&self, subnet: NodeId) -> Vec<NodeId> {
+        self.net.subnets.get(&subnet).and_then(|s| s.vpc).map(|l| self.targets(l)).unwrap_or_default()
+    }
+
+    /// A link to a VPC-wide fallback (main table, default ACL), as resolved as the subnet's
+    /// VPC link is.
+    fn fallback_link(&self, subnet: NodeId, options: Vec<NodeId>) -> Link {
+        let vpc = self.net.subnets.get(&subnet).and_then(|s| s.vpc).map(|l| self.net.graph.link(l).clone());
+        let mut link = one_of(options, vpc.as_ref().map_or(Resolution::Unresolved, |v| v.resolution));
+        if let Some(v) = vpc {
+            link.dead_ends = v.dead_ends;
+            link.fallback = v.fallback;
+        }
+        if link.slots.is_empty() {
+            link.resolution = Resolution::Unresolved;
+        }
+        link
+    }
+
+    pub(super) fn acls(&mut self) {
+        for r in self.managed(Kind::NetworkAcl).into_iter().chain(self.managed(Kind::DefaultNetworkAcl)) {
+            let node = self.node(r.id);
+            let mut entries = Vec::new();
+            for (attr, direction) in [("ingress", Direction::Ingress), ("egress", Direction::Egress)] {
+                for block in r.fields.blocks(attr) {
+                    entries.push(acl::entry(&block, &acl::INLINE, direction, node, Membership::Definite));
+                }
+            }
+            self.net.acls.entry(node).or_default().entries.extend(entries);
+        }
+        for r in self.managed(Kind::NetworkAclRule) {
+            let Some(owner) = self.link(r.id, LinkKind::NetworkAcl) else { continue };
+            if r.attr::<i64>("rule_number", None).value().is_none() {
+                continue;
+            }
+            let direction = if r.attr::<bool>("egress", Some(false)).value() == Some(&true) {
+                Direction::Egress
+            } else {
+                Direction::Ingress
+            };
+            let node = self.node(r.id);
+            let link = self.net.graph.link(owner).clone();
+            for slot in &link.slots {
+                let membership = if slot.options.len() == 1 { Membership::Definite } else { Membership::Candidate };
+                for &t in &slot.options {
+                    let entry = acl::entry(&r.fields, &acl::STANDALONE, direction, node, membership);
+                    if let Node::VpcDefault(VpcDefault::NetworkAcl, vpc) = *self.net.graph.weight(t) {
+                        // Rules added to an unmanaged default ACL replace nothing: keep AWS's.
+                        self.vpc_default(VpcDefault::NetworkAcl, vpc);
+                    }
+                    self.net.acls.entry(t).or_default().entries.push(entry);
+                }
+            }
+        }
+        for a in self.net.acls.values_mut() {
+            a.sort();
+        }
+    }
+
+    /// Each subnet's network ACL: its association (`subnet_ids` of an ACL, or an
+    /// `aws_network_acl_association`), else its VPC's default ACL.
+    pub(super) fn subnet_acls(&mut self) {
+        let mut defaults: FxHashMap<NodeId, NodeId> = FxHashMap::default();
+        for r in self.managed(Kind::DefaultNetworkAcl) {
+            let node = self.node(r.id);
+            for l in self.links(r.id, LinkKind::NetworkAcl).into_iter().chain(self.link(r.id, LinkKind::Vpc)) {
+                for t in self.targets(l) {
+                    let vpc = match *self.net.graph.weight(t) {
+                        Node::VpcDefault(VpcDefault::NetworkAcl, vpc) => self.node(vpc),
+                        Node::Resource(_) if self.net.vpcs.contains_key(&t) => t,
+                        _ => continue,
+                    };
+                    defaults.entry(vpc).or_insert(node);
+                }
+            }
+        }
+        let mut assoc = Associations::default();
+        for r in self.managed(Kind::NetworkAcl).into_iter().chain(self.managed(Kind::DefaultNetworkAcl)) {
+            let Some(subnets) = self.link(r.id, LinkKind::Subnets) else { continue };
+            let acl = one_of(vec![self.node(r.id)], Resolution::Known);
+            let link = self.net.graph.link(subnets).clone();
+            for slot in link.slots {
+                assoc.add(slot.options, link.resolution, acl.clone());
+            }
+        }
+        for r in self.managed(Kind::NetworkAclAssociation) {
+            let (Some(subnets), Some(acl)) = (self.link(r.id, LinkKind::Subnet), self.link(r.id, LinkKind::NetworkAcl))
+            else {
+                continue;
+            };
+            let resolution = self.net.graph.link(subnets).resolution;
+            assoc.add(self.targets(subnets), resolution, self.net.graph.link(acl).clone());
+        }
+        let mut subnets: Vec<NodeId> = self.net.subnets.keys().copied().collect();
+        subnets.sort_unstable();
+        for s in subnets {
+            let (mut parts, fallback) = assoc.of(s);
+            if fallback {
+                let vpcs = self.subnet_vpcs(s);
+                let options: Vec<NodeId> = vpcs
+                    .iter()
+                    .filter_map(|&v| match defaults.get(&v) {
+                        Some(&a) => Some(a),
+                        None => self.net.graph.resource(v).map(|id| self.vpc_default(VpcDefault::NetworkAcl, id)),
+                    })
+                    .collect();
+                parts.push(self.fallback_link(s, options));
+            }
+            let link = alternatives(&parts);
+            let id = self.derive(s, derived::NETWORK_ACL, link);
+            if let Some(subnet) = self.net.subnets.get_mut(&s) {
+                subnet.acl = Some(id);
+            }
+        }
+    }
+
+    /// Managed prefix lists and their entries' ranges.
+    pub(super) fn prefix_lists(&mut self) {
+        for r in self.managed(Kind::ManagedPrefixList) {
+            let entries = r
+                .fields
+                .blocks("entry")
+                .iter()
+                .map(|e| e.str("cidr").and_then(|c| crate::network::traffic::parse_cidr(&c)))
+                .collect();
+            self.net.prefix_lists.insert(self.node(r.id), entries);
+        }
+    }
+
+    pub(super) fn gateways(&mut self) {
+        for r in self.managed(Kind::NatGateway) {
+            let private = r.attr::<String>("connectivity_type", Some("public".into())).value().map(String::as_str)
+                == Some("private");
+            let nat = NatGateway { subnet: self.link(r.id, LinkKind::Subnet), private };
+            self.net.nat_gateways.insert(self.node(r.id), nat);
+        }
+        for r in self.managed(Kind::InternetGateway) {
+            let vpcs = self.link(r.id, LinkKind::Vpc).into_iter().collect();
+            self.net.internet_gateways.insert(self.node(r.id), InternetGateway { vpcs });
+        }
+        for r in self.managed(Kind::InternetGatewayAttachment) {
+            let (Some(igw), Some(vpc)) = (self.link(r.id, LinkKind::Gateway), self.link(r.id, LinkKind::Vpc)) else {
+                continue;
+            };
+            for g in self.targets(igw) {
+                self.net.internet_gateways.entry(g).or_default().vpcs.push(vpc);
+            }
+        }
+    }
+}
+
+/// One link whose options are the union of `parts`' targets: exactly one of them applies.
+fn alternatives(parts: &[Link]) -> Link {
+    let refs: Vec<&Link> = parts.iter().collect();
+    let merged = union(&refs);
+    let options: Vec<NodeId> = merged.targets().into_iter().copied().collect();
+    let mut link = one_of(options, merged.resolution);
+    link.dead_ends = merged.dead_ends;
+    link.fallback = merged.fallback;
+    if link.slots.is_empty() && !parts.is_empty() {
+        link.resolution = Resolution::Unresolved;
+    }
+    link
+}

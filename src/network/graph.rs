@@ -1,0 +1,258 @@
+//! The network graph: every resource, external identifier and VPC default as a node; every
+//! resolved link — top-level attributes, attributes inside blocks, and the links the network
+//! derives (a subnet's route table, an instance's subnets through its launch template) — as
+//! edges. Reachability reads links only from here, so `tfreach graph` shows exactly what a
+//! verdict stood on.
+//!
+//! A link's candidate set ("one of these subnets") is one `Choice` node shared by every link
+//! with the same candidates: the graph stays linear in the plan even when thousands of
+//! links have the same thousand candidates.
+
+use petgraph::Direction as PgDirection;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use rustc_hash::FxHashMap;
+
+use crate::model::ResId;
+use crate::resolve::{Link as ResolvedLink, LinkKey, LinkKind, Resolution, Slot, Target, VpcDefault};
+
+/// A node of the graph.
+pub type NodeId = NodeIndex<u32>;
+
+/// A link over graph nodes.
+pub type Link = ResolvedLink<NodeId>;
+
+/// What a node stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Node {
+    /// A resource in the plan; its node index is its [`ResId`]'s.
+    Resource(ResId),
+    /// An identifier the plan names but no resource in it carries, e.g. an existing subnet.
+    External(String),
+    /// A VPC's default security group, main route table or default network ACL.
+    VpcDefault(VpcDefault, ResId),
+    /// One of the options of an interned candidate set.
+    Choice(SetId),
+}
+
+/// An interned link content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SetId(u32);
+
+/// A link of one node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LinkId(u32);
+
+/// Which attribute links `from` to the link's targets.
+#[derive(Debug, Clone)]
+pub struct LinkData {
+    pub from: NodeId,
+    pub key: LinkKey,
+    pub set: SetId,
+}
+
+/// An edge: a slot of a link, or a candidate of a choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    Slot { link: LinkId, slot: u32 },
+    Candidate,
+}
+
+#[derive(Default)]
+pub struct Graph {
+    pub graph: DiGraph<Node, Edge, u32>,
+    links: Vec<LinkData>,
+    sets: Vec<Link>,
+    set_ids: FxHashMap<Link, SetId>,
+    others: FxHashMap<Node, NodeId>,
+    choices: FxHashMap<(SetId, u32), NodeId>,
+}
+
+impl Graph {
+    /// A graph with one node per resource, in resource order.
+    pub fn with_resources(count: usize) -> Graph {
+        let mut graph = DiGraph::with_capacity(count, count * 2);
+        for i in 0..count {
+            graph.add_node(Node::Resource(ResId::new(i)));
+        }
+        Graph { graph, ..Graph::default() }
+    }
+
+    pub fn resource_node(&self, id: ResId) -> NodeId {
+        NodeIndex::new(id.index())
+    }
+
+    /// The node of a resolution target, added when new.
+    pub fn node(&mut self, t: &Target) -> NodeId {
+        match t {
+            Target::Resource(id) => self.resource_node(*id),
+            Target::External(s) => self.other(Node::External(s.clone())),
+            Target::VpcDefault(what, vpc) => self.other(Node::VpcDefault(*what, *vpc)),
+        }
+    }
+
+    fn other(&mut self, n: Node) -> NodeId {
+        if let Some(&id) = self.others.get(&n) {
+            return id;
+        }
+        let id = self.graph.add_node(n.clone());
+        self.others.insert(n, id);
+        id
+    }
+
+    /// The existing node of a VPC default, when some link named it.
+    pub fn vpc_default(&self, what: VpcDefault, vpc: ResId) -> Option<NodeId> {
+        self.others.get(&Node::VpcDefault(what, vpc)).copied()
+    }
+
+    /// A VPC default's node, added when new.
+    pub fn vpc_default_node(&mut self, what: VpcDefault, vpc: ResId) -> NodeId {
+        self.other(Node::VpcDefault(what, vpc))
+    }
+
+    pub fn weight(&self, n: NodeId) -> &Node {
+        &self.graph[n]
+    }
+
+    /// The resource a node stands for, when it is one.
+    pub fn resource(&self, n: NodeId) -> Option<ResId> {
+        match self.graph[n] {
+            Node::Resource(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Adds a resolved link of `from`.
+    pub fn add_resolved(&mut self, from: NodeId, key: LinkKey, link: &ResolvedLink) -> LinkId {
+        let link = link.map(|t| self.node(t));
+        self.add(from, key, link)
+    }
+
+    /// Adds a link of `from` over graph nodes, sharing the content with equal links.
+    pub fn add(&mut self, from: NodeId, key: LinkKey, link: Link) -> LinkId {
+        let set = self.intern(link);
+        let id = LinkId(u32::try_from(self.links.len()).expect("fewer than 2^32 links"));
+        self.links.push(LinkData { from, key, set });
+        let slots: Vec<Vec<NodeId>> = self.sets[set.0 as usize].slots.iter().map(|s| s.options.clone()).collect();
+        for (i, options) in slots.iter().enumerate() {
+            let slot = i as u32;
+            let to = match options.as_slice() {
+                [only] => *only,
+                _ => self.choice(set, slot, options),
+            };
+            self.graph.add_edge(from, to, Edge::Slot { link: id, slot });
+        }
+        id
+    }
+
+    fn intern(&mut self, link: Link) -> SetId {
+        if let Some(&id) = self.set_ids.get(&link) {
+            return id;
+        }
+        let id = SetId(u32::try_from(self.sets.len()).expect("fewer than 2^32 sets"));
+        self.sets.push(link.clone());
+        self.set_ids.insert(link, id);
+        id
+    }
+
+    fn choice(&mut self, set: SetId, slot: u32, options: &[NodeId]) -> NodeId {
+        if let Some(&n) = self.choices.get(&(set, slot)) {
+            return n;
+        }
+        let n = self.graph.add_node(Node::Choice(set));
+        for &o in options {
+            self.graph.add_edge(n, o, Edge::Candidate);
+        }
+        self.choices.insert((set, slot), n);
+        n
+    }
+
+    /// The link's content: its slots of candidate nodes and how it was resolved.
+    pub fn link(&self, id: LinkId) -> &Link {
+        &self.sets[self.links[id.0 as usize].set.0 as usize]
+    }
+
+    pub fn link_data(&self, id: LinkId) -> &LinkData {
+        &self.links[id.0 as usize]
+    }
+
+    /// The interned content of a link: equal candidate sets have equal ids.
+    pub fn set_of(&self, id: LinkId) -> SetId {
+        self.links[id.0 as usize].set
+    }
+
+    pub fn links(&self) -> impl Iterator<Item = (LinkId, &LinkData)> {
+        self.links.iter().enumerate().map(|(i, d)| (LinkId(i as u32), d))
+    }
+
+    /// The links of `from`, in the order they were added.
+    pub fn links_of(&self, from: NodeId) -> Vec<LinkId> {
+        let mut ids: Vec<LinkId> = self
+            .graph
+            .edges_directed(from, PgDirection::Outgoing)
+            .filter_map(|e| match e.weight() {
+                Edge::Slot { link, .. } => Some(*link),
+                Edge::Candidate => None,
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The options of a choice node.
+    pub fn candidates(&self, choice: NodeId) -> Vec<NodeId> {
+        let mut out: Vec<NodeId> = self
+            .graph
+            .edges_directed(choice, PgDirection::Outgoing)
+            .filter(|e| *e.weight() == Edge::Candidate)
+            .map(|e| e.target())
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Who links to `to` with a link of `kind`: each source with the link and whether the
+    /// link names `to` for certain (rather than as one of several candidates).
+    pub fn pointing(&self, to: NodeId, kind: LinkKind) -> Vec<Pointer> {
+        let mut out = Vec::new();
+        for e in self.graph.edges_directed(to, PgDirection::Incoming) {
+            match *e.weight() {
+                Edge::Slot { link, .. } if self.link_data(link).key.kind == kind => {
+                    let certain = self.link(link).resolution != Resolution::Candidates;
+                    out.push(Pointer { from: e.source(), link, certain });
+                }
+                Edge::Candidate => {
+                    for c in self.graph.edges_directed(e.source(), PgDirection::Incoming) {
+                        if let Edge::Slot { link, .. } = *c.weight()
+                            && self.link_data(link).key.kind == kind
+                        {
+                            out.push(Pointer { from: c.source(), link, certain: false });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.sort_by_key(|p| (p.from, p.link));
+        out.dedup_by_key(|p| (p.from, p.link));
+        out
+    }
+}
+
+/// A link that points at a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pointer {
+    pub from: NodeId,
+    pub link: LinkId,
+    pub certain: bool,
+}
+
+/// A link of candidates over `options`, one slot.
+pub fn one_of(options: Vec<NodeId>, resolution: Resolution) -> Link {
+    if options.is_empty() {
+        return Link::known_empty();
+    }
+    let resolution = if options.len() > 1 { resolution.max(Resolution::Candidates) } else { resolution };
+    Link { resolution, slots: vec![Slot { options }], unset: false, dead_ends: Vec::new(), fallback: None }
+}

@@ -1,0 +1,78 @@
+//! VPCs and subnets: address ranges, DNS flags, availability zones.
+//!
+//! Terraform's defaults are part of the model: `enable_dns_support` defaults to true,
+//! `enable_dns_hostnames` to **false** (both are on in the default VPC), and a subnet's
+//! `map_public_ip_on_launch` to false.
+//! <https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/vpc>
+
+use ipnet::IpNet;
+
+use super::graph::{LinkId, NodeId};
+use super::traffic::parse_cidr;
+use crate::model::{Attr, Kind, Resource};
+
+/// A VPC's DNS flags.
+#[derive(Debug, Clone)]
+pub struct VpcDns {
+    pub support: Attr<bool>,
+    pub hostnames: Attr<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Vpc {
+    pub node: NodeId,
+    pub cidr: Attr<IpNet>,
+    pub dns: VpcDns,
+    /// A DHCP options set whose name servers are not the Amazon-provided resolver, when one
+    /// is associated: endpoint private DNS then answers only if those servers forward.
+    pub dhcp_options: Option<LinkId>,
+}
+
+impl Vpc {
+    pub fn build(r: &Resource<'_>, node: NodeId) -> Vpc {
+        let default_vpc = r.kind == Kind::DefaultVpc;
+        Vpc {
+            node,
+            cidr: r.attr_str("cidr_block").and_then(|c| parse_cidr(&c)),
+            dns: VpcDns {
+                support: r.attr::<bool>("enable_dns_support", Some(true)),
+                hostnames: r.attr::<bool>("enable_dns_hostnames", Some(default_vpc)),
+            },
+            dhcp_options: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Subnet {
+    pub node: NodeId,
+    pub vpc: Option<LinkId>,
+    pub cidr: Attr<IpNet>,
+    pub ipv6_cidr: Attr<IpNet>,
+    pub az: Attr<String>,
+    pub map_public_ip: Attr<bool>,
+    /// The route table that routes the subnet (derived: its association, else its VPC's
+    /// main table).
+    pub route_table: Option<LinkId>,
+    /// The network ACL that guards it (derived: its association, else the VPC's default).
+    pub acl: Option<LinkId>,
+}
+
+impl Subnet {
+    pub fn build(r: &Resource<'_>, node: NodeId, vpc: Option<LinkId>) -> Subnet {
+        let az = match r.attr_str("availability_zone") {
+            Attr::Known(z) if !z.is_empty() => Attr::Known(z),
+            other => other,
+        };
+        Subnet {
+            node,
+            vpc,
+            cidr: r.attr_str("cidr_block").and_then(|c| parse_cidr(&c)),
+            ipv6_cidr: r.attr_str("ipv6_cidr_block").and_then(|c| parse_cidr(&c)),
+            az,
+            map_public_ip: r.attr::<bool>("map_public_ip_on_launch", Some(false)),
+            route_table: None,
+            acl: None,
+        }
+    }
+}

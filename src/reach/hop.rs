@@ -1,0 +1,215 @@
+//! One hop of a path and what the plan says about it, as data: what was checked, the
+//! resources involved, and — when it fails or may fail — why, typed. Text is rendered from
+//! this data in one place (`explain.rs`).
+
+use ipnet::IpNet;
+use serde::Serialize;
+
+use super::codes::Code;
+use crate::network::graph::{LinkId, NodeId};
+use crate::network::routing::TargetKind;
+use crate::network::traffic::{Direction, Ports};
+use crate::tri::Tri;
+
+/// What a hop is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HopKind {
+    Subnet,
+    Dns,
+    InstanceSecurityGroups,
+    InstanceSubnetAcl,
+    Route,
+    EndpointSubnetAcl,
+    EndpointSecurityGroups,
+    NatSubnetAcl,
+    Gateway,
+}
+
+impl HopKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            HopKind::Subnet => "subnet",
+            HopKind::Dns => "dns",
+            HopKind::InstanceSecurityGroups => "instance security groups",
+            HopKind::InstanceSubnetAcl => "instance subnet network ACL",
+            HopKind::Route => "route",
+            HopKind::EndpointSubnetAcl => "endpoint subnet network ACL",
+            HopKind::EndpointSecurityGroups => "endpoint security groups",
+            HopKind::NatSubnetAcl => "NAT gateway subnet network ACL",
+            HopKind::Gateway => "gateway",
+        }
+    }
+}
+
+/// Why the instance has no location to start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unplaced {
+    /// No subnet at all: AWS launches into the default VPC, which is not in the plan.
+    DefaultVpc,
+    /// A subnet is set, but what it is cannot be told from the plan.
+    Unresolved,
+}
+
+/// Who is on the other side of a filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Toward {
+    /// An interface endpoint: its subnets' ranges and its security groups.
+    Endpoint { endpoint: NodeId, groups: LinkId },
+    /// The instance, seen from the endpoint: its subnet's range and its security groups.
+    Instance { cidr: Option<IpNet>, groups: LinkId },
+    /// The public AWS service endpoints.
+    Internet,
+}
+
+/// Why name resolution does not lead to an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DnsCause {
+    /// `service_name` names another region than the instance's.
+    RegionMismatch { endpoint_region: String, instance_region: String },
+    /// `private_dns_enabled = false` (unset: the default) and no private hosted zone.
+    PrivateDnsDisabled { unset: bool },
+    /// The VPC's DNS flags are off (`hostnames_unset`: left to Terraform's default, false).
+    VpcDnsDisabled { vpc: NodeId, support: bool, hostnames: bool, hostnames_unset: bool },
+    /// The endpoint's VPC is not resolved.
+    VpcUnresolved,
+}
+
+impl DnsCause {
+    pub fn code(&self) -> Code {
+        match self {
+            DnsCause::RegionMismatch { .. } => Code::EndpointRegionMismatch,
+            DnsCause::PrivateDnsDisabled { .. } => Code::EndpointPrivateDnsDisabled,
+            DnsCause::VpcDnsDisabled { .. } => Code::VpcDnsDisabled,
+            DnsCause::VpcUnresolved => Code::Unresolved,
+        }
+    }
+}
+
+/// How a name resolves to an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DnsVia {
+    PrivateDns,
+    Zone(NodeId),
+}
+
+/// What a security-group hop found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterCheck {
+    pub groups: LinkId,
+    pub direction: Direction,
+    pub ports: Ports,
+    pub toward: Toward,
+    /// The rule-declaring resources that admit the traffic.
+    pub allowed_by: Vec<NodeId>,
+    /// The groups have no rule at all in this direction (the Terraform default-egress
+    /// pitfall, for egress).
+    pub no_rules: bool,
+    /// The endpoint has no `security_group_ids`: the VPC's default group guards it.
+    pub default_group: bool,
+    /// What the plan does not tell.
+    pub doubts: Vec<String>,
+}
+
+/// A network ACL that blocks (or may block) one leg of the traffic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclBlock {
+    pub acl: NodeId,
+    pub subnet: NodeId,
+    pub direction: Direction,
+    pub ports: Ports,
+    /// The other side: a subnet (its node) or the internet (`None`).
+    pub peer: Option<NodeId>,
+    /// The rule number that decides, when one does.
+    pub rule: Option<i64>,
+    /// A rule whose CIDR is unknown until apply decides.
+    pub unknown: bool,
+}
+
+/// Where a subnet's default route leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DefaultRoute {
+    /// No `0.0.0.0/0` route.
+    None,
+    /// To an internet gateway; whether the instance has a public IP decides.
+    InternetGateway { gateways: Vec<NodeId>, public_ip: Tri },
+    /// Through NAT gateways: the one that fails (or may), its subnet, and whether it is a
+    /// private NAT gateway.
+    NatGateway { gateways: Vec<NodeId>, failing: Option<NodeId>, subnet: Option<NodeId>, private: bool },
+    /// To a target tfreach cannot see beyond.
+    Opaque { target: TargetKind },
+}
+
+/// What a hop checked and what it found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HopData {
+    Unplaced { why: Unplaced, doubt: String },
+    PrivateDns { endpoint: NodeId, name: String, via: Option<DnsVia>, causes: Vec<DnsCause>, doubt: Option<String> },
+    PublicDns { name: String, vpc: Option<NodeId>, support_off: bool },
+    Filter(FilterCheck),
+    Acl { subnet: NodeId, block: Option<AclBlock>, doubt: Option<String> },
+    LocalRoute,
+    Route { table: Option<NodeId>, to: Option<DefaultRoute>, doubt: Option<String> },
+}
+
+/// One hop of a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hop {
+    pub kind: HopKind,
+    pub outcome: Tri,
+    pub resources: Vec<NodeId>,
+    pub data: HopData,
+}
+
+impl Hop {
+    /// The explanation code of a hop that fails or may fail.
+    pub fn code(&self) -> Option<Code> {
+        if self.outcome == Tri::Yes {
+            return None;
+        }
+        Some(match &self.data {
+            HopData::Unplaced { .. } => Code::Unresolved,
+            HopData::PrivateDns { causes, .. } => causes.first().map_or(Code::Unresolved, DnsCause::code),
+            HopData::PublicDns { .. } => Code::VpcDnsDisabled,
+            HopData::Filter(f) if self.outcome == Tri::Maybe && !f.doubts.is_empty() => Code::Unresolved,
+            HopData::Filter(f) => match (f.direction, f.no_rules) {
+                (Direction::Egress, true) => Code::SgNoEgressRules,
+                (Direction::Egress, false) => Code::InstanceSgEgressMismatch,
+                (Direction::Ingress, _) => Code::EndpointSgIngressMismatch,
+            },
+            HopData::Acl { block: Some(b), .. } if !b.unknown => Code::SubnetAclRestriction,
+            HopData::Acl { .. } => Code::Unresolved,
+            HopData::LocalRoute => Code::Unresolved,
+            HopData::Route { to: Some(to), .. } => match to {
+                DefaultRoute::None => Code::NoRouteToInternet,
+                DefaultRoute::InternetGateway { public_ip: Tri::Maybe, .. } => Code::Unresolved,
+                DefaultRoute::InternetGateway { .. } => Code::IgwWithoutPublicIp,
+                DefaultRoute::NatGateway { .. } => Code::NatWithoutInternet,
+                DefaultRoute::Opaque { .. } => Code::RouteTargetOpaque,
+            },
+            HopData::Route { to: None, .. } => Code::Unresolved,
+        })
+    }
+
+    /// What the plan does not tell, when the hop is uncertain because of it.
+    pub fn unresolved(&self) -> Vec<String> {
+        if self.outcome != Tri::Maybe {
+            return Vec::new();
+        }
+        match &self.data {
+            HopData::Filter(f) => f.doubts.clone(),
+            HopData::Unplaced { doubt, .. } => vec![doubt.clone()],
+            HopData::PrivateDns { doubt: Some(d), .. }
+            | HopData::Acl { doubt: Some(d), .. }
+            | HopData::Route { doubt: Some(d), .. } => vec![d.clone()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Name resolution, routing and placement block before any filter does: fixing a filter
+    /// does not help while there is no route.
+    pub fn is_structural(&self) -> bool {
+        matches!(self.kind, HopKind::Dns | HopKind::Route | HopKind::Subnet)
+    }
+}

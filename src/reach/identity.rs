@@ -1,0 +1,186 @@
+//! The checks on the instance itself: does the agent get credentials that let it register and
+//! open sessions (instance profile → role → policies), and can it reach the metadata
+//! service that hands them out?
+
+use super::Assumptions;
+use crate::network::compute::{Compute, Identity};
+use crate::network::graph::{LinkId, NodeId};
+use crate::network::iam::Permissions;
+use crate::network::{Network, Node};
+use crate::tri::Tri;
+
+/// What decided the identity check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IamFinding {
+    /// No instance profile at all.
+    NoProfile,
+    /// No profile, but Default Host Management Configuration is assumed to provide credentials.
+    AssumedDefaultHostManagement,
+    /// The profile link could not be resolved.
+    ProfileUnresolved,
+    /// The profile is not in the plan, or read from AWS.
+    ProfileOutsidePlan { profile: NodeId, data: bool },
+    /// The profile has no role.
+    NoRole { profile: NodeId },
+    /// The role is not in the plan.
+    RoleOutsidePlan { role: NodeId },
+    /// What the role's policies grant.
+    Role { role: NodeId },
+}
+
+/// The identity check of one instance.
+#[derive(Debug, Clone)]
+pub struct IamCheck {
+    pub outcome: Tri,
+    /// Registration (`ssm:UpdateInstanceInformation`).
+    pub registration: Tri,
+    /// Sessions (the `ssmmessages` channel actions).
+    pub sessions: Tri,
+    /// The case that decides: the first that is not a pass.
+    pub finding: IamFinding,
+    /// The actions certainly not granted.
+    pub missing: Vec<&'static str>,
+    /// What the plan does not tell.
+    pub doubts: Vec<String>,
+    /// The profile, role and policy holders involved.
+    pub involved: Vec<NodeId>,
+}
+
+impl IamCheck {
+    fn simple(outcome: Tri, finding: IamFinding, involved: Vec<NodeId>, doubts: Vec<String>) -> IamCheck {
+        IamCheck { outcome, registration: outcome, sessions: outcome, finding, missing: Vec::new(), doubts, involved }
+    }
+}
+
+/// The identity check of `c`.
+pub fn iam_check(net: &Network<'_, '_>, c: &Compute, assumptions: &Assumptions) -> IamCheck {
+    match c.identity {
+        Identity::Profile(link) => profile_check(net, link, assumptions),
+        Identity::NodeRole(link) => {
+            let roles: Vec<NodeId> = net.link(link).targets().into_iter().copied().collect();
+            if roles.is_empty() {
+                return IamCheck::simple(
+                    Tri::Maybe,
+                    IamFinding::ProfileUnresolved,
+                    Vec::new(),
+                    vec!["the node role could not be resolved".into()],
+                );
+            }
+            combine(roles.into_iter().map(|r| role_check(net, r, Vec::new())).collect())
+        }
+    }
+}
+
+fn profile_check(net: &Network<'_, '_>, link: LinkId, assumptions: &Assumptions) -> IamCheck {
+    let l = net.link(link);
+    let profiles: Vec<NodeId> = l.targets().into_iter().copied().collect();
+    if profiles.is_empty() {
+        if l.has_doubts() {
+            let why = "the instance profile could not be resolved".to_string();
+            return IamCheck::simple(Tri::Maybe, IamFinding::ProfileUnresolved, Vec::new(), vec![why]);
+        }
+        if assumptions.default_host_management {
+            return IamCheck::simple(Tri::Yes, IamFinding::AssumedDefaultHostManagement, Vec::new(), Vec::new());
+        }
+        let mut check = IamCheck::simple(Tri::No, IamFinding::NoProfile, Vec::new(), Vec::new());
+        check.missing = required_actions();
+        return check;
+    }
+    combine(profiles.into_iter().map(|p| one_profile(net, p)).collect())
+}
+
+fn one_profile(net: &Network<'_, '_>, profile: NodeId) -> IamCheck {
+    let outside = |data: bool, why: String| {
+        IamCheck::simple(Tri::Maybe, IamFinding::ProfileOutsidePlan { profile, data }, vec![profile], vec![why])
+    };
+    if matches!(net.graph.weight(profile), Node::External(_)) {
+        return outside(false, format!("instance profile {} is not in the plan", net.name(profile)));
+    }
+    if net.is_data(profile) {
+        return outside(
+            true,
+            format!("{} is read from AWS; its role's policies are not in the plan", net.name(profile)),
+        );
+    }
+    let role = net.profiles.get(&profile).and_then(|p| p.role);
+    let roles: Vec<NodeId> = role.map(|l| net.link(l).targets().into_iter().copied().collect()).unwrap_or_default();
+    if roles.is_empty() {
+        let unset = role.is_none_or(|l| net.link(l).unset);
+        let mut check = IamCheck::simple(
+            if unset { Tri::No } else { Tri::Maybe },
+            IamFinding::NoRole { profile },
+            vec![profile],
+            Vec::new(),
+        );
+        check.missing = required_actions();
+        return check;
+    }
+    combine(roles.into_iter().map(|r| role_check(net, r, vec![profile])).collect())
+}
+
+fn role_check(net: &Network<'_, '_>, role: NodeId, mut involved: Vec<NodeId>) -> IamCheck {
+    involved.push(role);
+    let Some(r) = net.roles.get(&role) else {
+        let why = format!("role {} is not in the plan", net.name(role));
+        return IamCheck::simple(Tri::Maybe, IamFinding::RoleOutsidePlan { role }, involved, vec![why]);
+    };
+    let p: &Permissions = &r.permissions;
+    involved.extend(p.involved.iter().copied().filter(|n| *n != role));
+    IamCheck {
+        outcome: p.outcome(),
+        registration: p.registration(),
+        sessions: p.sessions(),
+        finding: IamFinding::Role { role },
+        missing: p.missing(),
+        doubts: p
+            .doubts
+            .iter()
+            .map(|d| format!("role {} may grant the agent's actions: {d}", net.name(role)))
+            .collect(),
+        involved,
+    }
+}
+
+/// Over candidates: the same answer everywhere, or unknown; the case shown is the first
+/// that is not a pass.
+fn combine(checks: Vec<IamCheck>) -> IamCheck {
+    let outcome = Tri::agree(checks.iter().map(|c| c.outcome));
+    let registration = Tri::agree(checks.iter().map(|c| c.registration));
+    let sessions = Tri::agree(checks.iter().map(|c| c.sessions));
+    let mut involved: Vec<NodeId> = Vec::new();
+    let mut doubts: Vec<String> = Vec::new();
+    for c in &checks {
+        for n in &c.involved {
+            if !involved.contains(n) {
+                involved.push(*n);
+            }
+        }
+        for d in &c.doubts {
+            if !doubts.contains(d) {
+                doubts.push(d.clone());
+            }
+        }
+    }
+    let shown = checks.iter().find(|c| c.outcome != Tri::Yes).or(checks.first()).cloned().expect("at least one check");
+    IamCheck { outcome, registration, sessions, finding: shown.finding, missing: shown.missing, doubts, involved }
+}
+
+fn required_actions() -> Vec<&'static str> {
+    std::iter::once(crate::network::iam::REGISTRATION)
+        .chain(crate::network::iam::SESSION_ACTIONS.iter().copied())
+        .collect()
+}
+
+/// The metadata-service check of one instance.
+#[derive(Debug, Clone)]
+pub struct ImdsCheck {
+    pub outcome: Tri,
+    pub holder: Option<NodeId>,
+    /// `http_endpoint = "disabled"`.
+    pub disabled: bool,
+}
+
+pub fn imds_check(c: &Compute) -> ImdsCheck {
+    let outcome = c.imds.enabled();
+    ImdsCheck { outcome, holder: c.imds.holder, disabled: outcome == Tri::No }
+}
