@@ -17,7 +17,7 @@ pub fn run(args: &ReachArgs, out: &mut dyn Write) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let options = Options { source_dir: args.sources.source_dir.clone(), config, ..Options::default() };
+    let options = Options { source_dir: args.sources.source_dir.clone(), config, paths: true, ..Options::default() };
     let source = match SourceFile::read(&args.plan) {
         Ok(s) => s,
         Err(e) => {

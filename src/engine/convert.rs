@@ -1,6 +1,8 @@
 //! From the network's typed results to owned reports: names resolved, words rendered once.
 
 use super::Context;
+use rustc_hash::FxHashMap;
+
 use super::results::*;
 use crate::network::graph::{LinkId, NodeId};
 use crate::plan::SourceFile;
@@ -10,6 +12,21 @@ use crate::rules::Finding;
 pub(super) struct Converter<'x, 'c, 'm, 'a> {
     ctx: &'x Context<'c, 'm, 'a>,
     source: &'x SourceFile,
+    paths: bool,
+}
+
+/// The findings about each instance (as their resource or a related one).
+pub(super) fn findings_by_instance(found: &[Finding]) -> FxHashMap<NodeId, Vec<&Finding>> {
+    let mut out: FxHashMap<NodeId, Vec<&Finding>> = FxHashMap::default();
+    for f in found {
+        for n in std::iter::once(&f.resource).chain(&f.related) {
+            let list = out.entry(*n).or_default();
+            if !list.iter().any(|g| std::ptr::eq(*g, f)) {
+                list.push(f);
+            }
+        }
+    }
+    out
 }
 
 /// Every resource block as (module path, address in the module), for the policy's check
@@ -27,8 +44,8 @@ pub(super) fn blocks(ctx: &Context<'_, '_, '_>) -> Vec<(Vec<String>, String)> {
 }
 
 impl<'x, 'c, 'm, 'a> Converter<'x, 'c, 'm, 'a> {
-    pub fn new(ctx: &'x Context<'c, 'm, 'a>, source: &'x SourceFile) -> Self {
-        Converter { ctx, source }
+    pub fn new(ctx: &'x Context<'c, 'm, 'a>, source: &'x SourceFile, paths: bool) -> Self {
+        Converter { ctx, source, paths }
     }
 
     pub fn link(&self, id: LinkId) -> LinkReport {
@@ -124,7 +141,7 @@ impl<'x, 'c, 'm, 'a> Converter<'x, 'c, 'm, 'a> {
         })
     }
 
-    pub fn instance(&self, inst: &InstanceReach, found: &[Finding], rendered: &[FindingReport]) -> InstanceReport {
+    pub fn instance(&self, inst: &InstanceReach, by_instance: &FxHashMap<NodeId, Vec<&Finding>>) -> InstanceReport {
         let net = self.ctx.net;
         let c = &net.compute[inst.compute];
         let profile = match c.identity {
@@ -137,15 +154,14 @@ impl<'x, 'c, 'm, 'a> Converter<'x, 'c, 'm, 'a> {
                 let mut blocked_by: Vec<&'static str> = Vec::new();
                 // Only an unreachable service is blocked; an unknown one lists what is unresolved.
                 if s.outcome == Tri::No {
-                    for (f, _) in found.iter().zip(rendered) {
-                        let about = f.resource == inst.node || f.related.contains(&inst.node);
+                    for f in by_instance.get(&inst.node).into_iter().flatten() {
                         let explains = f.code.is_some_and(|code| {
                             s.all.iter().map(|l| &l.path).any(|p| {
                                 p.hops.iter().any(|h| h.outcome != Tri::Yes && h.code() == Some(code))
                                     || p.bypassed.iter().any(|(_, b)| *b == code)
                             })
                         });
-                        if about && explains && !blocked_by.contains(&f.rule.id) {
+                        if explains && !blocked_by.contains(&f.rule.id) {
                             blocked_by.push(f.rule.id);
                         }
                     }
@@ -170,7 +186,7 @@ impl<'x, 'c, 'm, 'a> Converter<'x, 'c, 'm, 'a> {
                     locations: s.locations(),
                     blocked_by,
                     unresolved,
-                    hops: s.path.hops.iter().map(|h| self.hop(h)).collect(),
+                    hops: if self.paths { s.path.hops.iter().map(|h| self.hop(h)).collect() } else { Vec::new() },
                     blocked: s.blocked.as_ref().filter(|_| s.outcome != Tri::Yes).map(|(h, c)| (self.hop(h), *c)),
                 }
             })

@@ -32,6 +32,9 @@ pub struct Options {
     pub baseline: Option<Baseline>,
     /// The day waivers are checked against (today when `None`).
     pub today: Option<time::Date>,
+    /// Keep every service's path hop by hop in the result (`tfreach reach`), not only the
+    /// hop that blocks.
+    pub paths: bool,
 }
 
 impl Options {
@@ -111,14 +114,15 @@ fn report_of(source: &SourceFile, options: &Options, ctx: &Context<'_, '_, '_>) 
     let rule_ctx = RuleContext { net, reach: ctx.reach, instances: &instances };
     let selected: Vec<&'static dyn AnyRule> = options.rules.clone().unwrap_or_else(|| rules::all().to_vec());
     let found = rules::run(&selected, &rule_ctx, &options.settings());
-    let conv = convert::Converter::new(ctx, source);
+    let conv = convert::Converter::new(ctx, source, options.paths);
     let rendered: Vec<FindingReport> = found.iter().map(|f| conv.finding(f)).collect();
     let today = options.today.unwrap_or_else(crate::config::today);
     let blocks = convert::blocks(ctx);
     let applied =
         policy::apply(&options.config, options.baseline.as_ref(), today, &blocks, ctx.sources, rendered.clone());
+    let by_instance = convert::findings_by_instance(&found);
     let mut instance_reports: Vec<InstanceReport> =
-        instances.iter().map(|inst| conv.instance(inst, &found, &rendered)).collect();
+        instances.iter().map(|inst| conv.instance(inst, &by_instance)).collect();
     instance_reports.sort_by(|a, b| a.resource.cmp(&b.resource));
     let mut counts = LinkCounts::default();
     for inst in &instances {

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Link, Resolver, TargetSpec, VpcDefault};
-use crate::model::{Kind, Model, ResId, Resource};
+use crate::model::{Fields, Kind, Model, ResId, Resource};
 
 /// The meaning of an edge in the network graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -510,9 +510,16 @@ impl Resolved {
 
 fn resolve_resource<'a>(resolver: &Resolver<'_, 'a>, r: &Resource<'a>) -> Vec<(LinkKey, Link)> {
     let mut out = Vec::new();
+    // Each block list is split once, whatever number of its attributes link.
+    let mut blocks: Vec<(&str, Vec<Fields<'a>>)> = Vec::new();
     for spec in specs(r.kind) {
         if spec.each_block {
-            for (i, link) in block_links(resolver, r, spec).into_iter().enumerate() {
+            let name = spec.path[0];
+            if !blocks.iter().any(|(n, _)| *n == name) {
+                blocks.push((name, r.fields.blocks(name)));
+            }
+            let of_block = &blocks.iter().find(|(n, _)| *n == name).expect("just added").1;
+            for (i, link) in block_links(resolver, r, spec, of_block).into_iter().enumerate() {
                 out.push((LinkKey { kind: spec.kind, path: spec.path, block: Some(i as u32) }, link));
             }
             continue;
@@ -531,9 +538,8 @@ fn resolve_resource<'a>(resolver: &Resolver<'_, 'a>, r: &Resource<'a>) -> Vec<(L
 /// `ingress`, `egress`, `route`) may have a single expression for the whole attribute in
 /// `configuration`, while `after` keeps each block's known parts and `after_unknown` marks
 /// the rest: an unknown part is then one of the attribute's references.
-fn block_links<'a>(resolver: &Resolver<'_, 'a>, r: &Resource<'a>, spec: &LinkSpec) -> Vec<Link> {
+fn block_links<'a>(resolver: &Resolver<'_, 'a>, r: &Resource<'a>, spec: &LinkSpec, blocks: &[Fields<'a>]) -> Vec<Link> {
     let [block, attr] = spec.path else { return Vec::new() };
-    let blocks = r.fields.blocks(block);
     let parent: Vec<String> =
         r.fields.config_expr(block).map(|e| e.references().iter().map(|s| s.to_string()).collect()).unwrap_or_default();
     let shared = blocks.iter().filter(|b| b.is_unknown(attr)).count() > 1;

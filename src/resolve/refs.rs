@@ -58,6 +58,16 @@ pub fn known_strings(raw: &RawValue) -> Vec<String> {
 
 /// Like [`known_strings`] after following object keys along `path`.
 pub fn known_strings_at(raw: &RawValue, path: &[String]) -> Vec<String> {
+    // Most link attributes hold nothing or one plain string: no need to build a value.
+    match raw.get() {
+        "null" | "\"\"" | "[]" | "{}" => return Vec::new(),
+        text if path.is_empty() => {
+            if let Some(s) = crate::model::attr::borrowed_str(text) {
+                return vec![s.to_string()];
+            }
+        }
+        _ => {}
+    }
     let mut v: serde_json::Value = serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null);
     for p in path {
         v = match v {
