@@ -109,6 +109,9 @@ SCENARIOS = {
     "asg_one_subnet_blocked": dict(mode="plan"),
     "ssm003_ssm004_dns_both_off": dict(mode="plan"),
     "net004_eip": dict(mode="plan"),
+    # phase 3: classes the engine rewrite must get right (firing + silent twins)
+    "possible_subnet_choice": dict(mode="plan"),
+    "possible_subnet_choice_ok": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
