@@ -112,6 +112,7 @@ SCENARIOS = {
     # phase 3: classes the engine rewrite must get right (firing + silent twins)
     "possible_subnet_choice": dict(mode="plan"),
     "possible_subnet_choice_ok": dict(mode="plan"),
+    "sensitive_values": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
