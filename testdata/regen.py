@@ -113,6 +113,7 @@ SCENARIOS = {
     "possible_subnet_choice": dict(mode="plan"),
     "possible_subnet_choice_ok": dict(mode="plan"),
     "sensitive_values": dict(mode="plan"),
+    "sensitive_values_plain": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
