@@ -114,6 +114,7 @@ SCENARIOS = {
     "possible_subnet_choice_ok": dict(mode="plan"),
     "sensitive_values": dict(mode="plan"),
     "sensitive_values_plain": dict(mode="plan"),
+    "sensitive_state": dict(mode="state", moto=True),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
