@@ -115,6 +115,7 @@ SCENARIOS = {
     "sensitive_values": dict(mode="plan"),
     "sensitive_values_plain": dict(mode="plan"),
     "sensitive_state": dict(mode="state", moto=True),
+    "eni_primary": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
