@@ -116,6 +116,7 @@ SCENARIOS = {
     "sensitive_values_plain": dict(mode="plan"),
     "sensitive_state": dict(mode="state", moto=True),
     "eni_primary": dict(mode="plan"),
+    "eni_primary_no_egress": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
