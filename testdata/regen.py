@@ -117,6 +117,7 @@ SCENARIOS = {
     "sensitive_state": dict(mode="state", moto=True),
     "eni_primary": dict(mode="plan"),
     "eni_primary_no_egress": dict(mode="plan"),
+    "eni_eip": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
