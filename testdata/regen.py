@@ -119,6 +119,7 @@ SCENARIOS = {
     "eni_primary_no_egress": dict(mode="plan"),
     "eni_eip": dict(mode="plan"),
     "eni_sg_attachment": dict(mode="plan"),
+    "eni_sg_attachment_missing": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
