@@ -121,6 +121,7 @@ SCENARIOS = {
     "eni_sg_attachment": dict(mode="plan"),
     "eni_sg_attachment_missing": dict(mode="plan"),
     "asg_lt_network_interfaces": dict(mode="plan"),
+    "asg_lt_network_interfaces_private": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
