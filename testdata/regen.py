@@ -122,6 +122,7 @@ SCENARIOS = {
     "eni_sg_attachment_missing": dict(mode="plan"),
     "asg_lt_network_interfaces": dict(mode="plan"),
     "asg_lt_network_interfaces_private": dict(mode="plan"),
+    "tfr001_subnet_unresolvable": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
