@@ -123,6 +123,7 @@ SCENARIOS = {
     "asg_lt_network_interfaces": dict(mode="plan"),
     "asg_lt_network_interfaces_private": dict(mode="plan"),
     "tfr001_subnet_unresolvable": dict(mode="plan"),
+    "region_module_alias": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
