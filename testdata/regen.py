@@ -124,6 +124,7 @@ SCENARIOS = {
     "asg_lt_network_interfaces_private": dict(mode="plan"),
     "tfr001_subnet_unresolvable": dict(mode="plan"),
     "region_module_alias": dict(mode="plan"),
+    "region_module_alias_ok": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
