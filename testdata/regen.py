@@ -125,6 +125,7 @@ SCENARIOS = {
     "tfr001_subnet_unresolvable": dict(mode="plan"),
     "region_module_alias": dict(mode="plan"),
     "region_module_alias_ok": dict(mode="plan"),
+    "region_from_variable": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
