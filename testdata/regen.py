@@ -126,6 +126,7 @@ SCENARIOS = {
     "region_module_alias": dict(mode="plan"),
     "region_module_alias_ok": dict(mode="plan"),
     "region_from_variable": dict(mode="plan"),
+    "region_from_variable_ok": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
