@@ -127,6 +127,7 @@ SCENARIOS = {
     "region_module_alias_ok": dict(mode="plan"),
     "region_from_variable": dict(mode="plan"),
     "region_from_variable_ok": dict(mode="plan"),
+    "iam_policy_in_plan_ok": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
