@@ -128,6 +128,7 @@ SCENARIOS = {
     "region_from_variable": dict(mode="plan"),
     "region_from_variable_ok": dict(mode="plan"),
     "iam_policy_in_plan_ok": dict(mode="plan"),
+    "iam_lacks_registration": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
