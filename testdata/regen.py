@@ -129,6 +129,7 @@ SCENARIOS = {
     "region_from_variable_ok": dict(mode="plan"),
     "iam_policy_in_plan_ok": dict(mode="plan"),
     "iam_lacks_registration": dict(mode="plan"),
+    "iam_lacks_sessions": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
