@@ -131,6 +131,7 @@ SCENARIOS = {
     "iam_lacks_registration": dict(mode="plan"),
     "iam_lacks_sessions": dict(mode="plan"),
     "egress_s3_prefix_list_only": dict(mode="plan"),
+    "egress_managed_prefix_list_ok": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
