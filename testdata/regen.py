@@ -132,6 +132,7 @@ SCENARIOS = {
     "iam_lacks_sessions": dict(mode="plan"),
     "egress_s3_prefix_list_only": dict(mode="plan"),
     "egress_managed_prefix_list_ok": dict(mode="plan"),
+    "egress_ipv6_only": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
