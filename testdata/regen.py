@@ -133,6 +133,7 @@ SCENARIOS = {
     "egress_s3_prefix_list_only": dict(mode="plan"),
     "egress_managed_prefix_list_ok": dict(mode="plan"),
     "egress_ipv6_only": dict(mode="plan"),
+    "ec2messages_only_new_agent": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
