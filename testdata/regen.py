@@ -134,6 +134,7 @@ SCENARIOS = {
     "egress_managed_prefix_list_ok": dict(mode="plan"),
     "egress_ipv6_only": dict(mode="plan"),
     "ec2messages_only_new_agent": dict(mode="plan"),
+    "nat_instance": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
