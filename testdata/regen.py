@@ -135,6 +135,7 @@ SCENARIOS = {
     "egress_ipv6_only": dict(mode="plan"),
     "ec2messages_only_new_agent": dict(mode="plan"),
     "nat_instance": dict(mode="plan"),
+    "nat_instance_source_dest_check": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
