@@ -136,6 +136,7 @@ SCENARIOS = {
     "ec2messages_only_new_agent": dict(mode="plan"),
     "nat_instance": dict(mode="plan"),
     "nat_instance_source_dest_check": dict(mode="plan"),
+    "eks_node_group": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
