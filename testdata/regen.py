@@ -137,6 +137,7 @@ SCENARIOS = {
     "nat_instance": dict(mode="plan"),
     "nat_instance_source_dest_check": dict(mode="plan"),
     "eks_node_group": dict(mode="plan"),
+    "eks_node_group_lt": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
