@@ -138,6 +138,7 @@ SCENARIOS = {
     "nat_instance_source_dest_check": dict(mode="plan"),
     "eks_node_group": dict(mode="plan"),
     "eks_node_group_lt": dict(mode="plan"),
+    "unmodelled_compute": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
