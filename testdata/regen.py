@@ -139,6 +139,7 @@ SCENARIOS = {
     "eks_node_group": dict(mode="plan"),
     "eks_node_group_lt": dict(mode="plan"),
     "unmodelled_compute": dict(mode="plan"),
+    "hub_spoke_tgw": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
