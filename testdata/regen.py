@@ -140,6 +140,7 @@ SCENARIOS = {
     "eks_node_group_lt": dict(mode="plan"),
     "unmodelled_compute": dict(mode="plan"),
     "hub_spoke_tgw": dict(mode="plan"),
+    "hub_spoke_no_return_route": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
