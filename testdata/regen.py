@@ -141,6 +141,7 @@ SCENARIOS = {
     "unmodelled_compute": dict(mode="plan"),
     "hub_spoke_tgw": dict(mode="plan"),
     "hub_spoke_no_return_route": dict(mode="plan"),
+    "hub_spoke_zone_not_associated": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
