@@ -143,6 +143,7 @@ SCENARIOS = {
     "hub_spoke_no_return_route": dict(mode="plan"),
     "hub_spoke_zone_not_associated": dict(mode="plan"),
     "update_rule_copies": dict(mode="update", moto=True),
+    "update_delete_egress_rule": dict(mode="update", moto=True),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
