@@ -144,6 +144,7 @@ SCENARIOS = {
     "hub_spoke_zone_not_associated": dict(mode="plan"),
     "update_rule_copies": dict(mode="update", moto=True),
     "update_delete_egress_rule": dict(mode="update", moto=True),
+    "update_replace_egress_rule": dict(mode="update", moto=True),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
