@@ -145,6 +145,7 @@ SCENARIOS = {
     "update_rule_copies": dict(mode="update", moto=True),
     "update_delete_egress_rule": dict(mode="update", moto=True),
     "update_replace_egress_rule": dict(mode="update", moto=True),
+    "update_replace_egress_rule_cbd": dict(mode="update", moto=True),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
