@@ -54,6 +54,17 @@ MOTO_FIXED_TIME = (2025, 1, 1, 0, 0, 0)
 #   derived: the .tf uses aws_vpc_security_group_{ingress,egress}_rule (provider
 #            5.x): plan.json is hand-derived (see HAND-DERIVED.md). Checked
 #            against the .tf files, so it cannot silently drift.
+#   registry_modules: the root .tf call terraform-aws-modules from the Terraform
+#            Registry (`source = "terraform-aws-modules/vpc/aws"`, exact
+#            `version`). Their code is never committed: it is read from
+#            $TFREACH_REGEN_MODULES (see registry_modules_dir()) and installed
+#            into the temporary copy's .terraform/modules/ with the manifest that
+#            `terraform init` would have written, so the JSON keeps the
+#            registry source and version exactly as the user wrote them.
+#   drift:   (update mode only) out-of-band changes made through boto3 against
+#            moto between the apply of v1/ and the plan: a list of
+#            (action, {arguments}) with actions from DRIFT_ACTIONS. The plan then
+#            has real `resource_drift` and a refreshed `prior_state`.
 # ---------------------------------------------------------------------------
 SCENARIOS = {
     # phase 1: the seeds and the resolver's hard cases
@@ -223,8 +234,8 @@ def check(result, what):
     return result
 
 
-def tf_init(workdir):
-    check(tf(workdir).init(), f"init in {workdir}")
+def tf_init(workdir, get=None):
+    check(tf(workdir).init(get=get), f"init in {workdir}")
 
 
 def tf_plan_json(workdir, extra=None):
@@ -305,6 +316,68 @@ def deterministic_apply(workdir):
                     f"{k}: {b.get(k)!r} -> {a.get(k)!r}" for k in keys))
         sys.exit("after the targeted applies terraform still plans changes:\n" + "\n".join(diffs))
 
+
+
+# ---------------------------------------------------------------------------
+# Registry modules (terraform-aws-modules) from a local directory
+# ---------------------------------------------------------------------------
+
+REGISTRY_SOURCE = re.compile(
+    r'^([A-Za-z0-9][A-Za-z0-9_-]*)/([A-Za-z0-9][A-Za-z0-9_-]*)/([A-Za-z0-9]+)(//.+)?$')
+
+
+def registry_modules_dir():
+    """$TFREACH_REGEN_MODULES, default <cache>/modules. Layout:
+    <dir>/<namespace>/<name>/<provider>/<version>/ = the module repository at
+    tag v<version> (e.g. terraform-aws-modules/vpc/aws/3.7.0/)."""
+    return Path(os.environ.get("TFREACH_REGEN_MODULES") or cache_dir() / "modules")
+
+
+def root_module_calls(workdir):
+    """(name, source, version) of every module block in the root .tf files."""
+    calls = []
+    for tfp in sorted(workdir.glob("*.tf")):
+        text = tfp.read_text()
+        for m in re.finditer(r'^module\s+"([^"]+)"\s*\{(.*?)^\}', text, re.M | re.S):
+            src = re.search(r'^\s*source\s*=\s*"([^"]+)"', m.group(2), re.M)
+            ver = re.search(r'^\s*version\s*=\s*"([^"]+)"', m.group(2), re.M)
+            calls.append((m.group(1), src.group(1) if src else None, ver.group(1) if ver else None))
+    return calls
+
+
+def install_registry_modules(workdir):
+    """Install the root's registry module calls from registry_modules_dir() into
+    workdir/.terraform/modules and write the manifest `terraform init` writes;
+    `init` then runs with get=False. Returns the number of modules installed."""
+    base = registry_modules_dir()
+    records = [{"Key": "", "Source": "", "Dir": "."}]
+    for name, src, ver in root_module_calls(workdir):
+        m = REGISTRY_SOURCE.match(src or "")
+        if not m or src.startswith("."):
+            continue
+        if not ver or not re.fullmatch(r'\d+\.\d+\.\d+', ver):
+            sys.exit(f'module "{name}": pin an exact version (got {ver!r}) so the fixture is reproducible')
+        ns, mod, prov, sub = m.groups()
+        pkg = base / ns / mod / prov / ver
+        if not (pkg / "main.tf").exists():
+            sys.exit(f"module {ns}/{mod}/{prov} {ver} is not in {base} (see DEVELOPERS.md: "
+                     f"git --git-dir=<mirror of terraform-aws-{mod}> archive v{ver} | tar -x -C {pkg})")
+        dest = workdir / ".terraform" / "modules" / name
+        shutil.copytree(pkg, dest, ignore=shutil.ignore_patterns(".git*", "examples", "test", "tests"))
+        subdir = sub[2:] if sub else ""
+        mod_dir = dest / subdir if subdir else dest
+        for tfp in mod_dir.glob("*.tf"):
+            if re.search(r'^module\s+"', tfp.read_text(), re.M):
+                sys.exit(f"{src} {ver}: nested module calls are not supported by the installer")
+        records.append({"Key": name,
+                        "Source": f"registry.terraform.io/{ns}/{mod}/{prov}" + (sub or ""),
+                        "Version": ver,
+                        "Dir": ".terraform/modules/" + name + ("/" + subdir if subdir else "")})
+    if len(records) == 1:
+        return 0
+    manifest = workdir / ".terraform" / "modules" / "modules.json"
+    manifest.write_text(json.dumps({"Modules": records}))
+    return len(records) - 1
 
 # ---------------------------------------------------------------------------
 # moto
@@ -391,6 +464,45 @@ def moto_server(regions):
             proc.wait()
         logf.close()
 
+
+
+# ---------------------------------------------------------------------------
+# Out-of-band changes ("drift") between the apply of v1/ and the plan
+# ---------------------------------------------------------------------------
+
+def _ec2(url, region):
+    import boto3
+    return boto3.client("ec2", region_name=region, endpoint_url=url,
+                        aws_access_key_id="mock", aws_secret_access_key="mock")
+
+
+def _group_id(ec2, name):
+    groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]}])["SecurityGroups"]
+    if len(groups) != 1:
+        sys.exit(f"drift: expected one security group named {name!r}, found {len(groups)}")
+    return groups[0]["GroupId"]
+
+
+def drift_revoke_egress(url, group, protocol, from_port, to_port, cidr, region="us-east-1"):
+    """Revoke one egress rule of a security group (found by name), as someone
+    would in the console: the rule resource in the state no longer exists."""
+    ec2 = _ec2(url, region)
+    ec2.revoke_security_group_egress(GroupId=_group_id(ec2, group), IpPermissions=[{
+        "IpProtocol": protocol, "FromPort": from_port, "ToPort": to_port,
+        "IpRanges": [{"CidrIp": cidr}]}])
+
+
+DRIFT_ACTIONS = {
+    "revoke_egress": drift_revoke_egress,
+}
+
+
+def apply_drift(url, drift):
+    for action, kwargs in drift:
+        if action not in DRIFT_ACTIONS:
+            sys.exit(f"unknown drift action {action!r} (known: {sorted(DRIFT_ACTIONS)})")
+        log(f"  drift: {action} {json.dumps(kwargs, sort_keys=True)}")
+        DRIFT_ACTIONS[action](url, **kwargs)
 
 # ---------------------------------------------------------------------------
 # Hand-derivation of aws_vpc_security_group_{ingress,egress}_rule
@@ -714,7 +826,9 @@ def run_scenario(name, spec, keep=False):
     try:
         mode = spec["mode"]
         ctx = moto_server(spec.get("regions", DEFAULT_REGIONS)) if spec.get("moto") else contextlib.nullcontext()
-        with ctx:
+        if spec.get("drift") and (mode != "update" or not spec.get("moto")):
+            sys.exit(f"{name}: drift needs mode='update' and moto=True")
+        with ctx as moto_url:
             work = tmp / name
             work.mkdir()
             if mode == "update":
@@ -722,6 +836,8 @@ def run_scenario(name, spec, keep=False):
                 tf_init(work)
                 log("  apply v1")
                 deterministic_apply(work)
+                if spec.get("drift"):
+                    apply_drift(moto_url, spec["drift"])
                 for p in list(work.rglob("*.tf")):
                     p.unlink()
                 copy_config(src, work, exclude_dirs=("v1",))
@@ -737,7 +853,8 @@ def run_scenario(name, spec, keep=False):
             else:
                 copy_config(src, work)
                 derived = prepare_derivation(work) if derived_flag else {}
-                tf_init(work)
+                registry = install_registry_modules(work) if spec.get("registry_modules") else 0
+                tf_init(work, get=False if registry else None)
                 doc = tf_plan_json(work)
                 if derived:
                     doc = derive_v5(doc, resolve_module_keys(derived, doc))
