@@ -160,6 +160,7 @@ SCENARIOS = {
     "update_drift_egress_revoked": dict(mode="update", moto=True, drift=[("revoke_egress", dict(group="app", protocol="tcp", from_port=443, to_port=443, cidr="10.50.0.0/16"))]),
     "tam_stack": dict(mode="plan", moto=True, registry_modules=True),
     "tam_stack_no_egress": dict(mode="plan", moto=True, registry_modules=True),
+    "tam_stack_v2": dict(mode="plan", moto=True, registry_modules=True),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
