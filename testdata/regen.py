@@ -161,6 +161,7 @@ SCENARIOS = {
     "tam_stack": dict(mode="plan", moto=True, registry_modules=True),
     "tam_stack_no_egress": dict(mode="plan", moto=True, registry_modules=True),
     "tam_stack_v2": dict(mode="plan", moto=True, registry_modules=True),
+    "tam_stack_v2_no_profile": dict(mode="plan", moto=True, registry_modules=True),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
