@@ -12,7 +12,8 @@ top-level "timestamp" key dropped, the "relevant_attributes" list sorted (Terraf
 emits that set in a different order on every run), and written with indent=2,
 sorted keys and a trailing newline.  The only other change ever made to
 Terraform's output is the documented hand-derivation of `aws_vpc_security_group_{ingress,egress}_rule`
-(see HAND-DERIVED.md in the scenarios that use it and DEVELOPERS.md).
+and `aws_ssm_service_setting` (see HAND-DERIVED.md in the scenarios that use it and
+DEVELOPERS.md).
 
 Terraform always runs in a temporary copy of the scenario, so `.terraform/`,
 lock files, plan files and state never land in testdata/.  Scenarios that read
@@ -52,8 +53,9 @@ MOTO_FIXED_TIME = (2025, 1, 1, 0, 0, 0)
 #   moto:    start the local moto server (data sources, apply)
 #   regions: regions whose moto EC2 backend is warmed up in a fixed order
 #   derived: the .tf uses aws_vpc_security_group_{ingress,egress}_rule (provider
-#            5.x): plan.json is hand-derived (see HAND-DERIVED.md). Checked
-#            against the .tf files, so it cannot silently drift.
+#            5.x) or aws_ssm_service_setting (newer than 3.39): plan.json is
+#            hand-derived (see HAND-DERIVED.md). Checked against the .tf files,
+#            so it cannot silently drift.
 #   registry_modules: the root .tf call terraform-aws-modules from the Terraform
 #            Registry (`source = "terraform-aws-modules/vpc/aws"`, exact
 #            `version`). Their code is never committed: it is read from
@@ -740,6 +742,134 @@ def derive_v5(doc, derived):
     return doc
 
 
+
+# ---------------------------------------------------------------------------
+# Hand-derivation of aws_ssm_service_setting (newer than provider 3.39)
+# ---------------------------------------------------------------------------
+
+SERVICE_SETTING = "aws_ssm_service_setting"
+# aws_ssm_service_setting argument -> argument of the aws_ssm_parameter substitute
+SETTING_TO_PARAM = {"setting_id": "name", "setting_value": "value"}
+SETTING_COMPUTED = ("arn", "id", "status")
+
+
+def substitute_service_settings(text, names):
+    """Replace each aws_ssm_service_setting block by an aws_ssm_parameter of the
+    same name (setting_id -> name, setting_value -> value, type = "String");
+    expressions are copied verbatim. Appends the names to `names`."""
+    out, pos = [], 0
+    for start, end, rtype, name, body in find_blocks(text, (SERVICE_SETTING,)):
+        if re.search(r'resource\s+"aws_ssm_parameter"\s+"' + re.escape(name) + '"', text):
+            sys.exit(f"{rtype}.{name}: an aws_ssm_parameter of the same name exists; rename one")
+        lines, seen = [], set()
+        for line in body.splitlines():
+            s = line.strip()
+            if not s or s.startswith("#") or s.startswith("//"):
+                continue
+            m = ATTR_LINE.match(line)
+            if not m:
+                sys.exit(f"{rtype}.{name}: only one-line `attr = expr` lines are supported, got: {line!r}")
+            attr, expr = m.group(2), m.group(3)
+            if attr in META_ARGS:
+                lines.append(f"  {attr} = {expr}")
+            elif attr in SETTING_TO_PARAM:
+                seen.add(attr)
+                lines.append(f"  {SETTING_TO_PARAM[attr]} = {expr}")
+            else:
+                sys.exit(f"{rtype}.{name}: attribute {attr!r} is not supported by the hand-derivation")
+        if seen != set(SETTING_TO_PARAM):
+            sys.exit(f"{rtype}.{name}: needs both {sorted(SETTING_TO_PARAM)}")
+        lines.append('  type = "String"')
+        out.append(text[pos:start])
+        out.append(f'resource "aws_ssm_parameter" "{name}" {{\n' + "\n".join(lines) + "\n}")
+        pos = end
+        names.append(name)
+    out.append(text[pos:])
+    new = "".join(out)
+    for name in names:
+        new = re.sub(r'\b' + SERVICE_SETTING + r'\.' + re.escape(name) + r'\b', f"aws_ssm_parameter.{name}", new)
+    return new
+
+
+def prepare_service_settings(workdir):
+    names = []
+    for tfp in sorted(workdir.rglob("*.tf")):
+        text = tfp.read_text()
+        if not re.search(r'resource\s+"' + SERVICE_SETTING + '"', text):
+            continue
+        if tfp.parent != workdir:
+            sys.exit(f"{SERVICE_SETTING} is only supported in the root module ({tfp.relative_to(workdir)})")
+        tfp.write_text(substitute_service_settings(text, names))
+    return names
+
+
+def derive_service_settings(doc, names):
+    """Rewrite the root-module aws_ssm_parameter substitutes into aws_ssm_service_setting."""
+    rx = {n: re.compile(r'^aws_ssm_parameter\.' + re.escape(n) + r'(?=$|[.\[])') for n in names}
+
+    def rename(addr, name):
+        return rx[name].sub(SERVICE_SETTING + "." + name, addr)
+
+    def mine(r):
+        return r.get("mode") == "managed" and r.get("type") == "aws_ssm_parameter" and r.get("name") in names
+
+    seen = set()
+    for rc in doc.get("resource_changes", []):
+        if not mine(rc) or rc.get("module_address"):
+            continue
+        ch = rc["change"]
+        if ch["actions"] != ["create"]:
+            sys.exit(f"hand-derivation supports create only, {rc['address']} is {ch['actions']}")
+        after = {k: ch["after"][v] for k, v in SETTING_TO_PARAM.items() if v in ch["after"]}
+        unknown = {k: True for k in SETTING_COMPUTED}
+        unknown.update({k: True for k, v in SETTING_TO_PARAM.items() if ch["after_unknown"].get(v) is True})
+        rc["address"], rc["type"] = rename(rc["address"], rc["name"]), SERVICE_SETTING
+        ch["after"], ch["after_unknown"], ch["after_sensitive"] = after, unknown, {}
+        seen.add(rc["name"])
+    for r in doc.get("planned_values", {}).get("root_module", {}).get("resources", []):
+        if not mine(r):
+            continue
+        rc = next(x for x in doc["resource_changes"] if x["address"] == rename(r["address"], r["name"]))
+        r["address"], r["type"], r["schema_version"] = rc["address"], SERVICE_SETTING, 0
+        r["values"], r["sensitive_values"] = copy.deepcopy(rc["change"]["after"]), {}
+    root = doc.get("configuration", {}).get("root_module", {})
+    for r in root.get("resources", []):
+        if not mine(r):
+            continue
+        ex = r.get("expressions", {})
+        r["address"], r["type"], r["schema_version"] = rename(r["address"], r["name"]), SERVICE_SETTING, 0
+        r["expressions"] = {k: ex[v] for k, v in SETTING_TO_PARAM.items() if v in ex}
+
+    def fix(o):
+        if isinstance(o, dict):
+            return {k: fix(v) for k, v in o.items()}
+        if isinstance(o, list):
+            return [fix(v) for v in o]
+        if isinstance(o, str):
+            for n in names:
+                o = rename(o, n)
+        return o
+    for r in root.get("resources", []):
+        for k in ("expressions", "depends_on", "count_expression", "for_each_expression"):
+            if k in r:
+                r[k] = fix(r[k])
+    for o in root.get("outputs", {}).values():
+        if "expression" in o:
+            o["expression"] = fix(o["expression"])
+    back = {v: k for k, v in SETTING_TO_PARAM.items()}
+    for ra in doc.get("relevant_attributes", []):
+        for n in names:
+            if rx[n].match(ra["resource"]):
+                ra["resource"] = rename(ra["resource"], n)
+                if ra.get("attribute"):
+                    ra["attribute"][0] = back.get(ra["attribute"][0], ra["attribute"][0])
+    if set(names) - seen:
+        sys.exit(f"hand-derivation: no plan entry for {sorted(set(names) - seen)}")
+    leftover = [n for n in names if re.search(r'aws_ssm_parameter\.' + re.escape(n) + r'\b', json.dumps(doc))]
+    if leftover:
+        sys.exit(f"hand-derivation left substitute references behind: {leftover}")
+    return doc
+
 # ---------------------------------------------------------------------------
 # Scenario runs
 # ---------------------------------------------------------------------------
@@ -799,8 +929,11 @@ def resolve_module_keys(derived, doc):
     return out
 
 
-def uses_v5_rules(scen_dir):
-    return any(re.search(r'resource\s+"(' + "|".join(V5_RULE_TYPES) + r')"', p.read_text())
+DERIVED_TYPES = V5_RULE_TYPES + (SERVICE_SETTING,)
+
+
+def uses_derived_types(scen_dir):
+    return any(re.search(r'resource\s+"(' + "|".join(DERIVED_TYPES) + r')"', p.read_text())
                for p in scen_dir.rglob("*.tf"))
 
 
@@ -821,10 +954,10 @@ def run_scenario(name, spec, keep=False):
     src = HERE / name
     if not (src / "main.tf").exists():
         sys.exit(f"{src}/main.tf is missing")
-    derived_flag = uses_v5_rules(src)
+    derived_flag = uses_derived_types(src)
     if derived_flag != bool(spec.get("derived")):
         sys.exit(f"{name}: derived={spec.get('derived')} in the table but the .tf files "
-                 f"{'do' if derived_flag else 'do not'} use {V5_RULE_TYPES}")
+                 f"{'do' if derived_flag else 'do not'} use {DERIVED_TYPES}")
     if derived_flag and not (src / "HAND-DERIVED.md").exists():
         sys.exit(f"{name}: hand-derived scenario without HAND-DERIVED.md")
     tmp = Path(tempfile.mkdtemp(prefix=f"tfreach-{name}-"))
@@ -858,11 +991,14 @@ def run_scenario(name, spec, keep=False):
             else:
                 copy_config(src, work)
                 derived = prepare_derivation(work) if derived_flag else {}
+                settings = prepare_service_settings(work) if derived_flag else []
                 registry = install_registry_modules(work) if spec.get("registry_modules") else 0
                 tf_init(work, get=False if registry else None)
                 doc = tf_plan_json(work)
                 if derived:
                     doc = derive_v5(doc, resolve_module_keys(derived, doc))
+                if settings:
+                    doc = derive_service_settings(doc, settings)
                 out = src / "plan.json"
         if str(tmp) in json.dumps(doc):
             sys.exit(f"{name}: the output mentions the temporary directory {tmp}")
