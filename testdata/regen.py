@@ -164,6 +164,7 @@ SCENARIOS = {
     "tam_stack_no_egress": dict(mode="plan", moto=True, registry_modules=True),
     "tam_stack_v2": dict(mode="plan", moto=True, registry_modules=True),
     "tam_stack_v2_no_profile": dict(mode="plan", moto=True, registry_modules=True),
+    "dhmc_in_plan": dict(mode="plan", derived=True),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
