@@ -166,6 +166,7 @@ SCENARIOS = {
     "tam_stack_v2_no_profile": dict(mode="plan", moto=True, registry_modules=True),
     "dhmc_in_plan": dict(mode="plan", derived=True),
     "dhmc_role_without_policy": dict(mode="plan", derived=True),
+    "hub_spoke_peering": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
