@@ -12,7 +12,8 @@ top-level "timestamp" key dropped, the "relevant_attributes" list sorted (Terraf
 emits that set in a different order on every run), and written with indent=2,
 sorted keys and a trailing newline.  The only other change ever made to
 Terraform's output is the documented hand-derivation of `aws_vpc_security_group_{ingress,egress}_rule`
-(see HAND-DERIVED.md in the scenarios that use it and DEVELOPERS.md).
+and `aws_ssm_service_setting` (see HAND-DERIVED.md in the scenarios that use it and
+DEVELOPERS.md).
 
 Terraform always runs in a temporary copy of the scenario, so `.terraform/`,
 lock files, plan files and state never land in testdata/.  Scenarios that read
@@ -52,8 +53,20 @@ MOTO_FIXED_TIME = (2025, 1, 1, 0, 0, 0)
 #   moto:    start the local moto server (data sources, apply)
 #   regions: regions whose moto EC2 backend is warmed up in a fixed order
 #   derived: the .tf uses aws_vpc_security_group_{ingress,egress}_rule (provider
-#            5.x): plan.json is hand-derived (see HAND-DERIVED.md). Checked
-#            against the .tf files, so it cannot silently drift.
+#            5.x) or aws_ssm_service_setting (newer than 3.39): plan.json is
+#            hand-derived (see HAND-DERIVED.md). Checked against the .tf files,
+#            so it cannot silently drift.
+#   registry_modules: the root .tf call terraform-aws-modules from the Terraform
+#            Registry (`source = "terraform-aws-modules/vpc/aws"`, exact
+#            `version`). Their code is never committed: it is read from
+#            $TFREACH_REGEN_MODULES (see registry_modules_dir()) and installed
+#            into the temporary copy's .terraform/modules/ with the manifest that
+#            `terraform init` would have written, so the JSON keeps the
+#            registry source and version exactly as the user wrote them.
+#   drift:   (update mode only) out-of-band changes made through boto3 against
+#            moto between the apply of v1/ and the plan: a list of
+#            (action, {arguments}) with actions from DRIFT_ACTIONS. The plan then
+#            has real `resource_drift` and a refreshed `prior_state`.
 # ---------------------------------------------------------------------------
 SCENARIOS = {
     # phase 1: the seeds and the resolver's hard cases
@@ -109,6 +122,51 @@ SCENARIOS = {
     "asg_one_subnet_blocked": dict(mode="plan"),
     "ssm003_ssm004_dns_both_off": dict(mode="plan"),
     "net004_eip": dict(mode="plan"),
+    # phase 3: classes the engine rewrite must get right (firing + silent twins)
+    "possible_subnet_choice": dict(mode="plan"),
+    "possible_subnet_choice_ok": dict(mode="plan"),
+    "sensitive_values": dict(mode="plan"),
+    "sensitive_values_plain": dict(mode="plan"),
+    "sensitive_state": dict(mode="state", moto=True),
+    "eni_primary": dict(mode="plan"),
+    "eni_primary_no_egress": dict(mode="plan"),
+    "eni_eip": dict(mode="plan"),
+    "eni_sg_attachment": dict(mode="plan"),
+    "eni_sg_attachment_missing": dict(mode="plan"),
+    "asg_lt_network_interfaces": dict(mode="plan"),
+    "asg_lt_network_interfaces_private": dict(mode="plan"),
+    "tfr001_subnet_unresolvable": dict(mode="plan"),
+    "region_module_alias": dict(mode="plan"),
+    "region_module_alias_ok": dict(mode="plan"),
+    "region_from_variable": dict(mode="plan"),
+    "region_from_variable_ok": dict(mode="plan"),
+    "iam_policy_in_plan_ok": dict(mode="plan"),
+    "iam_lacks_registration": dict(mode="plan"),
+    "iam_lacks_sessions": dict(mode="plan"),
+    "egress_s3_prefix_list_only": dict(mode="plan"),
+    "egress_managed_prefix_list_ok": dict(mode="plan"),
+    "egress_ipv6_only": dict(mode="plan"),
+    "ec2messages_only_new_agent": dict(mode="plan"),
+    "nat_instance": dict(mode="plan"),
+    "nat_instance_source_dest_check": dict(mode="plan"),
+    "eks_node_group": dict(mode="plan"),
+    "eks_node_group_lt": dict(mode="plan"),
+    "unmodelled_compute": dict(mode="plan"),
+    "hub_spoke_tgw": dict(mode="plan"),
+    "hub_spoke_no_return_route": dict(mode="plan"),
+    "hub_spoke_zone_not_associated": dict(mode="plan"),
+    "update_rule_copies": dict(mode="update", moto=True),
+    "update_delete_egress_rule": dict(mode="update", moto=True),
+    "update_replace_egress_rule": dict(mode="update", moto=True),
+    "update_replace_egress_rule_cbd": dict(mode="update", moto=True),
+    "update_drift_egress_revoked": dict(mode="update", moto=True, drift=[("revoke_egress", dict(group="app", protocol="tcp", from_port=443, to_port=443, cidr="10.50.0.0/16"))]),
+    "tam_stack": dict(mode="plan", moto=True, registry_modules=True),
+    "tam_stack_no_egress": dict(mode="plan", moto=True, registry_modules=True),
+    "tam_stack_v2": dict(mode="plan", moto=True, registry_modules=True),
+    "tam_stack_v2_no_profile": dict(mode="plan", moto=True, registry_modules=True),
+    "dhmc_in_plan": dict(mode="plan", derived=True),
+    "dhmc_role_without_policy": dict(mode="plan", derived=True),
+    "hub_spoke_peering": dict(mode="plan"),
 }
 DEFAULT_REGIONS = ["us-east-1"]
 
@@ -186,8 +244,8 @@ def check(result, what):
     return result
 
 
-def tf_init(workdir):
-    check(tf(workdir).init(), f"init in {workdir}")
+def tf_init(workdir, get=None):
+    check(tf(workdir).init(get=get), f"init in {workdir}")
 
 
 def tf_plan_json(workdir, extra=None):
@@ -268,6 +326,68 @@ def deterministic_apply(workdir):
                     f"{k}: {b.get(k)!r} -> {a.get(k)!r}" for k in keys))
         sys.exit("after the targeted applies terraform still plans changes:\n" + "\n".join(diffs))
 
+
+
+# ---------------------------------------------------------------------------
+# Registry modules (terraform-aws-modules) from a local directory
+# ---------------------------------------------------------------------------
+
+REGISTRY_SOURCE = re.compile(
+    r'^([A-Za-z0-9][A-Za-z0-9_-]*)/([A-Za-z0-9][A-Za-z0-9_-]*)/([A-Za-z0-9]+)(//.+)?$')
+
+
+def registry_modules_dir():
+    """$TFREACH_REGEN_MODULES, default <cache>/modules. Layout:
+    <dir>/<namespace>/<name>/<provider>/<version>/ = the module repository at
+    tag v<version> (e.g. terraform-aws-modules/vpc/aws/3.7.0/)."""
+    return Path(os.environ.get("TFREACH_REGEN_MODULES") or cache_dir() / "modules")
+
+
+def root_module_calls(workdir):
+    """(name, source, version) of every module block in the root .tf files."""
+    calls = []
+    for tfp in sorted(workdir.glob("*.tf")):
+        text = tfp.read_text()
+        for m in re.finditer(r'^module\s+"([^"]+)"\s*\{(.*?)^\}', text, re.M | re.S):
+            src = re.search(r'^\s*source\s*=\s*"([^"]+)"', m.group(2), re.M)
+            ver = re.search(r'^\s*version\s*=\s*"([^"]+)"', m.group(2), re.M)
+            calls.append((m.group(1), src.group(1) if src else None, ver.group(1) if ver else None))
+    return calls
+
+
+def install_registry_modules(workdir):
+    """Install the root's registry module calls from registry_modules_dir() into
+    workdir/.terraform/modules and write the manifest `terraform init` writes;
+    `init` then runs with get=False. Returns the number of modules installed."""
+    base = registry_modules_dir()
+    records = [{"Key": "", "Source": "", "Dir": "."}]
+    for name, src, ver in root_module_calls(workdir):
+        m = REGISTRY_SOURCE.match(src or "")
+        if not m or src.startswith("."):
+            continue
+        if not ver or not re.fullmatch(r'\d+\.\d+\.\d+', ver):
+            sys.exit(f'module "{name}": pin an exact version (got {ver!r}) so the fixture is reproducible')
+        ns, mod, prov, sub = m.groups()
+        pkg = base / ns / mod / prov / ver
+        if not (pkg / "main.tf").exists():
+            sys.exit(f"module {ns}/{mod}/{prov} {ver} is not in {base} (see DEVELOPERS.md: "
+                     f"git --git-dir=<mirror of terraform-aws-{mod}> archive v{ver} | tar -x -C {pkg})")
+        dest = workdir / ".terraform" / "modules" / name
+        shutil.copytree(pkg, dest, ignore=shutil.ignore_patterns(".git*", "examples", "test", "tests"))
+        subdir = sub[2:] if sub else ""
+        mod_dir = dest / subdir if subdir else dest
+        for tfp in mod_dir.glob("*.tf"):
+            if re.search(r'^module\s+"', tfp.read_text(), re.M):
+                sys.exit(f"{src} {ver}: nested module calls are not supported by the installer")
+        records.append({"Key": name,
+                        "Source": f"registry.terraform.io/{ns}/{mod}/{prov}" + (sub or ""),
+                        "Version": ver,
+                        "Dir": ".terraform/modules/" + name + ("/" + subdir if subdir else "")})
+    if len(records) == 1:
+        return 0
+    manifest = workdir / ".terraform" / "modules" / "modules.json"
+    manifest.write_text(json.dumps({"Modules": records}))
+    return len(records) - 1
 
 # ---------------------------------------------------------------------------
 # moto
@@ -354,6 +474,45 @@ def moto_server(regions):
             proc.wait()
         logf.close()
 
+
+
+# ---------------------------------------------------------------------------
+# Out-of-band changes ("drift") between the apply of v1/ and the plan
+# ---------------------------------------------------------------------------
+
+def _ec2(url, region):
+    import boto3
+    return boto3.client("ec2", region_name=region, endpoint_url=url,
+                        aws_access_key_id="mock", aws_secret_access_key="mock")
+
+
+def _group_id(ec2, name):
+    groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]}])["SecurityGroups"]
+    if len(groups) != 1:
+        sys.exit(f"drift: expected one security group named {name!r}, found {len(groups)}")
+    return groups[0]["GroupId"]
+
+
+def drift_revoke_egress(url, group, protocol, from_port, to_port, cidr, region="us-east-1"):
+    """Revoke one egress rule of a security group (found by name), as someone
+    would in the console: the rule resource in the state no longer exists."""
+    ec2 = _ec2(url, region)
+    ec2.revoke_security_group_egress(GroupId=_group_id(ec2, group), IpPermissions=[{
+        "IpProtocol": protocol, "FromPort": from_port, "ToPort": to_port,
+        "IpRanges": [{"CidrIp": cidr}]}])
+
+
+DRIFT_ACTIONS = {
+    "revoke_egress": drift_revoke_egress,
+}
+
+
+def apply_drift(url, drift):
+    for action, kwargs in drift:
+        if action not in DRIFT_ACTIONS:
+            sys.exit(f"unknown drift action {action!r} (known: {sorted(DRIFT_ACTIONS)})")
+        log(f"  drift: {action} {json.dumps(kwargs, sort_keys=True)}")
+        DRIFT_ACTIONS[action](url, **kwargs)
 
 # ---------------------------------------------------------------------------
 # Hand-derivation of aws_vpc_security_group_{ingress,egress}_rule
@@ -586,6 +745,134 @@ def derive_v5(doc, derived):
     return doc
 
 
+
+# ---------------------------------------------------------------------------
+# Hand-derivation of aws_ssm_service_setting (newer than provider 3.39)
+# ---------------------------------------------------------------------------
+
+SERVICE_SETTING = "aws_ssm_service_setting"
+# aws_ssm_service_setting argument -> argument of the aws_ssm_parameter substitute
+SETTING_TO_PARAM = {"setting_id": "name", "setting_value": "value"}
+SETTING_COMPUTED = ("arn", "id", "status")
+
+
+def substitute_service_settings(text, names):
+    """Replace each aws_ssm_service_setting block by an aws_ssm_parameter of the
+    same name (setting_id -> name, setting_value -> value, type = "String");
+    expressions are copied verbatim. Appends the names to `names`."""
+    out, pos = [], 0
+    for start, end, rtype, name, body in find_blocks(text, (SERVICE_SETTING,)):
+        if re.search(r'resource\s+"aws_ssm_parameter"\s+"' + re.escape(name) + '"', text):
+            sys.exit(f"{rtype}.{name}: an aws_ssm_parameter of the same name exists; rename one")
+        lines, seen = [], set()
+        for line in body.splitlines():
+            s = line.strip()
+            if not s or s.startswith("#") or s.startswith("//"):
+                continue
+            m = ATTR_LINE.match(line)
+            if not m:
+                sys.exit(f"{rtype}.{name}: only one-line `attr = expr` lines are supported, got: {line!r}")
+            attr, expr = m.group(2), m.group(3)
+            if attr in META_ARGS:
+                lines.append(f"  {attr} = {expr}")
+            elif attr in SETTING_TO_PARAM:
+                seen.add(attr)
+                lines.append(f"  {SETTING_TO_PARAM[attr]} = {expr}")
+            else:
+                sys.exit(f"{rtype}.{name}: attribute {attr!r} is not supported by the hand-derivation")
+        if seen != set(SETTING_TO_PARAM):
+            sys.exit(f"{rtype}.{name}: needs both {sorted(SETTING_TO_PARAM)}")
+        lines.append('  type = "String"')
+        out.append(text[pos:start])
+        out.append(f'resource "aws_ssm_parameter" "{name}" {{\n' + "\n".join(lines) + "\n}")
+        pos = end
+        names.append(name)
+    out.append(text[pos:])
+    new = "".join(out)
+    for name in names:
+        new = re.sub(r'\b' + SERVICE_SETTING + r'\.' + re.escape(name) + r'\b', f"aws_ssm_parameter.{name}", new)
+    return new
+
+
+def prepare_service_settings(workdir):
+    names = []
+    for tfp in sorted(workdir.rglob("*.tf")):
+        text = tfp.read_text()
+        if not re.search(r'resource\s+"' + SERVICE_SETTING + '"', text):
+            continue
+        if tfp.parent != workdir:
+            sys.exit(f"{SERVICE_SETTING} is only supported in the root module ({tfp.relative_to(workdir)})")
+        tfp.write_text(substitute_service_settings(text, names))
+    return names
+
+
+def derive_service_settings(doc, names):
+    """Rewrite the root-module aws_ssm_parameter substitutes into aws_ssm_service_setting."""
+    rx = {n: re.compile(r'^aws_ssm_parameter\.' + re.escape(n) + r'(?=$|[.\[])') for n in names}
+
+    def rename(addr, name):
+        return rx[name].sub(SERVICE_SETTING + "." + name, addr)
+
+    def mine(r):
+        return r.get("mode") == "managed" and r.get("type") == "aws_ssm_parameter" and r.get("name") in names
+
+    seen = set()
+    for rc in doc.get("resource_changes", []):
+        if not mine(rc) or rc.get("module_address"):
+            continue
+        ch = rc["change"]
+        if ch["actions"] != ["create"]:
+            sys.exit(f"hand-derivation supports create only, {rc['address']} is {ch['actions']}")
+        after = {k: ch["after"][v] for k, v in SETTING_TO_PARAM.items() if v in ch["after"]}
+        unknown = {k: True for k in SETTING_COMPUTED}
+        unknown.update({k: True for k, v in SETTING_TO_PARAM.items() if ch["after_unknown"].get(v) is True})
+        rc["address"], rc["type"] = rename(rc["address"], rc["name"]), SERVICE_SETTING
+        ch["after"], ch["after_unknown"], ch["after_sensitive"] = after, unknown, {}
+        seen.add(rc["name"])
+    for r in doc.get("planned_values", {}).get("root_module", {}).get("resources", []):
+        if not mine(r):
+            continue
+        rc = next(x for x in doc["resource_changes"] if x["address"] == rename(r["address"], r["name"]))
+        r["address"], r["type"], r["schema_version"] = rc["address"], SERVICE_SETTING, 0
+        r["values"], r["sensitive_values"] = copy.deepcopy(rc["change"]["after"]), {}
+    root = doc.get("configuration", {}).get("root_module", {})
+    for r in root.get("resources", []):
+        if not mine(r):
+            continue
+        ex = r.get("expressions", {})
+        r["address"], r["type"], r["schema_version"] = rename(r["address"], r["name"]), SERVICE_SETTING, 0
+        r["expressions"] = {k: ex[v] for k, v in SETTING_TO_PARAM.items() if v in ex}
+
+    def fix(o):
+        if isinstance(o, dict):
+            return {k: fix(v) for k, v in o.items()}
+        if isinstance(o, list):
+            return [fix(v) for v in o]
+        if isinstance(o, str):
+            for n in names:
+                o = rename(o, n)
+        return o
+    for r in root.get("resources", []):
+        for k in ("expressions", "depends_on", "count_expression", "for_each_expression"):
+            if k in r:
+                r[k] = fix(r[k])
+    for o in root.get("outputs", {}).values():
+        if "expression" in o:
+            o["expression"] = fix(o["expression"])
+    back = {v: k for k, v in SETTING_TO_PARAM.items()}
+    for ra in doc.get("relevant_attributes", []):
+        for n in names:
+            if rx[n].match(ra["resource"]):
+                ra["resource"] = rename(ra["resource"], n)
+                if ra.get("attribute"):
+                    ra["attribute"][0] = back.get(ra["attribute"][0], ra["attribute"][0])
+    if set(names) - seen:
+        sys.exit(f"hand-derivation: no plan entry for {sorted(set(names) - seen)}")
+    leftover = [n for n in names if re.search(r'aws_ssm_parameter\.' + re.escape(n) + r'\b', json.dumps(doc))]
+    if leftover:
+        sys.exit(f"hand-derivation left substitute references behind: {leftover}")
+    return doc
+
 # ---------------------------------------------------------------------------
 # Scenario runs
 # ---------------------------------------------------------------------------
@@ -645,8 +932,11 @@ def resolve_module_keys(derived, doc):
     return out
 
 
-def uses_v5_rules(scen_dir):
-    return any(re.search(r'resource\s+"(' + "|".join(V5_RULE_TYPES) + r')"', p.read_text())
+DERIVED_TYPES = V5_RULE_TYPES + (SERVICE_SETTING,)
+
+
+def uses_derived_types(scen_dir):
+    return any(re.search(r'resource\s+"(' + "|".join(DERIVED_TYPES) + r')"', p.read_text())
                for p in scen_dir.rglob("*.tf"))
 
 
@@ -667,17 +957,19 @@ def run_scenario(name, spec, keep=False):
     src = HERE / name
     if not (src / "main.tf").exists():
         sys.exit(f"{src}/main.tf is missing")
-    derived_flag = uses_v5_rules(src)
+    derived_flag = uses_derived_types(src)
     if derived_flag != bool(spec.get("derived")):
         sys.exit(f"{name}: derived={spec.get('derived')} in the table but the .tf files "
-                 f"{'do' if derived_flag else 'do not'} use {V5_RULE_TYPES}")
+                 f"{'do' if derived_flag else 'do not'} use {DERIVED_TYPES}")
     if derived_flag and not (src / "HAND-DERIVED.md").exists():
         sys.exit(f"{name}: hand-derived scenario without HAND-DERIVED.md")
     tmp = Path(tempfile.mkdtemp(prefix=f"tfreach-{name}-"))
     try:
         mode = spec["mode"]
         ctx = moto_server(spec.get("regions", DEFAULT_REGIONS)) if spec.get("moto") else contextlib.nullcontext()
-        with ctx:
+        if spec.get("drift") and (mode != "update" or not spec.get("moto")):
+            sys.exit(f"{name}: drift needs mode='update' and moto=True")
+        with ctx as moto_url:
             work = tmp / name
             work.mkdir()
             if mode == "update":
@@ -685,6 +977,8 @@ def run_scenario(name, spec, keep=False):
                 tf_init(work)
                 log("  apply v1")
                 deterministic_apply(work)
+                if spec.get("drift"):
+                    apply_drift(moto_url, spec["drift"])
                 for p in list(work.rglob("*.tf")):
                     p.unlink()
                 copy_config(src, work, exclude_dirs=("v1",))
@@ -700,10 +994,14 @@ def run_scenario(name, spec, keep=False):
             else:
                 copy_config(src, work)
                 derived = prepare_derivation(work) if derived_flag else {}
-                tf_init(work)
+                settings = prepare_service_settings(work) if derived_flag else []
+                registry = install_registry_modules(work) if spec.get("registry_modules") else 0
+                tf_init(work, get=False if registry else None)
                 doc = tf_plan_json(work)
                 if derived:
                     doc = derive_v5(doc, resolve_module_keys(derived, doc))
+                if settings:
+                    doc = derive_service_settings(doc, settings)
                 out = src / "plan.json"
         if str(tmp) in json.dumps(doc):
             sys.exit(f"{name}: the output mentions the temporary directory {tmp}")

@@ -1,0 +1,141 @@
+# dhmc_in_plan: baseline_endpoints, but the instance has no instance profile:
+# Default Host Management is switched on in the same plan (service setting +
+# role with AmazonSSMManagedEC2InstanceDefaultPolicy) and IMDSv2 is required.
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "3.39.0"
+    }
+  }
+}
+
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "mock_access_key"
+  secret_key                  = "mock_secret_key"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_get_ec2_platforms      = true
+  skip_region_validation      = true
+}
+
+resource "aws_vpc" "main" {
+  cidr_block           = "10.0.0.0/16"
+  enable_dns_support   = true
+  enable_dns_hostnames = true
+
+  tags = {
+    Name = "main"
+  }
+}
+
+resource "aws_subnet" "private_a" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.0.1.0/24"
+  availability_zone = "us-east-1a"
+
+  tags = {
+    Name = "private-a"
+  }
+}
+
+resource "aws_subnet" "private_b" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.0.2.0/24"
+  availability_zone = "us-east-1b"
+
+  tags = {
+    Name = "private-b"
+  }
+}
+
+resource "aws_security_group" "endpoints" {
+  name        = "ssm-endpoints"
+  description = "Interface endpoints"
+  vpc_id      = aws_vpc.main.id
+}
+
+resource "aws_security_group_rule" "endpoints_https_from_app" {
+  type                     = "ingress"
+  security_group_id        = aws_security_group.endpoints.id
+  source_security_group_id = aws_security_group.app.id
+  protocol                 = "tcp"
+  from_port                = 443
+  to_port                  = 443
+  description              = "HTTPS from the app instances"
+}
+
+resource "aws_security_group" "app" {
+  name        = "app"
+  description = "App instances"
+  vpc_id      = aws_vpc.main.id
+}
+
+resource "aws_security_group_rule" "app_https_to_endpoints" {
+  type                     = "egress"
+  security_group_id        = aws_security_group.app.id
+  source_security_group_id = aws_security_group.endpoints.id
+  protocol                 = "tcp"
+  from_port                = 443
+  to_port                  = 443
+  description              = "HTTPS to the SSM endpoints"
+}
+
+locals {
+  ssm_services = toset(["ssm", "ssmmessages", "ec2messages"])
+}
+
+resource "aws_vpc_endpoint" "ssm" {
+  for_each = local.ssm_services
+
+  vpc_id              = aws_vpc.main.id
+  service_name        = "com.amazonaws.us-east-1.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = [aws_subnet.private_a.id, aws_subnet.private_b.id]
+  security_group_ids  = [aws_security_group.endpoints.id]
+  private_dns_enabled = true
+
+  tags = {
+    Name = "vpce-${each.key}"
+  }
+}
+
+# Default Host Management Configuration: Systems Manager manages every EC2
+# instance of the account and region with this role -- no instance profile needed
+# (IMDSv2 required).
+resource "aws_iam_role" "dhmc" {
+  name                = "ssm-default-host-management"
+  managed_policy_arns = ["arn:aws:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy"]
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = "ssm.amazonaws.com" }
+    }]
+  })
+}
+
+resource "aws_ssm_service_setting" "dhmc" {
+  setting_id    = "arn:aws:ssm:us-east-1:123456789012:servicesetting/ssm/managed-instance/default-ec2-instance-management-role"
+  setting_value = aws_iam_role.dhmc.name
+}
+
+resource "aws_instance" "app" {
+  ami                    = "ami-0abcdef1234567890"
+  instance_type          = "t3.micro"
+  subnet_id              = aws_subnet.private_a.id
+  vpc_security_group_ids = [aws_security_group.app.id]
+
+  metadata_options {
+    http_endpoint = "enabled"
+    http_tokens   = "required"
+  }
+
+  tags = {
+    Name = "app"
+  }
+}

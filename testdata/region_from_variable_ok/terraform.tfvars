@@ -1,0 +1,2 @@
+# this copy of the stack runs in Ireland
+region = "eu-west-1"

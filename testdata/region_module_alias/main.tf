@@ -1,0 +1,128 @@
+# region_module_alias: VPC, subnets and instance use the default provider
+# (us-east-1); the endpoints module (its own security group and the three
+# interface endpoints, service names from data.aws_region) is handed aws.west
+# (us-west-2), so its endpoints are us-west-2 endpoints.
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "3.39.0"
+    }
+  }
+}
+
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "mock_access_key"
+  secret_key                  = "mock_secret_key"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_get_ec2_platforms      = true
+  skip_region_validation      = true
+}
+
+provider "aws" {
+  alias                       = "west"
+  region                      = "us-west-2"
+  access_key                  = "mock_access_key"
+  secret_key                  = "mock_secret_key"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_get_ec2_platforms      = true
+  skip_region_validation      = true
+}
+
+resource "aws_vpc" "main" {
+  cidr_block           = "10.0.0.0/16"
+  enable_dns_support   = true
+  enable_dns_hostnames = true
+
+  tags = {
+    Name = "main"
+  }
+}
+
+resource "aws_subnet" "private_a" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.0.1.0/24"
+  availability_zone = "us-east-1a"
+
+  tags = {
+    Name = "private-a"
+  }
+}
+
+resource "aws_subnet" "private_b" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.0.2.0/24"
+  availability_zone = "us-east-1b"
+
+  tags = {
+    Name = "private-b"
+  }
+}
+
+resource "aws_security_group" "app" {
+  name        = "app"
+  description = "App instances"
+  vpc_id      = aws_vpc.main.id
+}
+
+resource "aws_security_group_rule" "app_https_to_endpoints" {
+  type              = "egress"
+  security_group_id = aws_security_group.app.id
+  cidr_blocks       = [aws_vpc.main.cidr_block]
+  protocol          = "tcp"
+  from_port         = 443
+  to_port           = 443
+  description       = "HTTPS to the SSM endpoints"
+}
+
+module "endpoints" {
+  source = "./modules/endpoints"
+
+  providers = {
+    aws = aws.west
+  }
+
+  vpc_id     = aws_vpc.main.id
+  vpc_cidr   = aws_vpc.main.cidr_block
+  subnet_ids = [aws_subnet.private_a.id, aws_subnet.private_b.id]
+}
+
+resource "aws_iam_role" "app" {
+  name = "app-instance"
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = "ec2.amazonaws.com" }
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "app_ssm_core" {
+  role       = aws_iam_role.app.name
+  policy_arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+resource "aws_iam_instance_profile" "app" {
+  name = "app-instance"
+  role = aws_iam_role.app.name
+}
+
+resource "aws_instance" "app" {
+  ami                    = "ami-0abcdef1234567890"
+  instance_type          = "t3.micro"
+  subnet_id              = aws_subnet.private_a.id
+  vpc_security_group_ids = [aws_security_group.app.id]
+  iam_instance_profile   = aws_iam_instance_profile.app.name
+
+  tags = {
+    Name = "app"
+  }
+}
