@@ -38,8 +38,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let options =
-        Options { source_dir: args.sources.source_dir.clone(), config, rules: Some(rules), baseline, ..Options::default() };
+    let options = Options {
+        source_dir: args.sources.source_dir.clone(),
+        config,
+        rules: Some(rules),
+        baseline,
+        ..Options::default()
+    };
     let results: Vec<_> =
         args.plans.par_iter().map(|p| SourceFile::read(p).and_then(|src| analyze(&src, &options))).collect();
     let mut reports: Vec<FileReport> = Vec::new();
