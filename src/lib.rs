@@ -20,4 +20,6 @@ pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod source;
+#[cfg(test)]
+pub mod testkit;
 pub mod tri;

@@ -363,6 +363,29 @@ mod tests {
     }
 
     #[test]
+    fn inside_an_attribute_set_by_one_expression_an_unknown_is_unknown() {
+        // `route = [{ nat_gateway_id = aws_nat_gateway.x.id, … }]` in the AWS provider's
+        // attributes-as-blocks: one expression for the whole list.
+        let config: Expressions =
+            serde_json::from_str(r#"{"route":{"references":["aws_nat_gateway.x.id","aws_nat_gateway.x"]}}"#).unwrap();
+        let f = fields(
+            r#"{"route":[{"cidr_block":"0.0.0.0/0","gateway_id":""}]}"#,
+            r#"{"route":[{"nat_gateway_id":true}]}"#,
+            Some(&config),
+        );
+        let route = &f.blocks("route")[0];
+        assert_eq!(route.str("nat_gateway_id"), Attr::Unknown);
+        assert_eq!(route.str("gateway_id"), Attr::Known(String::new()));
+    }
+
+    #[test]
+    fn a_value_the_configuration_leaves_unset_is_the_default_on_create() {
+        let config: Expressions = serde_json::from_str(r#"{"vpc_id":{"references":["aws_vpc.a.id"]}}"#).unwrap();
+        let f = fields(r#"{"private_dns_enabled":false}"#, r#"{"vpc_id":true}"#, Some(&config));
+        assert_eq!(f.bool("private_dns_enabled", None), Attr::Default(false));
+    }
+
+    #[test]
     fn numbers_and_strings_read_as_text() {
         let f = fields(r#"{"protocol":6,"from_port":"443","to_port":null}"#, "{}", None);
         assert_eq!(f.text("protocol"), Attr::Known("6".into()));

@@ -92,3 +92,64 @@ pub fn zones_for(net: &Network<'_, '_>, name: &str, vpc: NodeId) -> Vec<(NodeId,
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::{baseline, r};
+
+    fn ssm_dns(t: &crate::testkit::Fixture<'_, '_, '_>, region: &str) -> Hop {
+        let e = t.net.endpoint(t.node("aws_vpc_endpoint.ssm")).unwrap();
+        let vpc = t.net.link(t.net.subnets[&t.node("aws_subnet.a")].vpc.unwrap()).clone();
+        private_dns(t.net, e, Service::Ssm, &vpc, Some(region))
+    }
+
+    #[test]
+    fn private_dns_and_both_vpc_flags_resolve() {
+        baseline().check(|t| {
+            let hop = ssm_dns(t, "us-east-1");
+            assert_eq!(hop.outcome, Tri::Yes);
+            assert!(matches!(hop.data, HopData::PrivateDns { via: Some(DnsVia::PrivateDns), .. }));
+        });
+    }
+
+    #[test]
+    fn every_cause_is_reported() {
+        let plan = baseline()
+            .set("aws_vpc_endpoint.ssm", "private_dns_enabled", json!(false))
+            .without("aws_vpc.main", Some("enable_dns_hostnames"));
+        plan.check(|t| {
+            let hop = ssm_dns(t, "us-east-1");
+            let HopData::PrivateDns { causes, .. } = &hop.data else { panic!() };
+            assert_eq!(hop.outcome, Tri::No);
+            assert_eq!(causes.len(), 2, "{causes:?}");
+            assert!(matches!(
+                causes[1],
+                DnsCause::VpcDnsDisabled { hostnames: true, hostnames_unset: true, support: false, .. }
+            ));
+        });
+    }
+
+    #[test]
+    fn a_private_hosted_zone_stands_in_for_private_dns() {
+        let zone = json!({"name": "ssm.us-east-1.amazonaws.com", "vpc": [{"vpc_id": r("aws_vpc.main")}]});
+        baseline()
+            .set("aws_vpc_endpoint.ssm", "private_dns_enabled", json!(false))
+            .resource("aws_route53_zone.ssm", zone)
+            .check(|t| {
+                let hop = ssm_dns(t, "us-east-1");
+                assert_eq!(hop.outcome, Tri::Yes);
+                assert!(matches!(hop.data, HopData::PrivateDns { via: Some(DnsVia::Zone(_)), .. }));
+            });
+    }
+
+    #[test]
+    fn another_region_never_answers() {
+        baseline().check(|t| {
+            let hop = ssm_dns(t, "eu-west-1");
+            assert_eq!((hop.outcome, hop.code()), (Tri::No, Some(crate::reach::Code::EndpointRegionMismatch)));
+        });
+    }
+}

@@ -190,3 +190,95 @@ fn in_groups(options: &[NodeId], groups: &Link) -> Tri {
     });
     Tri::agree(per_option)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::{Plan, baseline, r, refs};
+
+    fn app_egress(t: &crate::testkit::Fixture<'_, '_, '_>, toward: &Toward) -> Admission {
+        let groups = t.net.compute[t.instance("aws_instance.app").compute].placement.groups;
+        admits(t.net, groups, Direction::Egress, Ports::HTTPS, toward)
+    }
+
+    #[test]
+    fn a_new_group_without_egress_admits_nothing_and_says_why() {
+        baseline().without("aws_security_group.app", Some("egress")).check(|t| {
+            let a = app_egress(t, &Toward::Internet);
+            assert_eq!((a.outcome, a.no_rules), (Tri::No, true));
+        });
+    }
+
+    #[test]
+    fn egress_to_the_endpoint_group_admits_the_endpoint_not_the_internet() {
+        baseline().check(|t| {
+            let e = t.net.endpoint(t.node("aws_vpc_endpoint.ssm")).unwrap();
+            let a = app_egress(t, &Toward::Endpoint { endpoint: e.node, groups: e.groups });
+            assert_eq!(a.outcome, Tri::Yes);
+            assert_eq!(a.allowed_by, [t.node("aws_security_group.app")]);
+            assert_eq!(app_egress(t, &Toward::Internet).outcome, Tri::No);
+        });
+    }
+
+    #[test]
+    fn a_cidr_covering_part_of_the_endpoint_is_uncertain() {
+        let egress = json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["10.0.1.0/24"]}]);
+        baseline().set("aws_security_group.app", "egress", egress).check(|t| {
+            let e = t.net.endpoint(t.node("aws_vpc_endpoint.ssm")).unwrap();
+            let a = app_egress(t, &Toward::Endpoint { endpoint: e.node, groups: e.groups });
+            assert_eq!(a.outcome, Tri::Maybe, "one of the endpoint's two subnets is covered");
+        });
+    }
+
+    #[test]
+    fn an_unknown_cidr_is_unknown_with_the_reason() {
+        let egress =
+            json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": r("aws_vpc.main.cidr_block")}]);
+        let plan =
+            baseline().set("aws_security_group.app", "egress", egress).set("aws_vpc.main", "cidr_block", r("var.x"));
+        plan.check(|t| {
+            let a = app_egress(t, &Toward::Internet);
+            assert_eq!(a.outcome, Tri::Maybe);
+            assert!(a.doubts.iter().any(|d| d.contains("unknown until apply")), "{:?}", a.doubts);
+        });
+    }
+
+    #[test]
+    fn a_prefix_list_of_a_gateway_endpoint_never_holds_vpc_addresses() {
+        let gateway = json!({"vpc_id": r("aws_vpc.main"), "service_name": "com.amazonaws.us-east-1.s3", "vpc_endpoint_type": "Gateway"});
+        let egress = json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "prefix_list_ids": r("aws_vpc_endpoint.s3.prefix_list_id")}]);
+        baseline().resource("aws_vpc_endpoint.s3", gateway).set("aws_security_group.app", "egress", egress).check(
+            |t| {
+                let e = t.net.endpoint(t.node("aws_vpc_endpoint.ssm")).unwrap();
+                assert_eq!(app_egress(t, &Toward::Endpoint { endpoint: e.node, groups: e.groups }).outcome, Tri::No);
+            },
+        );
+    }
+
+    #[test]
+    fn a_rule_for_one_of_two_candidate_groups_may_apply() {
+        let rule = json!({
+            "type": "egress", "protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"],
+            "security_group_id": refs(&["aws_security_group.app", "aws_security_group.other"]),
+        });
+        let other = json!({"vpc_id": r("aws_vpc.main")});
+        Plan::new()
+            .resource("aws_vpc.main", json!({"cidr_block": "10.0.0.0/16"}))
+            .resource("aws_security_group.app", json!({"vpc_id": r("aws_vpc.main")}))
+            .resource("aws_security_group.other", other)
+            .resource("aws_security_group_rule.out", rule)
+            .resource("aws_instance.app", json!({"vpc_security_group_ids": r("aws_security_group.app")}))
+            .check(|t| {
+                let out = admits(
+                    t.net,
+                    t.net.compute[0].placement.groups,
+                    Direction::Egress,
+                    Ports::HTTPS,
+                    &Toward::Internet,
+                );
+                assert_eq!(out.outcome, Tri::Maybe, "security_group_id names one group: the rule is on one of the two");
+            });
+    }
+}

@@ -184,3 +184,59 @@ pub fn imds_check(c: &Compute) -> ImdsCheck {
     let outcome = c.imds.enabled();
     ImdsCheck { outcome, holder: c.imds.holder, disabled: outcome == Tri::No }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn the_core_policy_grants_registration_and_sessions() {
+        baseline().check(|t| {
+            let iam = &t.instance("aws_instance.app").iam;
+            assert_eq!((iam.outcome, iam.registration, iam.sessions), (Tri::Yes, Tri::Yes, Tri::Yes));
+        });
+    }
+
+    #[test]
+    fn no_profile_is_no_credentials_unless_host_management_is_assumed() {
+        let plan = baseline().without("aws_instance.app", Some("iam_instance_profile"));
+        plan.check(|t| assert_eq!(t.instance("aws_instance.app").iam.finding, IamFinding::NoProfile));
+        plan.assume(Assumptions { default_host_management: true }).check(|t| {
+            let iam = &t.instance("aws_instance.app").iam;
+            assert_eq!((iam.outcome, &iam.finding), (Tri::Yes, &IamFinding::AssumedDefaultHostManagement));
+        });
+    }
+
+    #[test]
+    fn a_policy_outside_the_plan_may_grant() {
+        let arns = json!(["arn:aws:iam::123456789012:policy/custom"]);
+        baseline().set("aws_iam_role.app", "managed_policy_arns", arns).check(|t| {
+            let iam = &t.instance("aws_instance.app").iam;
+            assert_eq!(iam.outcome, Tri::Maybe);
+            assert!(iam.doubts[0].contains("arn:aws:iam::123456789012:policy/custom"), "{:?}", iam.doubts);
+        });
+    }
+
+    #[test]
+    fn registration_and_sessions_are_told_apart() {
+        let only_sessions = json!([{"name": "x", "policy": r#"{"Statement":{"Effect":"Allow","Action":"ssmmessages:*","Resource":"*"}}"#}]);
+        baseline()
+            .without("aws_iam_role.app", Some("managed_policy_arns"))
+            .set("aws_iam_role.app", "inline_policy", only_sessions)
+            .check(|t| {
+                let iam = &t.instance("aws_instance.app").iam;
+                assert_eq!((iam.registration, iam.sessions), (Tri::No, Tri::Yes));
+                assert_eq!(iam.missing, ["ssm:UpdateInstanceInformation"]);
+            });
+    }
+
+    #[test]
+    fn a_disabled_metadata_service_is_a_failure() {
+        baseline().set("aws_instance.app", "metadata_options", json!([{"http_endpoint": "disabled"}])).check(|t| {
+            assert!(t.instance("aws_instance.app").imds.disabled);
+        });
+    }
+}

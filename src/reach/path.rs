@@ -241,3 +241,72 @@ fn internet_path(net: &Network<'_, '_>, inst: &InstanceSide, loc: &Location, ser
     let outcome = Tri::all(hops.iter().map(|h| h.outcome));
     PathResult { outcome, via: Via::Internet, endpoint: None, hops, bypassed: Vec::new() }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::{Fixture, baseline, refs};
+
+    fn ssm_path(t: &Fixture<'_, '_, '_>) -> PathResult {
+        let inst = t.instance("aws_instance.app");
+        inst.service(Service::Ssm).unwrap().path.clone()
+    }
+
+    #[test]
+    fn an_endpoint_with_private_dns_is_the_path() {
+        baseline().check(|t| {
+            let p = ssm_path(t);
+            assert_eq!((p.outcome, p.via), (Tri::Yes, Via::Endpoint));
+            assert_eq!(p.endpoint, Some(t.node("aws_vpc_endpoint.ssm")));
+            let kinds: Vec<HopKind> = p.hops.iter().map(|h| h.kind).collect();
+            assert_eq!(
+                kinds,
+                [
+                    HopKind::Dns,
+                    HopKind::InstanceSecurityGroups,
+                    HopKind::InstanceSubnetAcl,
+                    HopKind::Route,
+                    HopKind::EndpointSubnetAcl,
+                    HopKind::EndpointSecurityGroups
+                ]
+            );
+        });
+    }
+
+    #[test]
+    fn an_endpoint_dns_bypasses_is_recorded_and_the_internet_path_taken() {
+        baseline().set("aws_vpc_endpoint.ssm", "private_dns_enabled", json!(false)).check(|t| {
+            let p = ssm_path(t);
+            assert_eq!((p.outcome, p.via), (Tri::No, Via::Internet));
+            assert_eq!(p.bypassed, [(t.node("aws_vpc_endpoint.ssm"), Code::EndpointPrivateDnsDisabled)]);
+            assert_eq!(
+                p.blocking_hop().and_then(Hop::code),
+                Some(Code::NoRouteToInternet),
+                "routing blocks before filters"
+            );
+        });
+    }
+
+    #[test]
+    fn candidate_subnets_that_disagree_make_the_service_unknown() {
+        let acl = json!({
+            "vpc_id": crate::testkit::r("aws_vpc.main"),
+            "subnet_ids": refs(&["aws_subnet.b"]),
+            "ingress": [],
+            "egress": [],
+        });
+        let only_a = refs(&["aws_subnet.a"]);
+        baseline()
+            .set("aws_instance.app", "subnet_id", refs(&["aws_subnet.a", "aws_subnet.b"]))
+            .set("aws_vpc_endpoint.ssm", "subnet_ids", only_a)
+            .resource("aws_network_acl.b", acl)
+            .check(|t| {
+                let s = t.instance("aws_instance.app").service(Service::Ssm).unwrap().clone();
+                assert_eq!(s.outcome, Tri::Maybe);
+                assert_eq!(s.all.len(), 2);
+                assert_eq!(s.blocked.map(|(_, c)| c), Some(crate::reach::Certainty::Possible));
+            });
+    }
+}

@@ -152,3 +152,97 @@ pub fn same_vpc(a: &Link, b: &Link) -> Tri {
     let set: rustc_hash::FxHashSet<&NodeId> = tb.into_iter().collect();
     if ta.iter().any(|t| set.contains(t)) { Tri::Maybe } else { Tri::No }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::{Plan, r};
+
+    /// A VPC with an internet gateway, a public subnet routed to it and a private subnet
+    /// routed through a NAT gateway in the public one.
+    fn nat(attach: bool) -> Plan {
+        let public_route = if attach {
+            json!([{"cidr_block": "0.0.0.0/0", "gateway_id": r("aws_internet_gateway.igw")}])
+        } else {
+            json!([])
+        };
+        Plan::new()
+            .resource("aws_vpc.main", json!({"cidr_block": "10.0.0.0/16"}))
+            .resource("aws_internet_gateway.igw", json!({"vpc_id": r("aws_vpc.main")}))
+            .resource("aws_subnet.public", json!({"vpc_id": r("aws_vpc.main"), "cidr_block": "10.0.0.0/24"}))
+            .resource("aws_subnet.private", json!({"vpc_id": r("aws_vpc.main"), "cidr_block": "10.0.1.0/24"}))
+            .resource("aws_nat_gateway.nat", json!({"subnet_id": r("aws_subnet.public")}))
+            .resource("aws_route_table.public", json!({"vpc_id": r("aws_vpc.main"), "route": public_route}))
+            .resource(
+                "aws_route_table.private",
+                json!({"vpc_id": r("aws_vpc.main"), "route": [{"cidr_block": "0.0.0.0/0", "nat_gateway_id": r("aws_nat_gateway.nat")}]}),
+            )
+            .resource("aws_route_table_association.public", json!({"subnet_id": r("aws_subnet.public"), "route_table_id": r("aws_route_table.public")}))
+            .resource("aws_route_table_association.private", json!({"subnet_id": r("aws_subnet.private"), "route_table_id": r("aws_route_table.private")}))
+    }
+
+    #[test]
+    fn a_nat_gateway_in_a_public_subnet_reaches_the_internet() {
+        nat(true).check(|t| {
+            let (hop, nat_subnets) = route_hop(t.net, t.node("aws_subnet.private"), Tri::No);
+            assert_eq!(hop.outcome, Tri::Yes);
+            assert_eq!(nat_subnets, [t.node("aws_subnet.public")]);
+        });
+    }
+
+    #[test]
+    fn a_nat_gateway_without_a_route_to_an_internet_gateway_does_not() {
+        nat(false).check(|t| {
+            let (hop, _) = route_hop(t.net, t.node("aws_subnet.private"), Tri::No);
+            assert_eq!(hop.outcome, Tri::No);
+            assert!(matches!(hop.data, HopData::Route { to: Some(DefaultRoute::NatGateway { .. }), .. }));
+            assert_eq!(hop.code(), Some(crate::reach::Code::NatWithoutInternet));
+        });
+    }
+
+    #[test]
+    fn an_internet_gateway_needs_a_public_ip() {
+        nat(true).check(|t| {
+            let public = t.node("aws_subnet.public");
+            assert_eq!(route_hop(t.net, public, Tri::Yes).0.outcome, Tri::Yes);
+            assert_eq!(route_hop(t.net, public, Tri::No).0.code(), Some(crate::reach::Code::IgwWithoutPublicIp));
+            assert_eq!(route_hop(t.net, public, Tri::Maybe).0.outcome, Tri::Maybe);
+        });
+    }
+
+    #[test]
+    fn the_main_table_has_no_default_route() {
+        Plan::new()
+            .resource("aws_vpc.main", json!({"cidr_block": "10.0.0.0/16"}))
+            .resource("aws_subnet.a", json!({"vpc_id": r("aws_vpc.main"), "cidr_block": "10.0.1.0/24"}))
+            .check(|t| {
+                let (hop, _) = route_hop(t.net, t.node("aws_subnet.a"), Tri::No);
+                assert_eq!(hop.code(), Some(crate::reach::Code::NoRouteToInternet));
+            });
+    }
+
+    #[test]
+    fn a_transit_gateway_is_opaque() {
+        let route = json!([{"cidr_block": "0.0.0.0/0", "transit_gateway_id": "tgw-0123"}]);
+        nat(true).set("aws_route_table.private", "route", route).check(|t| {
+            let (hop, _) = route_hop(t.net, t.node("aws_subnet.private"), Tri::No);
+            assert_eq!((hop.outcome, hop.code()), (Tri::Maybe, Some(crate::reach::Code::RouteTargetOpaque)));
+        });
+    }
+
+    #[test]
+    fn same_vpc_over_candidates() {
+        use crate::network::graph::one_of;
+        use crate::resolve::Resolution;
+        let (a, b) = (NodeId::new(1), NodeId::new(2));
+        assert_eq!(same_vpc(&one_of(vec![a], Resolution::Known), &one_of(vec![a], Resolution::Known)), Tri::Yes);
+        assert_eq!(same_vpc(&one_of(vec![a], Resolution::Known), &one_of(vec![b], Resolution::Known)), Tri::No);
+        assert_eq!(
+            same_vpc(&one_of(vec![a, b], Resolution::Candidates), &one_of(vec![a], Resolution::Known)),
+            Tri::Maybe
+        );
+        assert_eq!(same_vpc(&Link::known_empty(), &one_of(vec![a], Resolution::Known)), Tri::Maybe);
+    }
+}

@@ -323,3 +323,49 @@ fn scope_of<'s, 'a>(res: &'s Resource<'a>) -> Scope<'s, 'a> {
         for_each: res.config.and_then(|c| c.for_each_expression.as_ref()).map(|e| (e, res.module_id)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::resolve::Resolution;
+    use crate::testkit::Plan;
+
+    /// Two copies of a module whose VPCs carry the same id, as a plan of repeated names does.
+    fn copies() -> Plan {
+        Plan::new()
+            .resource("aws_vpc.a", json!({"id": "vpc-1", "cidr_block": "10.0.0.0/16"}))
+            .resource("aws_vpc.b", json!({"id": "vpc-1", "cidr_block": "10.0.0.0/16"}))
+    }
+
+    fn vpc_of(plan: Plan) -> (Resolution, Vec<String>) {
+        plan.check(|t| {
+            let s = &t.net.subnets[&t.node("aws_subnet.x")];
+            let l = t.net.link(s.vpc.unwrap());
+            (l.resolution, l.targets().iter().map(|n| t.net.name(**n)).collect())
+        })
+    }
+
+    #[test]
+    fn a_known_value_several_resources_carry_is_narrowed_by_the_reference() {
+        let subnet = json!({"vpc_id": {"$ref": "aws_vpc.b", "$value": "vpc-1"}, "cidr_block": "10.0.1.0/24"});
+        assert_eq!(
+            vpc_of(copies().resource("aws_subnet.x", subnet)),
+            (Resolution::Known, vec!["aws_vpc.b".to_string()])
+        );
+    }
+
+    #[test]
+    fn without_a_reference_it_is_a_choice() {
+        let subnet = json!({"vpc_id": "vpc-1", "cidr_block": "10.0.1.0/24"});
+        let (resolution, targets) = vpc_of(copies().resource("aws_subnet.x", subnet));
+        assert_eq!(resolution, Resolution::Candidates);
+        assert_eq!(targets, ["aws_vpc.a", "aws_vpc.b"]);
+    }
+
+    #[test]
+    fn an_id_no_resource_carries_is_external() {
+        let subnet = json!({"vpc_id": "vpc-9", "cidr_block": "10.0.1.0/24"});
+        assert_eq!(vpc_of(copies().resource("aws_subnet.x", subnet)), (Resolution::Known, vec!["vpc-9".to_string()]));
+    }
+}

@@ -62,3 +62,26 @@ impl Rule for EgressOpenWorld {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn fires_on_egress_to_anywhere() {
+        let egress = json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}]);
+        baseline().set("aws_security_group.app", "egress", egress).check(|t| {
+            let f = t.findings(&EgressOpenWorld);
+            assert_eq!(f.len(), 1);
+            assert_eq!(f[0].1, "aws_security_group.app allows egress of TCP 443 to 0.0.0.0/0");
+        });
+    }
+
+    #[test]
+    fn silent_on_egress_to_the_endpoints() {
+        baseline().check(|t| assert!(t.findings(&EgressOpenWorld).is_empty()));
+    }
+}

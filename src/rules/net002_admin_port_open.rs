@@ -100,3 +100,36 @@ impl Rule for AdminPortOpen {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    fn ssh_from(cidr: &str) -> serde_json::Value {
+        json!([{"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": [cidr]}])
+    }
+
+    #[test]
+    fn fires_as_an_error_from_anywhere_and_a_warning_from_inside() {
+        baseline().set("aws_security_group.app", "ingress", ssh_from("0.0.0.0/0")).check(|t| {
+            let ctx = crate::rules::RuleContext { net: t.net, reach: t.reach, instances: &t.instances };
+            let f = super::super::AnyRule::run(&AdminPortOpen, &ctx, &Default::default());
+            assert_eq!(f.len(), 1);
+            assert_eq!(f[0].severity, crate::rules::Severity::Error);
+            assert!(f[0].message(t.net).contains("admits SSH (TCP 22) from 0.0.0.0/0"));
+        });
+        baseline().set("aws_security_group.app", "ingress", ssh_from("10.0.0.0/8")).check(|t| {
+            let ctx = crate::rules::RuleContext { net: t.net, reach: t.reach, instances: &t.instances };
+            let f = super::super::AnyRule::run(&AdminPortOpen, &ctx, &Default::default());
+            assert_eq!(f[0].severity, crate::rules::Severity::Warning);
+        });
+    }
+
+    #[test]
+    fn silent_without_admin_ports() {
+        baseline().check(|t| assert!(t.findings(&AdminPortOpen).is_empty()));
+    }
+}

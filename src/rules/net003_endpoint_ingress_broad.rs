@@ -73,3 +73,26 @@ impl Rule for EndpointIngressBroad {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn fires_when_the_endpoint_group_admits_all_traffic() {
+        let ingress = json!([{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["10.0.0.0/16"]}]);
+        baseline().set("aws_security_group.endpoints", "ingress", ingress).check(|t| {
+            let f = t.findings(&EndpointIngressBroad);
+            assert_eq!(f.len(), 1);
+            assert!(f[0].1.contains("admits all traffic"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn silent_when_only_443_from_the_vpc() {
+        baseline().check(|t| assert!(t.findings(&EndpointIngressBroad).is_empty()));
+    }
+}

@@ -56,3 +56,33 @@ impl Rule for PublicIpOnPrivateInstance {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn fires_on_a_public_address() {
+        baseline().set("aws_instance.app", "associate_public_ip_address", json!(true)).check(|t| {
+            assert_eq!(t.flagged(&PublicIpOnPrivateInstance), ["aws_instance.app"]);
+        });
+    }
+
+    #[test]
+    fn names_the_elastic_ip_in_the_fix() {
+        let eip = json!({"instance": crate::testkit::r("aws_instance.app"), "vpc": true});
+        baseline().resource("aws_eip.app", eip).check(|t| {
+            let ctx = crate::rules::RuleContext { net: t.net, reach: t.reach, instances: &t.instances };
+            let f = super::super::AnyRule::run(&PublicIpOnPrivateInstance, &ctx, &Default::default());
+            assert_eq!(f[0].help(t.net), "remove aws_eip.app (an Elastic IP associated with the instance)");
+        });
+    }
+
+    #[test]
+    fn silent_without_one() {
+        baseline().check(|t| assert!(t.findings(&PublicIpOnPrivateInstance).is_empty()));
+    }
+}

@@ -71,3 +71,26 @@ impl Rule for SshKeyPair {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn fires_on_a_key_pair() {
+        baseline().set("aws_instance.app", "key_name", json!("deploy")).check(|t| {
+            let f = t.findings(&SshKeyPair);
+            assert_eq!(f.len(), 1);
+            assert!(f[0].1.contains("sets key_name = \"deploy\""), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn silent_without_one_or_with_an_empty_name() {
+        baseline().check(|t| assert!(t.findings(&SshKeyPair).is_empty()));
+        baseline().set("aws_instance.app", "key_name", json!("")).check(|t| assert!(t.findings(&SshKeyPair).is_empty()));
+    }
+}

@@ -72,3 +72,27 @@ impl Rule for MissingEndpoint {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn fires_without_endpoints_or_a_route_out() {
+        let plan = ["ssm", "ssmmessages", "ec2messages"]
+            .iter()
+            .fold(baseline(), |p, s| p.without(&format!("aws_vpc_endpoint.{s}"), None));
+        plan.check(|t| {
+            let f = t.findings(&MissingEndpoint);
+            assert_eq!(f.len(), 1);
+            assert_eq!(f[0].0, "aws_instance.app");
+            assert!(f[0].1.contains("no path to ssm and ssmmessages") && f[0].1.contains("has no route for 0.0.0.0/0"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn silent_when_endpoints_serve_the_instance() {
+        baseline().check(|t| assert!(t.findings(&MissingEndpoint).is_empty()));
+    }
+}

@@ -96,7 +96,29 @@ impl Rule for MissingEc2messages {
 
 #[cfg(test)]
 mod tests {
-    use super::agent_falls_back;
+    use super::*;
+    use crate::testkit::baseline;
+
+    use super::super::Settings;
+
+    #[test]
+    fn fires_without_an_ec2messages_endpoint() {
+        baseline().without("aws_vpc_endpoint.ec2messages", None).check(|t| {
+            let f = t.findings(&MissingEc2messages);
+            assert_eq!(f.len(), 1, "{f:?}");
+            assert!(f[0].1.contains("(it reaches ssm and ssmmessages)"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn silent_with_the_endpoint_or_a_newer_agent() {
+        baseline().check(|t| assert!(t.findings(&MissingEc2messages).is_empty()));
+        let newer = Settings { ssm_agent_version: Some("3.3.40.0".into()) };
+        baseline()
+            .without("aws_vpc_endpoint.ec2messages", None)
+            .settings(newer)
+            .check(|t| assert!(t.findings(&MissingEc2messages).is_empty()));
+    }
 
     #[test]
     fn compares_agent_versions_numerically() {

@@ -63,3 +63,32 @@ impl Rule for EndpointPrivateDnsDisabled {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn fires_when_private_dns_is_off() {
+        baseline().set("aws_vpc_endpoint.ssm", "private_dns_enabled", json!(false)).check(|t| {
+            let f = t.findings(&EndpointPrivateDnsDisabled);
+            assert_eq!(f.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(), ["aws_vpc_endpoint.ssm"]);
+            assert!(f[0].1.contains("so ssm resolves to the public endpoint"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn says_so_when_left_to_the_default() {
+        baseline()
+            .set("aws_vpc_endpoint.ssm", "private_dns_enabled", json!({"$default": false}))
+            .check(|t| assert!(t.findings(&EndpointPrivateDnsDisabled)[0].1.contains("(unset: the provider's default is false)")));
+    }
+
+    #[test]
+    fn silent_with_private_dns() {
+        baseline().check(|t| assert!(t.findings(&EndpointPrivateDnsDisabled).is_empty()));
+    }
+}

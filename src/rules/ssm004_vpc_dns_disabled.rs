@@ -93,3 +93,24 @@ impl Rule for VpcDnsDisabled {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn fires_when_dns_hostnames_is_left_unset() {
+        baseline().without("aws_vpc.main", Some("enable_dns_hostnames")).check(|t| {
+            let f = t.findings(&VpcDnsDisabled);
+            assert_eq!(f.len(), 1);
+            assert_eq!(f[0].0, "aws_vpc.main");
+            assert!(f[0].1.contains("enable_dns_hostnames unset (Terraform's default is false)"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn silent_with_both_flags_on() {
+        baseline().check(|t| assert!(t.findings(&VpcDnsDisabled).is_empty()));
+    }
+}

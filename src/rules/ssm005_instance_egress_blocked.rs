@@ -84,3 +84,34 @@ impl Rule for InstanceEgressBlocked {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn fires_on_the_default_egress_pitfall() {
+        baseline().without("aws_security_group.app", Some("egress")).check(|t| {
+            let f = t.findings(&InstanceEgressBlocked);
+            assert_eq!(f.len(), 1);
+            assert!(f[0].1.contains("no egress rule at all"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn fires_when_egress_misses_443() {
+        let egress = json!([{"protocol": "tcp", "from_port": 80, "to_port": 80, "cidr_blocks": ["0.0.0.0/0"]}]);
+        baseline().set("aws_security_group.app", "egress", egress).check(|t| {
+            let f = t.findings(&InstanceEgressBlocked);
+            assert!(f[0].1.contains("no egress rule of aws_security_group.app allows it"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn silent_when_443_leaves_toward_the_endpoints() {
+        baseline().check(|t| assert!(t.findings(&InstanceEgressBlocked).is_empty()));
+    }
+}

@@ -92,3 +92,36 @@ impl Rule for EndpointIngressBlocked {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn fires_when_the_endpoint_group_admits_another_range() {
+        let ingress = json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["192.168.0.0/16"]}]);
+        baseline().set("aws_security_group.endpoints", "ingress", ingress).check(|t| {
+            let f = t.flagged(&EndpointIngressBlocked);
+            assert_eq!(f, ["aws_vpc_endpoint.ec2messages", "aws_vpc_endpoint.ssm", "aws_vpc_endpoint.ssmmessages"]);
+        });
+    }
+
+    #[test]
+    fn fires_for_an_endpoint_on_the_vpc_default_group() {
+        let egress = json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["10.0.0.0/16"]}]);
+        let plan = baseline().set("aws_security_group.app", "egress", egress);
+        plan.without("aws_vpc_endpoint.ssm", Some("security_group_ids")).check(|t| {
+            let f = t.findings(&EndpointIngressBlocked);
+            assert_eq!(f.len(), 1);
+            assert!(f[0].1.contains("gets the VPC's default group"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn silent_when_443_is_admitted_from_the_vpc() {
+        baseline().check(|t| assert!(t.findings(&EndpointIngressBlocked).is_empty()));
+    }
+}

@@ -84,3 +84,49 @@ impl Rule for NaclBlocksHttps {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    fn acl(ephemeral: bool) -> serde_json::Value {
+        let mut ingress = vec![json!({"rule_no": 100, "action": "allow", "protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_block": "10.0.0.0/16"})];
+        if ephemeral {
+            ingress.push(json!({"rule_no": 110, "action": "allow", "protocol": "tcp", "from_port": 1024, "to_port": 65535, "cidr_block": "10.0.0.0/16"}));
+        }
+        json!({
+            "vpc_id": crate::testkit::r("aws_vpc.main"),
+            "subnet_ids": crate::testkit::refs(&["aws_subnet.a"]),
+            "ingress": ingress,
+            "egress": [{"rule_no": 100, "action": "allow", "protocol": "-1", "from_port": 0, "to_port": 0, "cidr_block": "0.0.0.0/0"}],
+        })
+    }
+
+    /// The baseline with the endpoints in subnet b only: the instance's traffic crosses the
+    /// ACL of subnet a both ways.
+    fn across_subnets() -> crate::testkit::Plan {
+        let only_b = crate::testkit::refs(&["aws_subnet.b"]);
+        ["ssm", "ssmmessages", "ec2messages"]
+            .iter()
+            .fold(baseline(), |p, s| p.set(&format!("aws_vpc_endpoint.{s}"), "subnet_ids", only_b.clone()))
+    }
+
+    #[test]
+    fn fires_without_the_ephemeral_return() {
+        across_subnets().resource("aws_network_acl.a", acl(false)).check(|t| {
+            let f = t.findings(&NaclBlocksHttps);
+            assert_eq!(f.len(), 1, "{f:?}");
+            assert_eq!(f[0].0, "aws_network_acl.a");
+            assert_eq!(f[0].2, crate::reach::Certainty::Definite);
+            assert!(f[0].1.contains("does not pass the return traffic on TCP 1024-65535"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn silent_with_the_ephemeral_return() {
+        across_subnets().resource("aws_network_acl.a", acl(true)).check(|t| assert!(t.findings(&NaclBlocksHttps).is_empty()));
+    }
+}

@@ -64,3 +64,25 @@ impl Rule for EndpointRegionMismatch {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn fires_for_another_region() {
+        baseline().set("aws_vpc_endpoint.ssm", "service_name", json!("com.amazonaws.us-west-2.ssm")).check(|t| {
+            let f = t.findings(&EndpointRegionMismatch);
+            assert_eq!(f.len(), 1);
+            assert!(f[0].1.contains("its provider creates it in us-east-1"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn silent_in_the_provider_region() {
+        baseline().check(|t| assert!(t.findings(&EndpointRegionMismatch).is_empty()));
+    }
+}

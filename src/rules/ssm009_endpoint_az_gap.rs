@@ -91,3 +91,27 @@ impl Rule for EndpointAzGap {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn fires_when_the_endpoints_lack_the_instance_zone() {
+        let only_b = crate::testkit::refs(&["aws_subnet.b"]);
+        let plan = ["ssm", "ssmmessages", "ec2messages"]
+            .iter()
+            .fold(baseline(), |p, s| p.set(&format!("aws_vpc_endpoint.{s}"), "subnet_ids", only_b.clone()));
+        plan.check(|t| {
+            let f = t.findings(&EndpointAzGap);
+            assert_eq!(f.len(), 3);
+            assert!(f[0].1.contains("has no subnet in us-east-1a"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn silent_with_a_subnet_in_every_zone() {
+        baseline().check(|t| assert!(t.findings(&EndpointAzGap).is_empty()));
+    }
+}

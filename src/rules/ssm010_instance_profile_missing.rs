@@ -79,3 +79,42 @@ impl Rule for InstanceProfileMissing {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn fires_without_a_profile() {
+        baseline().without("aws_instance.app", Some("iam_instance_profile")).check(|t| {
+            let f = t.findings(&InstanceProfileMissing);
+            assert_eq!(f.len(), 1);
+            assert!(f[0].1.contains("has no IAM instance profile"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn fires_when_the_role_lacks_the_actions() {
+        let policy = json!([{"name": "x", "policy": r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#}]);
+        baseline()
+            .without("aws_iam_role.app", Some("managed_policy_arns"))
+            .set("aws_iam_role.app", "inline_policy", policy)
+            .check(|t| {
+                let f = t.findings(&InstanceProfileMissing);
+                assert!(f[0].1.contains("does not grant ssm:UpdateInstanceInformation"), "{}", f[0].1);
+            });
+    }
+
+    #[test]
+    fn silent_with_the_core_policy_or_assumed_host_management() {
+        baseline().check(|t| assert!(t.findings(&InstanceProfileMissing).is_empty()));
+        let dhmc = crate::reach::Assumptions { default_host_management: true };
+        baseline()
+            .without("aws_instance.app", Some("iam_instance_profile"))
+            .assume(dhmc)
+            .check(|t| assert!(t.findings(&InstanceProfileMissing).is_empty()));
+    }
+}

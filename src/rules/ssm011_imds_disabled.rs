@@ -55,3 +55,25 @@ impl Rule for ImdsDisabled {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn fires_when_the_metadata_service_is_disabled() {
+        baseline().set("aws_instance.app", "metadata_options", json!([{"http_endpoint": "disabled"}])).check(|t| {
+            assert_eq!(t.flagged(&ImdsDisabled), ["aws_instance.app"]);
+        });
+    }
+
+    #[test]
+    fn silent_when_enabled() {
+        baseline()
+            .set("aws_instance.app", "metadata_options", json!([{"http_endpoint": "enabled", "http_tokens": "required"}]))
+            .check(|t| assert!(t.findings(&ImdsDisabled).is_empty()));
+    }
+}

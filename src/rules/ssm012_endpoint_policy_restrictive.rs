@@ -99,3 +99,37 @@ impl Rule for EndpointPolicyRestrictive {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn fires_when_the_policy_allows_other_actions_only() {
+        let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}"#;
+        baseline().set("aws_vpc_endpoint.ssm", "policy", json!(policy)).check(|t| {
+            let f = t.findings(&EndpointPolicyRestrictive);
+            assert_eq!(f.len(), 1);
+            assert_eq!(f[0].2, crate::reach::Certainty::Definite);
+            assert!(f[0].1.contains("does not allow ssm:UpdateInstanceInformation"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn a_conditional_allow_is_possible() {
+        let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ssm:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"1"}}}]}"#;
+        baseline().set("aws_vpc_endpoint.ssm", "policy", json!(policy)).check(|t| {
+            assert_eq!(t.findings(&EndpointPolicyRestrictive)[0].2, crate::reach::Certainty::Possible);
+        });
+    }
+
+    #[test]
+    fn silent_with_an_open_policy_or_none() {
+        let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+        baseline().set("aws_vpc_endpoint.ssm", "policy", json!(policy)).check(|t| assert!(t.findings(&EndpointPolicyRestrictive).is_empty()));
+        baseline().check(|t| assert!(t.findings(&EndpointPolicyRestrictive).is_empty()));
+    }
+}

@@ -122,3 +122,46 @@ fn describe(services: &[Service]) -> String {
         (None, false) => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    fn preferences() -> serde_json::Value {
+        json!({
+            "name": "SSM-SessionManagerRunShell",
+            "document_type": "Session",
+            "content": r#"{"schemaVersion":"1.0","inputs":{"s3BucketName":"logs"}}"#,
+        })
+    }
+
+    #[test]
+    fn fires_without_a_path_to_s3() {
+        baseline().resource("aws_ssm_document.prefs", preferences()).check(|t| {
+            let f = t.findings(&SessionLoggingPathMissing);
+            assert_eq!(f.len(), 1);
+            assert!(f[0].1.contains("log sessions to S3") && f[0].1.contains("no path to s3"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn silent_with_an_s3_gateway_endpoint_on_the_route_table() {
+        let route_table = json!({"vpc_id": crate::testkit::r("aws_vpc.main")});
+        let association = json!({"subnet_id": crate::testkit::r("aws_subnet.a"), "route_table_id": crate::testkit::r("aws_route_table.private")});
+        let gateway = json!({
+            "vpc_id": crate::testkit::r("aws_vpc.main"),
+            "service_name": "com.amazonaws.us-east-1.s3",
+            "vpc_endpoint_type": "Gateway",
+            "route_table_ids": crate::testkit::refs(&["aws_route_table.private"]),
+        });
+        baseline()
+            .resource("aws_ssm_document.prefs", preferences())
+            .resource("aws_route_table.private", route_table)
+            .resource("aws_route_table_association.a", association)
+            .resource("aws_vpc_endpoint.s3", gateway)
+            .check(|t| assert!(t.findings(&SessionLoggingPathMissing).is_empty()));
+    }
+}

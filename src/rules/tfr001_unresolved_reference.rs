@@ -69,3 +69,25 @@ impl Rule for UnresolvedReference {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::baseline;
+
+    #[test]
+    fn fires_for_a_subnet_outside_the_plan() {
+        baseline().set("aws_instance.app", "subnet_id", json!("subnet-0123456789abcdef0")).check(|t| {
+            let f = t.findings(&UnresolvedReference);
+            assert_eq!(f.len(), 1);
+            assert!(f[0].1.contains("subnet subnet-0123456789abcdef0 is not in the plan"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn silent_when_everything_resolves() {
+        baseline().check(|t| assert!(t.findings(&UnresolvedReference).is_empty()));
+    }
+}

@@ -358,3 +358,78 @@ fn tags(r: &Resource<'_>) -> Vec<(String, String)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::network::compute::{PlacedBy, PublicIpSource};
+    use crate::testkit::{Fixture, baseline, r};
+    use crate::tri::Tri;
+
+    fn names(t: &Fixture<'_, '_, '_>, l: crate::network::LinkId) -> Vec<String> {
+        t.net.link(l).targets().iter().map(|n| t.net.name(**n)).collect()
+    }
+
+    #[test]
+    fn a_primary_network_interface_places_the_instance() {
+        let eni = json!({"subnet_id": r("aws_subnet.b"), "security_groups": r("aws_security_group.app")});
+        let interface = json!([{"device_index": 0, "network_interface_id": r("aws_network_interface.app")}]);
+        baseline()
+            .without("aws_instance.app", Some("subnet_id"))
+            .without("aws_instance.app", Some("vpc_security_group_ids"))
+            .set("aws_instance.app", "network_interface", interface)
+            .resource("aws_network_interface.app", eni)
+            .check(|t| {
+                let c = &t.net.compute[0];
+                assert_eq!(c.placement.by, PlacedBy::NetworkInterface);
+                assert!(!c.placement.default_vpc);
+                assert_eq!(names(t, c.placement.subnets), ["aws_subnet.b"]);
+                assert_eq!(names(t, c.placement.groups), ["aws_security_group.app"]);
+            });
+    }
+
+    #[test]
+    fn no_subnet_at_all_is_the_default_vpc() {
+        baseline().without("aws_instance.app", Some("subnet_id")).check(|t| {
+            assert!(t.net.compute[0].placement.default_vpc);
+        });
+    }
+
+    #[test]
+    fn an_elastic_ip_gives_a_public_address() {
+        baseline().resource("aws_eip.app", json!({"instance": r("aws_instance.app"), "vpc": true})).check(|t| {
+            let ip = t.net.compute[0].public_ip;
+            assert_eq!((ip.outcome, ip.source), (Tri::Yes, PublicIpSource::ElasticIp));
+        });
+    }
+
+    #[test]
+    fn the_subnet_decides_a_public_address_by_default() {
+        baseline().check(|t| {
+            let ip = t.net.compute[0].public_ip;
+            assert_eq!((ip.outcome, ip.source), (Tri::No, PublicIpSource::Subnet));
+        });
+        baseline().set("aws_subnet.a", "map_public_ip_on_launch", json!(true)).check(|t| {
+            assert_eq!(t.net.compute[0].public_ip.outcome, Tri::Yes);
+        });
+    }
+
+    #[test]
+    fn an_autoscaling_group_takes_groups_and_profile_from_its_launch_template() {
+        let lt = json!({"vpc_security_group_ids": r("aws_security_group.app"), "iam_instance_profile": [{"name": r("aws_iam_instance_profile.app")}]});
+        let asg = json!({"vpc_zone_identifier": crate::testkit::refs(&["aws_subnet.a", "aws_subnet.b"]), "launch_template": [{"id": r("aws_launch_template.app")}]});
+        baseline()
+            .without("aws_instance.app", None)
+            .resource("aws_launch_template.app", lt)
+            .resource("aws_autoscaling_group.app", asg)
+            .check(|t| {
+                let c = &t.net.compute[0];
+                assert_eq!(names(t, c.placement.subnets), ["aws_subnet.a", "aws_subnet.b"]);
+                assert_eq!(names(t, c.placement.groups), ["aws_security_group.app"]);
+                let crate::network::compute::Identity::Profile(p) = c.identity else { panic!() };
+                assert_eq!(names(t, p), ["aws_iam_instance_profile.app"]);
+                assert_eq!(t.instance("aws_autoscaling_group.app").verdict(), crate::reach::Verdict::Reachable);
+            });
+    }
+}

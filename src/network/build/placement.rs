@@ -399,3 +399,90 @@ fn alternatives(parts: &[Link]) -> Link {
     }
     link
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::network::Node;
+    use crate::resolve::VpcDefault;
+    use crate::testkit::{Plan, r, refs};
+
+    fn two_subnets() -> Plan {
+        Plan::new()
+            .resource("aws_vpc.main", json!({"cidr_block": "10.0.0.0/16"}))
+            .resource("aws_subnet.a", json!({"vpc_id": r("aws_vpc.main"), "cidr_block": "10.0.1.0/24"}))
+            .resource("aws_subnet.b", json!({"vpc_id": r("aws_vpc.main"), "cidr_block": "10.0.2.0/24"}))
+            .resource("aws_route_table.one", json!({"vpc_id": r("aws_vpc.main")}))
+            .resource("aws_route_table.two", json!({"vpc_id": r("aws_vpc.main")}))
+    }
+
+    fn tables_of(t: &crate::testkit::Fixture<'_, '_, '_>, subnet: &str) -> Vec<String> {
+        let s = &t.net.subnets[&t.node(subnet)];
+        let mut names: Vec<String> =
+            t.net.link(s.route_table.unwrap()).targets().iter().map(|n| t.net.name(**n)).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_certain_association_decides_the_table() {
+        two_subnets()
+            .resource(
+                "aws_route_table_association.a",
+                json!({"subnet_id": r("aws_subnet.a"), "route_table_id": r("aws_route_table.one")}),
+            )
+            .check(|t| {
+                assert_eq!(tables_of(t, "aws_subnet.a"), ["aws_route_table.one"]);
+                assert_eq!(
+                    tables_of(t, "aws_subnet.b"),
+                    ["aws_vpc.main.main_route_table_id"],
+                    "no association: the main table"
+                );
+            });
+    }
+
+    #[test]
+    fn one_candidate_association_leaves_the_main_table_possible() {
+        let either = refs(&["aws_subnet.a", "aws_subnet.b"]);
+        two_subnets()
+            .resource(
+                "aws_route_table_association.x",
+                json!({"subnet_id": either, "route_table_id": r("aws_route_table.one")}),
+            )
+            .check(|t| {
+                assert_eq!(tables_of(t, "aws_subnet.a"), ["aws_route_table.one", "aws_vpc.main.main_route_table_id"]);
+            });
+    }
+
+    #[test]
+    fn as_many_candidate_associations_as_subnets_cover_every_subnet() {
+        // AWS allows one association per subnet: two associations over {a, b} take both.
+        let either = refs(&["aws_subnet.a", "aws_subnet.b"]);
+        two_subnets()
+            .resource(
+                "aws_route_table_association.x",
+                json!({"subnet_id": either.clone(), "route_table_id": r("aws_route_table.one")}),
+            )
+            .resource(
+                "aws_route_table_association.y",
+                json!({"subnet_id": either, "route_table_id": r("aws_route_table.two")}),
+            )
+            .check(|t| {
+                for subnet in ["aws_subnet.a", "aws_subnet.b"] {
+                    assert_eq!(tables_of(t, subnet), ["aws_route_table.one", "aws_route_table.two"], "{subnet}");
+                }
+            });
+    }
+
+    #[test]
+    fn a_subnet_without_an_acl_association_gets_the_default_acl() {
+        two_subnets().check(|t| {
+            let s = &t.net.subnets[&t.node("aws_subnet.a")];
+            let acls = t.net.link(s.acl.unwrap()).targets().into_iter().copied().collect::<Vec<_>>();
+            assert_eq!(acls.len(), 1);
+            assert!(matches!(t.net.graph.weight(acls[0]), Node::VpcDefault(VpcDefault::NetworkAcl, _)));
+            assert!(t.net.acls.contains_key(&acls[0]), "AWS's default ACL is modelled");
+        });
+    }
+}
