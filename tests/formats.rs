@@ -18,7 +18,7 @@ use tfreach::engine::{FileReport, Options, analyze};
 use tfreach::plan::SourceFile;
 use tfreach::policy::Baseline;
 use tfreach::reach::Certainty;
-use tfreach::report::{gcc, github, human, json, junit, sarif};
+use tfreach::report::{FORMATS, Format, Render, human, junit, sarif};
 use tfreach::rules::Severity;
 
 const SCENARIOS: [&str; 4] = ["seed003_pitfall", "ssm001_no_path", "tfr001_external_subnet", "baseline_endpoints"];
@@ -108,6 +108,11 @@ fn fail_on_error(s: Severity) -> bool {
     s == Severity::Error
 }
 
+/// What the CLI renders with by default, without colour at a fixed width.
+fn render() -> Render<'static> {
+    Render { style: human::Style::plain(100), fails: &fail_on_error }
+}
+
 /// The SARIF as printed, with the catalogue's documents elided (they have their own test)
 /// and, unless `catalogue`, without the catalogue at all: results are what a scenario
 /// changes. Line-based, so that the snapshot keeps the output's key order.
@@ -161,15 +166,13 @@ fn every_format_matches_its_snapshot() {
     settings.bind(|| {
         for (name, report, tmp) in cases() {
             let reports = [report];
-            let human = human::render(&reports, &human::Style::plain(100));
-            insta::assert_snapshot!(format!("format_human_{name}"), redact(&human, &tmp));
-            insta::assert_snapshot!(format!("format_json_{name}"), redact(&json::render(&reports), &tmp));
-            let sarif = sarif_for_snapshot(&sarif::render(&reports), name == "baseline_endpoints");
-            insta::assert_snapshot!(format!("format_sarif_{name}"), redact(&sarif, &tmp));
-            let junit = junit::render(&reports, &fail_on_error);
-            insta::assert_snapshot!(format!("format_junit_{name}"), redact(&junit, &tmp));
-            insta::assert_snapshot!(format!("format_github_{name}"), redact(&github::render(&reports), &tmp));
-            insta::assert_snapshot!(format!("format_gcc_{name}"), redact(&gcc::render(&reports), &tmp));
+            for format in FORMATS {
+                let mut text = tfreach::report::render(format, &reports, &render());
+                if format == Format::Sarif {
+                    text = sarif_for_snapshot(&text, name == "baseline_endpoints");
+                }
+                insta::assert_snapshot!(format!("format_{}_{name}", format.name()), redact(&text, &tmp));
+            }
         }
     });
 }
@@ -202,15 +205,8 @@ fn colour_only_when_asked() {
 #[test]
 fn the_binary_renders_every_format() {
     let reports = [scenario("seed003_pitfall")];
-    let expected = [
-        ("human", human::render(&reports, &human::Style::plain(100))),
-        ("json", json::render(&reports)),
-        ("sarif", sarif::render(&reports)),
-        ("junit", junit::render(&reports, &fail_on_error)),
-        ("github", github::render(&reports)),
-        ("gcc", gcc::render(&reports)),
-    ];
-    for (format, text) in expected {
+    for f in FORMATS {
+        let (format, text) = (f.name(), tfreach::report::render(f, &reports, &render()));
         let out = Command::new(env!("CARGO_BIN_EXE_tfreach"))
             .args(["check", "testdata/seed003_pitfall/plan.json", "--format", format])
             .current_dir(common::root())

@@ -72,14 +72,16 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> ExitStatus {
         return ExitStatus::Error;
     }
     reports.sort_by(|a, b| a.path.cmp(&b.path));
-    let text = match args.format {
-        CheckFormat::Human => report::human::render(&reports, &report::human::Style::for_stdout()),
-        CheckFormat::Json => report::json::render(&reports),
-        CheckFormat::Sarif => report::sarif::render(&reports),
-        CheckFormat::Junit => report::junit::render(&reports, &|s| args.fail_on.fails(s)),
-        CheckFormat::Github => report::github::render(&reports),
-        CheckFormat::Gcc => report::gcc::render(&reports),
+    let format = match args.format {
+        CheckFormat::Human => report::Format::Human,
+        CheckFormat::Json => report::Format::Json,
+        CheckFormat::Sarif => report::Format::Sarif,
+        CheckFormat::Junit => report::Format::Junit,
+        CheckFormat::Github => report::Format::Github,
+        CheckFormat::Gcc => report::Format::Gcc,
     };
+    let how = report::Render { style: report::human::Style::for_stdout(), fails: &|s| args.fail_on.fails(s) };
+    let text = report::render(format, &reports, &how);
     emit(out, &text);
     let failing = reports.iter().flat_map(|r| &r.findings).any(|f| args.fail_on.fails(f.severity));
     if failing { ExitStatus::Findings } else { ExitStatus::Clean }

@@ -12,7 +12,56 @@ pub mod sarif;
 
 use std::borrow::Cow;
 
-use crate::engine::FindingReport;
+use crate::engine::{FileReport, FindingReport};
+use crate::rules::Severity;
+
+/// An output format of `tfreach check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Junit,
+    Github,
+    Gcc,
+}
+
+/// Every format, in the order the CLI lists them; tests loop over this list.
+pub const FORMATS: [Format; 6] =
+    [Format::Human, Format::Json, Format::Sarif, Format::Junit, Format::Github, Format::Gcc];
+
+impl Format {
+    /// The `--format` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Github => "github",
+            Format::Gcc => "gcc",
+        }
+    }
+}
+
+/// What rendering needs besides the reports: the human style, and which severities fail
+/// the run (JUnit marks those findings as failures).
+pub struct Render<'r> {
+    pub style: human::Style,
+    pub fails: &'r dyn Fn(Severity) -> bool,
+}
+
+/// `reports` in `format`.
+pub fn render(format: Format, reports: &[FileReport], how: &Render<'_>) -> String {
+    match format {
+        Format::Human => human::render(reports, &how.style),
+        Format::Json => json::render(reports),
+        Format::Sarif => sarif::render(reports),
+        Format::Junit => junit::render(reports, how.fails),
+        Format::Github => github::render(reports),
+        Format::Gcc => gcc::render(reports),
+    }
+}
 
 /// Where a line-oriented format (`gcc`, GitHub annotations, JUnit) points a finding: the
 /// resource's block header in its `.tf` file, else the resource's object in the plan JSON.
