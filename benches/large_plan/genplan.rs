@@ -53,6 +53,11 @@ impl Seed {
         Ok(Seed { doc, renames })
     }
 
+    /// The same seed, but its copies share every name.
+    pub fn shared_names(&self) -> Seed {
+        Seed { doc: self.doc.clone(), renames: Renames::none() }
+    }
+
     /// Writes the plan of `copies` copies, compact, as `terraform show -json` does.
     pub fn write<W: Write>(&self, copies: usize, out: W) -> io::Result<()> {
         let mut w = JsonWriter::new(out);

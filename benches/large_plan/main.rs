@@ -8,6 +8,7 @@
 //! TFREACH_BENCH_SEED=testdata/module_stack/plan.json cargo bench --bench large_plan
 //! TFREACH_BENCH_COPIES=100 cargo bench --bench large_plan   # a number of copies, not MB
 //! cargo bench --bench large_plan -- --generate SEED.json COPIES OUT.json   # generator only
+//! cargo bench --bench large_plan -- --stress         # only the plans that stress one dimension
 //! cargo test --release --bench large_plan             # quick check: generate, verify
 //! ```
 //!
@@ -36,6 +37,7 @@ mod genplan;
 mod measure;
 mod phases;
 mod renames;
+mod synth;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,7 +51,7 @@ use tfreach::network::Network;
 use tfreach::plan::{self, SourceFile};
 use tfreach::reach::{Assumptions, Reach};
 
-use genplan::Seed;
+use genplan::{Renames, Seed};
 use measure::{mb, ms};
 
 #[global_allocator]
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("--generate") => generate(&args[1..]),
         Some("--phase") => phases::run(&args[1..]),
+        Some("--stress") => stress(Runs { count: 3, budget: Duration::from_secs(60) }),
         _ if args.iter().any(|a| a == "--bench") => bench(),
         // `cargo test --benches` runs this binary without `--bench`.
         _ => smoke(),
@@ -217,11 +220,15 @@ fn bench() -> Result<(), String> {
         ms(analyzed.median)
     );
 
+    let shared = shared_names(&seed, &seed_report, copies, runs, graphed)?;
+    stress(Runs { count: runs.count.min(5), ..runs })?;
+
     let graph_ratio = graphed.median.as_secs_f64() / parse.median.as_secs_f64();
     let rss_ratio = peak.network as f64 / size as f64;
     println!("\ntargets (the issue's: load + resolve + graph, row (c))");
     println!("  (c) time ≤ 4 × parse:                 {graph_ratio:.2}×  {}", verdict(graph_ratio <= 4.0));
     println!("  (c) peak RSS ≤ 2 × file (with reach): {rss_ratio:.2}×  {}", verdict(rss_ratio <= 2.0));
+    println!("  (c) shared names ≤ 2 × unique names:  {shared:.2}×  {}", verdict(shared <= 2.0));
     println!("the whole analysis, row (d), for comparison");
     println!("  (d) time:                             {time_ratio:.2}× parse");
     println!("  (d) peak RSS:                         {:.2}× file", peak.analyze as f64 / size as f64);
@@ -322,6 +329,76 @@ fn scaling(seed: &Seed, copies: usize, runs: Runs) -> Result<(), String> {
             ms(analyze.median),
             analyze.median.as_secs_f64() / parse.median.as_secs_f64()
         );
+    }
+    Ok(())
+}
+
+/// Row (c) and (d) on the same plan with copies that share every name (the copies' known
+/// values all repeat); returns (c) shared ÷ (c) unique.
+fn shared_names(
+    seed: &Seed,
+    seed_report: &FileReport,
+    copies: usize,
+    runs: Runs,
+    unique: measure::Timing,
+) -> Result<f64, String> {
+    let shared = seed.shared_names();
+    let mut bytes = Vec::new();
+    shared.write(copies, &mut bytes).map_err(|e| e.to_string())?;
+    let size = bytes.len() as u64;
+    let source = SourceFile::from_string("shared", String::from_utf8(bytes).map_err(|e| e.to_string())?);
+    let parse = runs.time(|| serde_json::from_str::<IgnoredAny>(&source.text).is_ok());
+    let network = runs.time(|| {
+        let doc = plan::load(&source).expect("the plan loads");
+        let model = Model::build(&doc);
+        Network::build(&model, None).graph.graph.edge_count()
+    });
+    let mut report = None;
+    let analyzed = runs.time(|| report = Some(analyze(&source).expect("the plan loads")));
+    let report = report.expect("analysed at least once");
+    println!(
+        "
+shared names: the same {copies} copies, every known value repeated in every copy ({:.1} MB)",
+        mb(size)
+    );
+    let ratio = |t: measure::Timing| t.median.as_secs_f64() / parse.median.as_secs_f64();
+    println!("  (a) parse {:>9.1} ms", ms(parse.median));
+    println!("  (c) load + model + network {:>9.1} ms  {:>6.2}× parse", ms(network.median), ratio(network));
+    println!("  (d) analyze                {:>9.1} ms  {:>6.2}× parse", ms(analyzed.median), ratio(analyzed));
+    match copies::check(seed_report, &report, copies, &Renames::none()) {
+        Ok(ok) => println!("  verified  {ok}"),
+        Err(e) => println!("  links that the shared names leave open: {e}"),
+    }
+    Ok(network.median.as_secs_f64() / unique.median.as_secs_f64())
+}
+
+/// Plans that stress one dimension, each at two sizes: the cost per input byte stays flat.
+fn stress(runs: Runs) -> Result<(), String> {
+    println!(
+        "
+stress: analyze ÷ parse at two sizes (median of up to {} runs)",
+        runs.count
+    );
+    println!("  {:<44} {:>6} {:>8} {:>10} {:>12} {:>9}", "plan", "N", "MB", "parse ms", "analyze ms", "× parse");
+    let kinds: [(&str, fn(usize) -> String, usize); 3] = [
+        ("10 instances × N candidate subnets", synth::subnets, 1000),
+        ("N groups, each naming the whole block", synth::groups, 2000),
+        ("N existing groups naming the next by id", synth::known_groups, 2000),
+    ];
+    for (name, make, n) in kinds {
+        for size in [n / 2, n] {
+            let text = make(size);
+            let mb_size = mb(text.len() as u64);
+            let source = SourceFile::from_string("stress", text);
+            let parse = runs.time(|| serde_json::from_str::<IgnoredAny>(&source.text).is_ok());
+            let analyzed = runs.time(|| analyze(&source).map(|r| r.instances.len()));
+            println!(
+                "  {name:<44} {size:>6} {mb_size:>8.1} {:>10.1} {:>12.1} {:>8.1}×",
+                ms(parse.median),
+                ms(analyzed.median),
+                analyzed.median.as_secs_f64() / parse.median.as_secs_f64()
+            );
+        }
     }
     Ok(())
 }

@@ -72,6 +72,12 @@ impl Renames {
         Renames { identities }
     }
 
+    /// Renames nothing: every copy shares every name, as copies of one module whose names
+    /// are literals do.
+    pub fn none() -> Renames {
+        Renames { identities: HashSet::new() }
+    }
+
     /// How copy `c` spells the seed identifier `s`, when it renames it.
     pub fn rename(&self, s: &str, c: usize) -> Option<String> {
         if c == 0 || !self.identities.contains(s) {

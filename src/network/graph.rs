@@ -8,6 +8,8 @@
 //! with the same candidates: the graph stays linear in the plan even when thousands of
 //! links have the same thousand candidates.
 
+use std::sync::Arc;
+
 use petgraph::Direction as PgDirection;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -66,7 +68,24 @@ pub struct Graph {
     set_ids: FxHashMap<Link, SetId>,
     others: FxHashMap<Node, NodeId>,
     choices: FxHashMap<(SetId, u32), NodeId>,
+    /// Large shared option lists of resolution, by address, as graph nodes: a candidate
+    /// set that thousands of links share is mapped and interned once.
+    mapped: FxHashMap<usize, Arc<[NodeId]>>,
+    shared_sets: FxHashMap<SharedShape, SetId>,
 }
+
+/// A link whose one slot is a large shared list, told by the list's address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SharedShape {
+    options: usize,
+    resolution: Resolution,
+    unset: bool,
+    dead_ends: Vec<String>,
+    fallback: Option<String>,
+}
+
+/// Option lists at least this long are shared rather than copied.
+const SHARED: usize = 16;
 
 impl Graph {
     /// A graph with one node per resource, in resource order.
@@ -124,6 +143,28 @@ impl Graph {
 
     /// Adds a resolved link of `from`.
     pub fn add_resolved(&mut self, from: NodeId, key: LinkKey, link: &ResolvedLink) -> LinkId {
+        if let [slot] = link.slots.as_slice()
+            && slot.options.len() >= SHARED
+        {
+            let ptr = slot.options.as_ptr() as usize;
+            let options = match self.mapped.get(&ptr) {
+                Some(o) => Arc::clone(o),
+                None => {
+                    let o: Arc<[NodeId]> = slot.options.iter().map(|t| self.node(t)).collect::<Vec<_>>().into();
+                    self.mapped.insert(ptr, Arc::clone(&o));
+                    o
+                }
+            };
+            let content = Link {
+                resolution: link.resolution,
+                slots: vec![Slot { options }],
+                unset: link.unset,
+                dead_ends: link.dead_ends.clone(),
+                fallback: link.fallback.clone(),
+            };
+            let set = self.intern(content);
+            return self.add_set(from, key, set);
+        }
         let link = link.map(|t| self.node(t));
         self.add(from, key, link)
     }
@@ -131,12 +172,17 @@ impl Graph {
     /// Adds a link of `from` over graph nodes, sharing the content with equal links.
     pub fn add(&mut self, from: NodeId, key: LinkKey, link: Link) -> LinkId {
         let set = self.intern(link);
+        self.add_set(from, key, set)
+    }
+
+    fn add_set(&mut self, from: NodeId, key: LinkKey, set: SetId) -> LinkId {
         let id = LinkId(u32::try_from(self.links.len()).expect("fewer than 2^32 links"));
         self.links.push(LinkData { from, key, set });
-        let slots: Vec<Vec<NodeId>> = self.sets[set.0 as usize].slots.iter().map(|s| s.options.clone()).collect();
+        let slots: Vec<std::sync::Arc<[NodeId]>> =
+            self.sets[set.0 as usize].slots.iter().map(|s| s.options.clone()).collect();
         for (i, options) in slots.iter().enumerate() {
             let slot = i as u32;
-            let to = match options.as_slice() {
+            let to = match &options[..] {
                 [only] => *only,
                 _ => self.choice(set, slot, options),
             };
@@ -146,12 +192,33 @@ impl Graph {
     }
 
     fn intern(&mut self, link: Link) -> SetId {
-        if let Some(&id) = self.set_ids.get(&link) {
+        // A large shared list is told by its address: hashing its content for every link
+        // that shares it would cost its length each time.
+        let shape = match link.slots.as_slice() {
+            [slot] if slot.options.len() >= SHARED => Some(SharedShape {
+                options: slot.options.as_ptr() as usize,
+                resolution: link.resolution,
+                unset: link.unset,
+                dead_ends: link.dead_ends.clone(),
+                fallback: link.fallback.clone(),
+            }),
+            _ => None,
+        };
+        if let Some(&id) = shape.as_ref().and_then(|s| self.shared_sets.get(s)) {
             return id;
         }
-        let id = SetId(u32::try_from(self.sets.len()).expect("fewer than 2^32 sets"));
-        self.sets.push(link.clone());
-        self.set_ids.insert(link, id);
+        let id = match self.set_ids.get(&link) {
+            Some(&id) => id,
+            None => {
+                let id = SetId(u32::try_from(self.sets.len()).expect("fewer than 2^32 sets"));
+                self.sets.push(link.clone());
+                self.set_ids.insert(link, id);
+                id
+            }
+        };
+        if let Some(s) = shape {
+            self.shared_sets.insert(s, id);
+        }
         id
     }
 
@@ -254,5 +321,5 @@ pub fn one_of(options: Vec<NodeId>, resolution: Resolution) -> Link {
         return Link::known_empty();
     }
     let resolution = if options.len() > 1 { resolution.max(Resolution::Candidates) } else { resolution };
-    Link { resolution, slots: vec![Slot { options }], unset: false, dead_ends: Vec::new(), fallback: None }
+    Link { resolution, slots: vec![Slot::new(options)], unset: false, dead_ends: Vec::new(), fallback: None }
 }

@@ -92,7 +92,7 @@ impl SgRule {
             .iter()
             .map(|p| match p {
                 Peer::Cidr(c) => c.to_string(),
-                Peer::Group(l) | Peer::PrefixList(l) => format!("{:?}", graph.link(*l).targets()),
+                Peer::Group(l) | Peer::PrefixList(l) => format!("{:?}", graph.set_of(*l)),
                 Peer::SelfGroup => "self".into(),
                 Peer::Unknown(w) => w.clone(),
             })

@@ -57,7 +57,7 @@ pub fn admits(net: &Network<'_, '_>, groups: LinkId, direction: Direction, ports
         let mut outcome = Tri::No;
         for slot in &link.slots {
             let mut per_option = Vec::new();
-            for &g in &slot.options {
+            for &g in slot.options.iter() {
                 let Some(group) = net.groups.get(&g) else {
                     per_option.push(Tri::No);
                     continue;

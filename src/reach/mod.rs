@@ -134,6 +134,11 @@ impl InstanceReach {
     }
 }
 
+/// What about an instance matters to its paths.
+fn side(c: &Compute) -> InstanceSide {
+    InstanceSide { groups: c.placement.groups, public_ip: c.public_ip.outcome, region: c.region.clone() }
+}
+
 /// Reachability over one network.
 pub struct Reach<'n, 'm, 'a> {
     pub net: &'n Network<'m, 'a>,
@@ -141,11 +146,13 @@ pub struct Reach<'n, 'm, 'a> {
 }
 
 /// What the Session Manager paths of an instance depend on: instances equal in this share
-/// one evaluation.
+/// one evaluation (the same candidate subnets and groups, public address and region).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct PlacementKey {
     subnets: SetId,
-    side: InstanceSide,
+    groups: SetId,
+    public_ip: Tri,
+    region: Option<String>,
 }
 
 impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
@@ -166,7 +173,7 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
             }
         }
         let evaluated: Vec<Vec<ServiceReach>> =
-            order.par_iter().map(|(k, i)| self.services(&net.compute[*i], &k.side)).collect();
+            order.par_iter().map(|(_, i)| self.services(&net.compute[*i], &side(&net.compute[*i]))).collect();
         net.compute
             .par_iter()
             .enumerate()
@@ -177,14 +184,16 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
     /// Reachability of one compute resource.
     pub fn instance(&self, index: usize) -> InstanceReach {
         let c = &self.net.compute[index];
-        let services = self.services(c, &self.key(c).side);
+        let services = self.services(c, &side(c));
         self.instance_with(index, c, services)
     }
 
     fn key(&self, c: &Compute) -> PlacementKey {
         PlacementKey {
             subnets: self.net.graph.set_of(c.placement.subnets),
-            side: InstanceSide { groups: c.placement.groups, public_ip: c.public_ip.outcome, region: c.region.clone() },
+            groups: self.net.graph.set_of(c.placement.groups),
+            public_ip: c.public_ip.outcome,
+            region: c.region.clone(),
         }
     }
 

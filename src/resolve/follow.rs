@@ -3,7 +3,7 @@
 
 use super::refs::{known_strings, known_strings_at, most_specific};
 use super::walk::Walk;
-use super::{MAX_DEPTH, Resolver, Scope, TargetSpec, vpc_default_attr};
+use super::{MAX_DEPTH, Resolver, Scope, SetKey, TargetSpec, vpc_default_attr};
 use crate::model::{Fields, Kind, ModId, ROOT, ResId, Resource};
 use crate::plan::{Key, Mode, Reference, Values};
 use crate::resolve::link::Target;
@@ -149,6 +149,17 @@ impl<'m, 'a> Resolver<'m, 'a> {
     }
 
     pub(super) fn follow_resource(&self, module: ModId, target: &ResourceRef<'_>, spec: &TargetSpec, walk: &mut Walk) {
+        // Every instance of a managed block, as itself (`aws_subnet.private` under `count`):
+        // one shared set.
+        let whole = self.model.instances_of(module, target.mode, target.type_, target.name);
+        let as_itself = target.attr.first().is_none_or(|a| IDENTITY_ATTRS.contains(&a.as_str()));
+        if target.key.is_none() && target.mode == Mode::Managed && as_itself && whole.len() > 1 {
+            if spec.kinds.contains(&self.model[whole[0]].kind) {
+                let key = SetKey::Block { instances: whole.as_ptr() as usize, kinds: spec.kinds.as_ptr() as usize };
+                walk.push_set(self.shared_set(key, || whole.iter().map(|&id| Target::Resource(id)).collect()));
+            }
+            return;
+        }
         let ids: Vec<ResId> = self
             .model
             .instances_of(module, target.mode, target.type_, target.name)
@@ -309,11 +320,12 @@ impl<'m, 'a> Resolver<'m, 'a> {
         }
         // `locals` are not in the plan JSON: every resource of the right type in this module
         // instance stands in, marked as a fallback.
-        for id in self.model.of_kinds_in(scope.module, spec.kinds) {
-            if !self.model[id].is_data() {
-                walk.push(Target::Resource(id), false);
-            }
-        }
+        let key = SetKey::Module { module: scope.module, kinds: spec.kinds.as_ptr() as usize };
+        let set = self.shared_set(key, || {
+            let ids = self.model.of_kinds_in(scope.module, spec.kinds);
+            ids.into_iter().filter(|&id| !self.model[id].is_data()).map(Target::Resource).collect()
+        });
+        walk.push_set(set);
         if walk.fallback.is_none() {
             walk.fallback = Some(format!("local.{name}"));
         }

@@ -1,5 +1,7 @@
 //! The result of resolving one attribute that names other resources.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::model::ResId;
@@ -47,10 +49,17 @@ pub enum Target {
     VpcDefault(VpcDefault, ResId),
 }
 
-/// One value of a link attribute: exactly one of `options` is meant.
+/// One value of a link attribute: exactly one of `options` is meant. The options are shared:
+/// thousands of links naming the same candidate set hold one copy of it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Slot<T = Target> {
-    pub options: Vec<T>,
+    pub options: Arc<[T]>,
+}
+
+impl<T> Slot<T> {
+    pub fn new(options: Vec<T>) -> Slot<T> {
+        Slot { options: options.into() }
+    }
 }
 
 /// A resolved link attribute: its slots (one for a scalar attribute, one per member of a list)
@@ -82,7 +91,7 @@ impl<T: Clone + Eq + std::hash::Hash> Link<T> {
         let mut seen = rustc_hash::FxHashSet::default();
         let mut out: Vec<&T> = Vec::new();
         for s in &self.slots {
-            for t in &s.options {
+            for t in s.options.iter() {
                 if seen.insert(t) {
                     out.push(t);
                 }
@@ -107,7 +116,7 @@ impl<T: Clone + Eq + std::hash::Hash> Link<T> {
     pub fn map<U>(&self, mut f: impl FnMut(&T) -> U) -> Link<U> {
         Link {
             resolution: self.resolution,
-            slots: self.slots.iter().map(|s| Slot { options: s.options.iter().map(&mut f).collect() }).collect(),
+            slots: self.slots.iter().map(|s| Slot::new(s.options.iter().map(&mut f).collect())).collect(),
             unset: self.unset,
             dead_ends: self.dead_ends.clone(),
             fallback: self.fallback.clone(),

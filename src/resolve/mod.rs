@@ -22,6 +22,8 @@ pub mod links;
 mod refs;
 mod walk;
 
+use std::sync::{Arc, RwLock};
+
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::value::RawValue;
 
@@ -88,6 +90,17 @@ pub struct Resolver<'m, 'a> {
     locals: Option<&'m dyn LocalSource>,
     /// Known identifiers of what VPCs bring along, each with every VPC that names it.
     vpc_defaults: FxHashMap<String, Vec<(VpcDefault, ResId)>>,
+    /// Candidate sets found whole (every instance of a block, every resource of a kind in a
+    /// module), built once and shared by every link that names them.
+    sets: RwLock<FxHashMap<SetKey, Arc<[Target]>>>,
+}
+
+/// What a shared candidate set is: the instances of one block, or the resources of some
+/// kinds in one module instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum SetKey {
+    Block { instances: usize, kinds: usize },
+    Module { module: ModId, kinds: usize },
 }
 
 /// The attribute being resolved: which resource, which of its blocks, which attribute, and
@@ -127,7 +140,17 @@ impl<'m, 'a> Resolver<'m, 'a> {
                 }
             }
         }
-        Resolver { model, locals, vpc_defaults }
+        Resolver { model, locals, vpc_defaults, sets: RwLock::default() }
+    }
+
+    /// The shared set `key` names, made by `make` the first time.
+    fn shared_set(&self, key: SetKey, make: impl FnOnce() -> Vec<Target>) -> Arc<[Target]> {
+        if let Some(set) = self.sets.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Arc::clone(set);
+        }
+        let set: Arc<[Target]> = make().into();
+        let mut sets = self.sets.write().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(sets.entry(key).or_insert(set))
     }
 
     pub fn model(&self) -> &'m Model<'a> {

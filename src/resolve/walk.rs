@@ -1,6 +1,8 @@
 //! The state of one resolution: what has been found so far, which of it are alternatives,
 //! and what could not be followed; and how it becomes a [`Link`].
 
+use std::sync::Arc;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::TargetSpec;
@@ -13,6 +15,9 @@ pub(super) struct Walk {
     /// Found targets in order, each with whether a known value (not a reference) named it.
     found: Vec<(Target, bool)>,
     positions: FxHashMap<Target, usize>,
+    /// A shared candidate set found whole (every instance of a block), kept by reference
+    /// while it is all the walk found: thousands of links naming one block share it.
+    bulk: Option<Arc<[Target]>>,
     /// Groups of found targets of which one is meant (an `each.value` expansion, an index
     /// into a list, a known value several resources carry), as opposed to `selection`,
     /// which makes the whole walk one choice.
@@ -33,6 +38,7 @@ pub(super) enum Outcome {
 
 impl Walk {
     pub fn push(&mut self, t: Target, known: bool) {
+        self.spill();
         match self.positions.get(&t) {
             Some(&i) => self.found[i].1 &= known,
             None => {
@@ -42,20 +48,46 @@ impl Walk {
         }
     }
 
-    pub fn found(&self) -> impl Iterator<Item = &Target> {
+    /// A set found whole (references, not known values). Kept shared when it is all the
+    /// walk finds; spilled into the found targets otherwise.
+    pub fn push_set(&mut self, set: Arc<[Target]>) {
+        if set.is_empty() {
+            return;
+        }
+        if self.found.is_empty() && self.bulk.is_none() {
+            self.bulk = Some(set);
+            return;
+        }
+        for t in set.iter() {
+            self.push(t.clone(), false);
+        }
+    }
+
+    fn spill(&mut self) {
+        if let Some(set) = self.bulk.take() {
+            for t in set.iter() {
+                self.positions.insert(t.clone(), self.found.len());
+                self.found.push((t.clone(), false));
+            }
+        }
+    }
+
+    pub fn found(&mut self) -> impl Iterator<Item = &Target> {
+        self.spill();
         self.found.iter().map(|(t, _)| t)
     }
 
     pub fn found_len(&self) -> usize {
-        self.found.len()
+        self.found.len() + self.bulk.as_ref().map_or(0, |b| b.len())
     }
 
     pub fn first(&self) -> Option<&Target> {
-        self.found.first().map(|(t, _)| t)
+        self.bulk.as_ref().and_then(|b| b.first()).or_else(|| self.found.first().map(|(t, _)| t))
     }
 
     /// Keeps only the found targets `keep` accepts.
     pub fn retain(&mut self, keep: impl Fn(&Target) -> bool) {
+        self.spill();
         self.found.retain(|(t, _)| keep(t));
         self.positions = self.found.iter().enumerate().map(|(i, (t, _))| (t.clone(), i)).collect();
     }
@@ -73,6 +105,7 @@ impl Walk {
 
     /// Merges a sub-walk whose targets are alternatives: one of them is meant.
     pub fn merge_choice(&mut self, mut sub: Walk) {
+        sub.spill();
         self.visited = std::mem::take(&mut sub.visited);
         if sub.found.len() > 1 {
             self.choices.push(sub.found.iter().map(|(t, _)| t.clone()).collect());
@@ -84,7 +117,20 @@ impl Walk {
         self.fallback = self.fallback.take().or(sub.fallback);
     }
 
-    pub fn finish(self, spec: &TargetSpec, outcome: Outcome) -> Link {
+    pub fn finish(mut self, spec: &TargetSpec, outcome: Outcome) -> Link {
+        // A whole set, one of which is meant (or a scalar attribute): shared, not copied.
+        if let Some(set) =
+            self.bulk.take_if(|_| self.found.is_empty() && (self.selection || !spec.many) && self.choices.is_empty())
+        {
+            let resolution = if self.fallback.is_some() || set.len() > 1 || !self.dead_ends.is_empty() {
+                Resolution::Candidates
+            } else {
+                Resolution::Reference
+            };
+            let slots = vec![Slot { options: set }];
+            return Link { resolution, slots, unset: false, dead_ends: self.dead_ends, fallback: self.fallback };
+        }
+        self.spill();
         if self.found.is_empty() {
             if matches!(outcome, Outcome::Unset) {
                 return Link::unset();
@@ -102,7 +148,7 @@ impl Walk {
         let all_known = self.found.iter().all(|(_, k)| *k);
         let targets: Vec<Target> = self.found.into_iter().map(|(t, _)| t).collect();
         let slots: Vec<Slot> = if !spec.many || self.selection {
-            vec![Slot { options: targets }]
+            vec![Slot::new(targets)]
         } else {
             // Each choice group is one slot; everything else is attached for certain.
             let mut slots: Vec<Slot> = Vec::new();
@@ -115,11 +161,11 @@ impl Walk {
                 members.dedup();
                 if members.len() > 1 && seen_groups.insert(members.clone()) {
                     grouped.extend(members.iter().map(|&i| &targets[i]));
-                    slots.push(Slot { options: members.iter().map(|&i| targets[i].clone()).collect() });
+                    slots.push(Slot::new(members.iter().map(|&i| targets[i].clone()).collect()));
                 }
             }
             let mut out: Vec<Slot> =
-                targets.iter().filter(|t| !grouped.contains(t)).map(|t| Slot { options: vec![t.clone()] }).collect();
+                targets.iter().filter(|t| !grouped.contains(t)).map(|t| Slot::new(vec![t.clone()])).collect();
             out.extend(slots);
             out
         };

@@ -27,7 +27,7 @@ impl Builder<'_, '_> {
                     } else {
                         Membership::Candidate
                     };
-                    for &g in &slot.options {
+                    for &g in slot.options.iter() {
                         with_rule_resources.insert(g);
                         standalone.push((g, SgRule { membership, ..rule.clone() }));
                     }

@@ -218,7 +218,7 @@ impl<'m, 'a> Builder<'m, 'a> {
             .map(|v| if self.net.graph.resource(v).is_some() { self.default_group_of(v) } else { v })
             .collect();
         let resolution = if options.len() > 1 { Resolution::Candidates } else { vpc.resolution };
-        Link { resolution, slots: vec![Slot { options }], unset: true, dead_ends: Vec::new(), fallback: None }
+        Link { resolution, slots: vec![Slot::new(options)], unset: true, dead_ends: Vec::new(), fallback: None }
     }
 
     /// Follows `outer` and then, from each of its resource targets, `inner`.
@@ -244,7 +244,7 @@ impl<'m, 'a> Builder<'m, 'a> {
             let mut options: Vec<NodeId> = Vec::new();
             let mut option_seen: FxHashSet<NodeId> = FxHashSet::default();
             let mut per_option: Vec<Link> = Vec::new();
-            for &t in &slot.options {
+            for &t in slot.options.iter() {
                 if self.net.graph.resource(t).is_none() {
                     continue;
                 }
@@ -263,18 +263,18 @@ impl<'m, 'a> Builder<'m, 'a> {
             if slot.options.len() > 1 && options.len() > 1 {
                 resolution = resolution.max(Resolution::Candidates);
                 if seen.insert(options.clone()) {
-                    out.slots.push(Slot { options });
+                    out.slots.push(Slot::new(options));
                 }
             } else if let [only] = per_option.as_slice() {
                 for s in &only.slots {
-                    if seen.insert(s.options.clone()) {
+                    if seen.insert(s.options.to_vec()) {
                         out.slots.push(s.clone());
                     }
                 }
             } else {
                 for o in options {
                     if seen.insert(vec![o]) {
-                        out.slots.push(Slot { options: vec![o] });
+                        out.slots.push(Slot::new(vec![o]));
                     }
                 }
             }
