@@ -372,6 +372,9 @@ shared names: the same {copies} copies, every known value repeated in every copy
     Ok(network.median.as_secs_f64() / unique.median.as_secs_f64())
 }
 
+/// Makes a plan of size N.
+type Generator = fn(usize) -> String;
+
 /// Plans that stress one dimension, each at two sizes: the cost per input byte stays flat.
 fn stress(runs: Runs) -> Result<(), String> {
     println!(
@@ -380,7 +383,7 @@ stress: analyze ÷ parse at two sizes (median of up to {} runs)",
         runs.count
     );
     println!("  {:<44} {:>6} {:>8} {:>10} {:>12} {:>9}", "plan", "N", "MB", "parse ms", "analyze ms", "× parse");
-    let kinds: [(&str, fn(usize) -> String, usize); 3] = [
+    let kinds: [(&str, Generator, usize); 3] = [
         ("10 instances × N candidate subnets", synth::subnets, 1000),
         ("N groups, each naming the whole block", synth::groups, 2000),
         ("N existing groups naming the next by id", synth::known_groups, 2000),
