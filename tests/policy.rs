@@ -92,7 +92,7 @@ fn select_and_ignore_take_ids_and_prefixes() {
         ids(select_rules(&c, &["NET".into()], &["NET002".into()]).unwrap()),
         ["NET001", "NET003", "NET004", "NET005"]
     );
-    assert_eq!(ids(select_rules(&c, &["ssm005".into(), "TFR".into()], &[]).unwrap()), ["SSM005", "TFR001"]);
+    assert_eq!(ids(select_rules(&c, &["ssm005".into(), "TFR".into()], &[]).unwrap()), ["SSM005", "TFR001", "TFR002"]);
     assert!(select_rules(&c, &["SSM099".into()], &[]).is_err());
     // A rule the config turns off runs when selected by name.
     let off = config("[rules]\nSSM009 = \"off\"\n");

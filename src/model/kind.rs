@@ -94,6 +94,14 @@ kinds! {
     VpcDhcpOptionsAssociation => "aws_vpc_dhcp_options_association",
     EksCluster => "aws_eks_cluster",
     EksNodeGroup => "aws_eks_node_group",
+    BatchComputeEnvironment => "aws_batch_compute_environment",
+    EmrCluster => "aws_emr_cluster",
+    SpotFleetRequest => "aws_spot_fleet_request",
+    Ec2Fleet => "aws_ec2_fleet",
+    ElasticBeanstalkEnvironment => "aws_elastic_beanstalk_environment",
+    OpsworksInstance => "aws_opsworks_instance",
+    Cloud9EnvironmentEc2 => "aws_cloud9_environment_ec2",
+    ImagebuilderInfrastructureConfiguration => "aws_imagebuilder_infrastructure_configuration",
 }
 
 impl Kind {

@@ -50,7 +50,7 @@ pub struct Network<'m, 'a> {
     pub zones: Vec<HostedZone>,
     /// Instances, spot requests, autoscaling groups and node groups, in resource order.
     pub compute: Vec<Compute>,
-    /// Compute-like resources tfreach does not model (so none is silently left out).
+    /// Resources that launch EC2 instances tfreach does not model (Batch, EMR, fleets, …).
     pub unmodelled: Vec<NodeId>,
     /// Session Manager preferences documents.
     pub session_preferences: Vec<ssm::SessionPreferences>,

@@ -164,6 +164,7 @@ rules! {
     net004_public_ip_on_private_instance::PublicIpOnPrivateInstance,
     net005_ssh_key_pair::SshKeyPair,
     tfr001_unresolved_reference::UnresolvedReference,
+    tfr002_unmodelled_compute::UnmodelledCompute,
 }
 
 pub fn by_id(id: &str) -> Option<&'static dyn AnyRule> {

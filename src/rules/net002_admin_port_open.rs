@@ -81,7 +81,10 @@ impl Rule for AdminPortOpen {
                     .map(|(_, n)| n)
                     .collect();
                 let Some(declared_by) = rule.declared_by else { continue };
-                if ports.is_empty() || ctx.net.is_data(declared_by) {
+                // Members of the group reaching each other (`self = true`, the cluster pattern)
+                // is not an admin port opened to anyone.
+                let only_members = rule.peers.iter().all(|p| matches!(p, Peer::SelfGroup));
+                if ports.is_empty() || only_members || ctx.net.is_data(declared_by) {
                     continue;
                 }
                 let what = if rule.ports.is_none_or(|p| p.from != p.to) {
@@ -126,6 +129,14 @@ mod tests {
             let f = super::super::AnyRule::run(&AdminPortOpen, &ctx, &Default::default());
             assert_eq!(f[0].severity, crate::rules::Severity::Warning);
         });
+    }
+
+    #[test]
+    fn silent_when_only_the_groups_own_members_are_admitted() {
+        let all_from_self = json!([{"protocol": "-1", "from_port": 0, "to_port": 0, "self": true}]);
+        baseline().set("aws_security_group.app", "ingress", all_from_self).check(|t| assert!(t.findings(&AdminPortOpen).is_empty()));
+        let ssh_from_self = json!([{"protocol": "tcp", "from_port": 22, "to_port": 22, "self": true, "cidr_blocks": ["10.0.0.0/8"]}]);
+        baseline().set("aws_security_group.app", "ingress", ssh_from_self).check(|t| assert_eq!(t.findings(&AdminPortOpen).len(), 1));
     }
 
     #[test]

@@ -75,11 +75,14 @@ impl Builder<'_, '_> {
             let c = self.compute_of(r, &route_targets);
             self.net.compute.push(c);
         }
-        for kind in UNMODELLED_COMPUTE {
-            for r in self.managed(*kind) {
-                self.net.unmodelled.push(self.node(r.id));
-            }
-        }
+        let mut unmodelled: Vec<NodeId> = UNMODELLED_COMPUTE
+            .iter()
+            .flat_map(|kind| self.managed(*kind))
+            .filter(|r| launches_instances(r))
+            .map(|r| self.node(r.id))
+            .collect();
+        unmodelled.sort_unstable();
+        self.net.unmodelled = unmodelled;
     }
 
     fn compute_of(&mut self, r: &Resource<'_>, route_targets: &FxHashSet<NodeId>) -> Compute {
@@ -344,7 +347,32 @@ impl Builder<'_, '_> {
 }
 
 /// Compute-like resources tfreach does not model yet: each gets a note.
-const UNMODELLED_COMPUTE: &[Kind] = &[];
+/// Services that launch EC2 instances into the plan's subnets on the user's behalf, in ways
+/// tfreach does not follow (TFR002 names them, so that no instance is silently left out).
+const UNMODELLED_COMPUTE: &[Kind] = &[
+    Kind::BatchComputeEnvironment,
+    Kind::EmrCluster,
+    Kind::SpotFleetRequest,
+    Kind::Ec2Fleet,
+    Kind::ElasticBeanstalkEnvironment,
+    Kind::OpsworksInstance,
+    Kind::Cloud9EnvironmentEc2,
+    Kind::ImagebuilderInfrastructureConfiguration,
+];
+
+/// Whether an unmodelled resource launches EC2 instances: a Batch compute environment does
+/// only when AWS manages it and its resources are `EC2` or `SPOT` (not Fargate). Unknown
+/// values count as launching.
+fn launches_instances(r: &Resource<'_>) -> bool {
+    if r.kind != Kind::BatchComputeEnvironment {
+        return true;
+    }
+    let managed = r.fields.str("type").into_value().is_none_or(|t| t.eq_ignore_ascii_case("MANAGED"));
+    let on_ec2 = r.fields.blocks("compute_resources").first().is_none_or(|c| {
+        c.str("type").into_value().is_none_or(|t| matches!(t.to_ascii_uppercase().as_str(), "EC2" | "SPOT"))
+    });
+    managed && on_ec2
+}
 
 /// A resource's tags, and an autoscaling group's `tag` blocks.
 fn tags(r: &Resource<'_>) -> Vec<(String, String)> {
