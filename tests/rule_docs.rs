@@ -27,10 +27,11 @@ const SCENARIOS: &[(&str, &[&str], &[&str])] = &[
     ("SSM007", &["ssm007_nacl_no_ephemeral"], &["ssm007_nacl_ok", "baseline_endpoints"]),
     ("SSM008", &["ssm008_region_mismatch"], &["baseline_endpoints", "provider_alias_region"]),
     ("SSM009", &["ssm009_az_gap", "asg_az_gap"], &["baseline_endpoints", "spot_instance", "module_stack", "ssm007_nacl_ok", "asg_launch_template", "asg_one_subnet_blocked"]),
-    ("SSM010", &["ssm010_no_profile", "ssm010_policy_lacks_ssmmessages", "seed003_pitfall", "seed003_hardened"], &["ssm010_custom_policy_ok", "ssm010_policy_outside_plan", "baseline_endpoints", "seed004_custom_role", "seed000_module"]),
+    ("SSM010", &["ssm010_no_profile", "dhmc_role_without_policy", "seed003_pitfall", "seed003_hardened"], &["dhmc_in_plan", "ssm010_policy_lacks_ssmmessages", "iam_lacks_registration", "ssm010_custom_policy_ok", "ssm010_policy_outside_plan", "baseline_endpoints", "seed004_custom_role", "seed000_module"]),
     ("SSM011", &["ssm011_imds_disabled"], &["baseline_endpoints", "asg_launch_template", "module_stack", "update_prior_state"]),
     ("SSM012", &["ssm012_endpoint_policy"], &["baseline_endpoints"]),
     ("SSM013", &["ssm013_session_logging"], &["ssm013_session_logging_ok", "baseline_endpoints"]),
+    ("SSM015", &["iam_lacks_registration", "iam_lacks_sessions", "ssm010_policy_lacks_ssmmessages"], &["iam_policy_in_plan_ok", "ssm010_custom_policy_ok", "ssm010_no_profile", "dhmc_role_without_policy", "baseline_endpoints"]),
     ("TFR001", &["tfr001_external_subnet", "tfr001_default_vpc_instance", "tfr001_unknown_cidr", "ssm010_policy_outside_plan", "seed004_custom_role"], &["baseline_endpoints", "module_stack", "seed001_for_each", "seed000_module", "state", "asg_one_subnet_blocked"]),
     ("TFR002", &["unmodelled_compute"], &["baseline_endpoints", "eks_node_group", "asg_launch_template"]),
 ];

@@ -88,13 +88,24 @@ impl Permissions {
 pub struct Role {
     pub sources: Vec<PolicySource>,
     pub permissions: Permissions,
+    /// Whether Systems Manager may assume the role (its trust policy admits
+    /// `ssm.amazonaws.com`), as Default Host Management Configuration needs.
+    pub trusts_ssm: Tri,
 }
 
 impl Role {
-    pub fn new(sources: Vec<PolicySource>) -> Role {
+    pub fn new(sources: Vec<PolicySource>, trust: &Attr<String>) -> Role {
         let permissions = permissions(&sources);
-        Role { sources, permissions }
+        Role { sources, permissions, trusts_ssm: trusts(trust, "ssm.amazonaws.com") }
     }
+}
+
+/// Whether a trust policy lets `service` assume the role.
+pub fn trusts(trust: &Attr<String>, service: &'static str) -> Tri {
+    let Some(doc) = trust.value().and_then(|t| PolicyDocument::parse(t)) else { return Tri::Maybe };
+    let request = Request { action: "sts:AssumeRole", resource: ResourceKind::Any, caller: Caller::Service(service) };
+    let (allow, deny) = doc.decisions(&request);
+    allow.and(!deny)
 }
 
 fn is_aws_managed(arn: &str) -> bool {
@@ -203,6 +214,19 @@ mod tests {
         ]);
         assert_eq!(denied.registration(), Tri::Yes);
         assert_eq!(denied.sessions(), Tri::No);
+    }
+
+    #[test]
+    fn a_trust_policy_admits_the_services_it_names() {
+        let trust = |principal: &str| {
+            Attr::Known(format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"Service":{principal}}}}}]}}"#
+            ))
+        };
+        assert_eq!(trusts(&trust(r#""ssm.amazonaws.com""#), "ssm.amazonaws.com"), Tri::Yes);
+        assert_eq!(trusts(&trust(r#"["ec2.amazonaws.com","ssm.amazonaws.com"]"#), "ssm.amazonaws.com"), Tri::Yes);
+        assert_eq!(trusts(&trust(r#""ec2.amazonaws.com""#), "ssm.amazonaws.com"), Tri::No);
+        assert_eq!(trusts(&Attr::Unknown, "ssm.amazonaws.com"), Tri::Maybe);
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub struct Network<'m, 'a> {
     pub unmodelled: Vec<NodeId>,
     /// Session Manager preferences documents.
     pub session_preferences: Vec<ssm::SessionPreferences>,
+    /// Default Host Management Configuration settings in the plan.
+    pub host_management: Vec<ssm::HostManagement>,
     /// Managed prefix lists in the plan and their entries.
     pub prefix_lists: FxHashMap<NodeId, Vec<crate::model::Attr<ipnet::IpNet>>>,
     /// Endpoints by node.

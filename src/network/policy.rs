@@ -24,6 +24,8 @@ pub enum Caller {
     Holder,
     /// Some instance's role, calling through a VPC endpoint.
     InstanceRole,
+    /// An AWS service assuming a role (a trust policy's `{"Service": …}` principal).
+    Service(&'static str),
 }
 
 /// One request to evaluate.
@@ -114,6 +116,8 @@ impl Statement {
             Some(Patterns::Except(p)) => Tri::all(p.iter().map(|p| !resource_match(p, r))),
         };
         let principal = match (r.caller, &self.principals) {
+            // A trust policy statement without a principal trusts no one.
+            (Caller::Service(_), None) => Tri::No,
             (Caller::Holder, _) | (_, None) => Tri::Yes,
             (Caller::InstanceRole, Some(Patterns::Only(p))) => {
                 if p.iter().any(|x| x == "*") {
@@ -123,6 +127,8 @@ impl Statement {
                 }
             }
             (Caller::InstanceRole, Some(Patterns::Except(_))) => Tri::Maybe,
+            (Caller::Service(svc), Some(Patterns::Only(p))) => Tri::from_bool(p.iter().any(|x| x == "*" || x.eq_ignore_ascii_case(svc))),
+            (Caller::Service(svc), Some(Patterns::Except(p))) => Tri::from_bool(!p.iter().any(|x| x.eq_ignore_ascii_case(svc))),
         };
         let condition = if self.conditional { Tri::Maybe } else { Tri::Yes };
         resource.and(principal).and(condition)

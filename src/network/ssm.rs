@@ -1,5 +1,6 @@
 //! Systems Manager settings in the plan: Session Manager preferences (which services
-//! session logging and encryption need).
+//! session logging and encryption need), and Default Host Management Configuration (the role
+//! SSM Agent uses on instances without an instance profile).
 
 use serde_json::Value;
 
@@ -15,6 +16,32 @@ pub const PREFERENCES: &str = "SSM-SessionManagerRunShell";
 pub struct SessionPreferences {
     pub node: NodeId,
     pub needs: Vec<Service>,
+}
+
+/// The `setting_id` of Default Host Management Configuration ends with this path.
+pub const HOST_MANAGEMENT_SETTING: &str = "/ssm/managed-instance/default-ec2-instance-management-role";
+
+/// Default Host Management Configuration turned on in the plan: in `region`, instances
+/// without an instance profile get the credentials of `role` (via `ssm.amazonaws.com`).
+#[derive(Debug, Clone)]
+pub struct HostManagement {
+    /// The `aws_ssm_service_setting`.
+    pub node: NodeId,
+    /// The role its `setting_value` names.
+    pub role: Option<super::graph::LinkId>,
+    pub region: Option<String>,
+}
+
+/// Whether an `aws_ssm_service_setting` sets the Default Host Management role.
+pub fn is_host_management(r: &Resource<'_>) -> bool {
+    r.attr_str("setting_id").value().is_some_and(|id| id.ends_with(HOST_MANAGEMENT_SETTING))
+}
+
+/// The region of a service setting: its ARN's when known (`arn:aws:ssm:REGION:…`).
+pub fn setting_region(r: &Resource<'_>) -> Option<String> {
+    let id = r.attr_str("setting_id").into_value()?;
+    let region = id.strip_prefix("arn:")?.split(':').nth(2)?;
+    (!region.is_empty()).then(|| region.to_string())
 }
 
 /// Whether an `aws_ssm_document` is the Session Manager preferences document.

@@ -281,6 +281,23 @@ pub fn identity(net: &Network<'_, '_>, check: &super::IamCheck) -> String {
             Tri::Maybe => check.doubts.join("; "),
             Tri::No => format!("role {} does not grant {}", net.name(*role), check.missing.join(", ")),
         },
+        F::HostManagement { setting, role, untrusted } => match check.outcome {
+            Tri::Yes => format!(
+                "no instance profile; Default Host Management Configuration ({}) gives it the credentials of role {}",
+                net.name(*setting),
+                net.name(*role)
+            ),
+            Tri::Maybe => check.doubts.join("; "),
+            Tri::No if *untrusted => format!(
+                "no instance profile, and the Default Host Management role {} does not trust ssm.amazonaws.com",
+                net.name(*role)
+            ),
+            Tri::No => format!(
+                "no instance profile, and the Default Host Management role {} does not grant {}",
+                net.name(*role),
+                check.missing.join(", ")
+            ),
+        },
     }
 }
 

@@ -26,6 +26,10 @@ pub enum IamFinding {
     RoleOutsidePlan { role: NodeId },
     /// What the role's policies grant.
     Role { role: NodeId },
+    /// No profile: Default Host Management Configuration in the plan (`setting`) gives the
+    /// instance the credentials of `role`, if that role grants the actions and Systems
+    /// Manager may assume it.
+    HostManagement { setting: NodeId, role: NodeId, untrusted: bool },
 }
 
 /// The identity check of one instance.
@@ -55,7 +59,7 @@ impl IamCheck {
 /// The identity check of `c`.
 pub fn iam_check(net: &Network<'_, '_>, c: &Compute, assumptions: &Assumptions) -> IamCheck {
     match c.identity {
-        Identity::Profile(link) => profile_check(net, link, assumptions),
+        Identity::Profile(link) => profile_check(net, link, c.region.as_deref(), assumptions),
         Identity::NodeRole(link) => {
             let roles: Vec<NodeId> = net.link(link).targets().into_iter().copied().collect();
             if roles.is_empty() {
@@ -71,7 +75,7 @@ pub fn iam_check(net: &Network<'_, '_>, c: &Compute, assumptions: &Assumptions) 
     }
 }
 
-fn profile_check(net: &Network<'_, '_>, link: LinkId, assumptions: &Assumptions) -> IamCheck {
+fn profile_check(net: &Network<'_, '_>, link: LinkId, region: Option<&str>, assumptions: &Assumptions) -> IamCheck {
     let l = net.link(link);
     let profiles: Vec<NodeId> = l.targets().into_iter().copied().collect();
     if profiles.is_empty() {
@@ -81,6 +85,9 @@ fn profile_check(net: &Network<'_, '_>, link: LinkId, assumptions: &Assumptions)
         }
         if assumptions.default_host_management {
             return IamCheck::simple(Tri::Yes, IamFinding::AssumedDefaultHostManagement, Vec::new(), Vec::new());
+        }
+        if let Some(check) = host_management_check(net, region) {
+            return check;
         }
         let mut check = IamCheck::simple(Tri::No, IamFinding::NoProfile, Vec::new(), Vec::new());
         check.missing = required_actions();
@@ -139,6 +146,41 @@ fn role_check(net: &Network<'_, '_>, role: NodeId, mut involved: Vec<NodeId>) ->
             .collect(),
         involved,
     }
+}
+
+/// Default Host Management Configuration set in the plan for the instance's region (a
+/// setting whose region or the instance's is unknown counts): what its role lets the agent do.
+/// The metadata service it needs is the instance's own check (SSM011); either `http_tokens`
+/// setting serves IMDSv2, which is all it uses.
+fn host_management_check(net: &Network<'_, '_>, region: Option<&str>) -> Option<IamCheck> {
+    let checks: Vec<IamCheck> = net
+        .host_management
+        .iter()
+        .filter(|h| h.region.as_deref().zip(region).is_none_or(|(a, b)| a == b))
+        .flat_map(|h| {
+            let roles: Vec<NodeId> = h.role.map(|l| net.link(l).targets().into_iter().copied().collect()).unwrap_or_default();
+            if roles.is_empty() {
+                let why = format!("the Default Host Management role that {} names is not resolved", net.name(h.node));
+                return vec![IamCheck::simple(Tri::Maybe, IamFinding::ProfileUnresolved, vec![h.node], vec![why])];
+            }
+            roles
+                .into_iter()
+                .map(|role| {
+                    let mut check = role_check(net, role, vec![h.node]);
+                    if let IamFinding::Role { role } = check.finding {
+                        let trust = net.roles.get(&role).map_or(Tri::Maybe, |r| r.trusts_ssm);
+                        if trust == Tri::Maybe {
+                            check.doubts.push(format!("whether ssm.amazonaws.com may assume role {} is unknown until apply", net.name(role)));
+                        }
+                        check.outcome = check.outcome.and(trust);
+                        check.finding = IamFinding::HostManagement { setting: h.node, role, untrusted: trust == Tri::No };
+                    }
+                    check
+                })
+                .collect()
+        })
+        .collect();
+    (!checks.is_empty()).then(|| combine(checks))
 }
 
 /// Over candidates: the same answer everywhere, or unknown; the case shown is the first
@@ -231,6 +273,38 @@ mod tests {
                 assert_eq!((iam.registration, iam.sessions), (Tri::No, Tri::Yes));
                 assert_eq!(iam.missing, ["ssm:UpdateInstanceInformation"]);
             });
+    }
+
+    fn host_management(role_policy: serde_json::Value, trusted: &str) -> crate::testkit::Plan {
+        let trust = format!(r#"{{"Statement":{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"Service":"{trusted}"}}}}}}"#);
+        let setting = json!({
+            "setting_id": "arn:aws:ssm:us-east-1:123456789012:servicesetting/ssm/managed-instance/default-ec2-instance-management-role",
+            "setting_value": crate::testkit::r("aws_iam_role.dhmc"),
+        });
+        baseline()
+            .without("aws_instance.app", Some("iam_instance_profile"))
+            .resource("aws_iam_role.dhmc", json!({"name": "dhmc", "assume_role_policy": trust, "managed_policy_arns": role_policy}))
+            .resource("aws_ssm_service_setting.dhmc", setting)
+    }
+
+    #[test]
+    fn host_management_in_the_plan_gives_credentials_through_its_role() {
+        let policy = json!(["arn:aws:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy"]);
+        host_management(policy.clone(), "ssm.amazonaws.com").check(|t| {
+            let iam = &t.instance("aws_instance.app").iam;
+            assert_eq!(iam.outcome, Tri::Yes);
+            assert!(matches!(iam.finding, IamFinding::HostManagement { untrusted: false, .. }), "{:?}", iam.finding);
+        });
+        host_management(policy, "ec2.amazonaws.com").check(|t| {
+            let iam = &t.instance("aws_instance.app").iam;
+            assert_eq!(iam.outcome, Tri::No);
+            assert!(matches!(iam.finding, IamFinding::HostManagement { untrusted: true, .. }), "{:?}", iam.finding);
+        });
+        host_management(json!([]), "ssm.amazonaws.com").check(|t| {
+            let iam = &t.instance("aws_instance.app").iam;
+            assert_eq!(iam.outcome, Tri::No);
+            assert_eq!(iam.missing.len(), 5);
+        });
     }
 
     #[test]

@@ -158,6 +158,7 @@ rules! {
     ssm011_imds_disabled::ImdsDisabled,
     ssm012_endpoint_policy_restrictive::EndpointPolicyRestrictive,
     ssm013_session_logging_path_missing::SessionLoggingPathMissing,
+    ssm015_instance_role_permissions_missing::InstanceRolePermissionsMissing,
     net001_egress_open_world::EgressOpenWorld,
     net002_admin_port_open::AdminPortOpen,
     net003_endpoint_ingress_broad::EndpointIngressBroad,

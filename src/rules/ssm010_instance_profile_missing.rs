@@ -1,5 +1,6 @@
-//! SSM010 instance-profile-missing: no instance profile, or its role grants neither
-//! `AmazonSSMManagedInstanceCore` nor the actions the agent needs.
+//! SSM010 instance-profile-missing: SSM Agent gets no credentials at all — no instance
+//! profile (and no working Default Host Management Configuration), or a profile without a
+//! role. A role that lacks actions is SSM015's.
 
 use super::{Finding, Message, Rule, RuleContext, RuleMeta};
 use crate::network::Network;
@@ -11,14 +12,14 @@ declare_rule!(InstanceProfileMissing {
     name: "instance-profile-missing",
     severity: Error,
     category: Reachability,
-    summary: "no instance profile, or its role grants neither AmazonSSMManagedInstanceCore nor the equivalent actions",
+    summary: "no instance profile (nor a working Default Host Management role), or a profile without a role: SSM Agent gets no credentials",
 });
 
 #[derive(Debug)]
 enum NoCredentials {
     NoProfile { instance: NodeId },
     NoRole { instance: NodeId, profile: NodeId },
-    RoleLacks { instance: NodeId, role: NodeId, missing: Vec<&'static str> },
+    HostManagementRole { instance: NodeId, role: NodeId, untrusted: bool, missing: Vec<&'static str> },
 }
 
 impl Message for NoCredentials {
@@ -33,8 +34,13 @@ impl Message for NoCredentials {
                 net.describe(*instance),
                 net.name(*profile)
             ),
-            NoCredentials::RoleLacks { instance, role, missing } => format!(
-                "{}'s instance role cannot register with Systems Manager: role {} does not grant {}",
+            NoCredentials::HostManagementRole { instance, role, untrusted: true, .. } => format!(
+                "{} has no IAM instance profile, and the Default Host Management role {} does not trust ssm.amazonaws.com, so SSM Agent gets no credentials",
+                net.describe(*instance),
+                net.name(*role)
+            ),
+            NoCredentials::HostManagementRole { instance, role, missing, .. } => format!(
+                "{} has no IAM instance profile, and the Default Host Management role {} does not grant {}, so SSM Agent cannot register and open sessions",
                 net.describe(*instance),
                 net.name(*role),
                 missing.join(", ")
@@ -45,7 +51,9 @@ impl Message for NoCredentials {
     fn help(&self, _net: &Network<'_, '_>) -> String {
         match self {
             NoCredentials::NoProfile { .. } => "set iam_instance_profile to a profile whose role has the AWS managed policy AmazonSSMManagedInstanceCore; or, if Default Host Management Configuration is enabled in the account, set [assume] default_host_management = true in tfreach.toml".into(),
-            _ => "attach arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore to the role, or grant ssm:UpdateInstanceInformation and ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and OpenDataChannel".into(),
+            NoCredentials::NoRole { .. } => "set the instance profile's role to one with the AWS managed policy AmazonSSMManagedInstanceCore".into(),
+            NoCredentials::HostManagementRole { untrusted: true, .. } => "let ssm.amazonaws.com assume the role (a trust policy statement allowing sts:AssumeRole to {\"Service\": \"ssm.amazonaws.com\"}), or give the instance an instance profile".into(),
+            NoCredentials::HostManagementRole { .. } => "attach arn:aws:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy to the Default Host Management role, or give the instance an instance profile whose role has AmazonSSMManagedInstanceCore".into(),
         }
     }
 }
@@ -68,8 +76,13 @@ impl Rule for InstanceProfileMissing {
                     IamFinding::NoRole { profile } => {
                         (NoCredentials::NoRole { instance, profile: *profile }, Code::IamPermissionsMissing)
                     }
-                    IamFinding::Role { role } => (
-                        NoCredentials::RoleLacks { instance, role: *role, missing: inst.iam.missing.clone() },
+                    IamFinding::HostManagement { role, untrusted, .. } => (
+                        NoCredentials::HostManagementRole {
+                            instance,
+                            role: *role,
+                            untrusted: *untrusted,
+                            missing: inst.iam.missing.clone(),
+                        },
                         Code::IamPermissionsMissing,
                     ),
                     _ => return None,
@@ -97,15 +110,21 @@ mod tests {
     }
 
     #[test]
-    fn fires_when_the_role_lacks_the_actions() {
+    fn fires_when_the_profile_has_no_role() {
+        baseline().without("aws_iam_instance_profile.app", Some("role")).check(|t| {
+            let f = t.findings(&InstanceProfileMissing);
+            assert_eq!(f.len(), 1);
+            assert!(f[0].1.contains("instance profile aws_iam_instance_profile.app has no role"), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn silent_when_the_role_lacks_actions_which_is_ssm015s() {
         let policy = json!([{"name": "x", "policy": r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#}]);
         baseline()
             .without("aws_iam_role.app", Some("managed_policy_arns"))
             .set("aws_iam_role.app", "inline_policy", policy)
-            .check(|t| {
-                let f = t.findings(&InstanceProfileMissing);
-                assert!(f[0].1.contains("does not grant ssm:UpdateInstanceInformation"), "{}", f[0].1);
-            });
+            .check(|t| assert!(t.findings(&InstanceProfileMissing).is_empty()));
     }
 
     #[test]

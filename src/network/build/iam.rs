@@ -64,7 +64,7 @@ impl Builder<'_, '_> {
                     _ => {}
                 }
             }
-            self.net.roles.insert(node, Role::new(sources));
+            self.net.roles.insert(node, Role::new(sources, &r.attr_str("assume_role_policy")));
         }
     }
 

@@ -80,6 +80,7 @@ impl<'m, 'a> Builder<'m, 'a> {
             unmodelled: Vec::new(),
             prefix_lists: FxHashMap::default(),
             session_preferences: Vec::new(),
+            host_management: Vec::new(),
             endpoint_index: FxHashMap::default(),
             endpoints_by_vpc: FxHashMap::default(),
             unplaced_endpoints: Vec::new(),
@@ -107,6 +108,11 @@ impl<'m, 'a> Builder<'m, 'a> {
         for r in self.managed(Kind::SsmDocument).into_iter().filter(|r| super::ssm::is_preferences(r)) {
             let prefs = super::ssm::SessionPreferences { node: self.node(r.id), needs: super::ssm::needs(r) };
             self.net.session_preferences.push(prefs);
+        }
+        for r in self.managed(Kind::SsmServiceSetting).into_iter().filter(|r| super::ssm::is_host_management(r)) {
+            let region = super::ssm::setting_region(r).or_else(|| super::region::region_of(self.model, r));
+            let setting = super::ssm::HostManagement { node: self.node(r.id), role: self.link(r.id, LinkKind::Role), region };
+            self.net.host_management.push(setting);
         }
     }
 
