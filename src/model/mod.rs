@@ -392,6 +392,7 @@ fn identity_keys(kind: Kind) -> &'static [&'static str] {
         Kind::Eip => &["id", "allocation_id"],
         Kind::VpcEndpoint => &["id", "arn", "prefix_list_id"],
         Kind::EksCluster => &["id", "arn", "name"],
+        Kind::Instance => &["id", "arn", "primary_network_interface_id"],
         _ => &["id", "arn"],
     }
 }

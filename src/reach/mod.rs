@@ -85,6 +85,9 @@ pub struct ServiceReach {
     pub location: Option<NodeId>,
     /// The hop that blocks, when one does, with how certain that is.
     pub blocked: Option<(Hop, Certainty)>,
+    /// The other hops of `path` that fail as well (a fix to `blocked` alone would not open
+    /// the path), with how certain each is.
+    pub also_blocked: Vec<(Hop, Certainty)>,
     /// Every path evaluated.
     pub all: Vec<LocatedPath>,
 }
@@ -100,6 +103,22 @@ impl ServiceReach {
                 && options.all(|l| l.path.outcome == Tri::No && l.path.blocking_hop().and_then(Hop::code) == code)
         });
         if definite { Certainty::Definite } else { Certainty::Possible }
+    }
+
+    /// Whether a hop with `code` fails in every option of some slot (not necessarily first).
+    fn certainty_of_failing(all: &[LocatedPath], code: Option<Code>) -> Certainty {
+        let slots = all.iter().map(|l| l.slot).max().map_or(0, |m| m + 1);
+        let definite = (0..slots).any(|slot| {
+            let mut options = all.iter().filter(|l| l.slot == slot).peekable();
+            options.peek().is_some()
+                && options.all(|l| l.path.hops.iter().any(|h| h.outcome == Tri::No && h.code() == code))
+        });
+        if definite { Certainty::Definite } else { Certainty::Possible }
+    }
+
+    /// The blocking hop and every other failing hop of the path shown.
+    pub fn blockers(&self) -> impl Iterator<Item = &(Hop, Certainty)> {
+        self.blocked.iter().chain(&self.also_blocked)
     }
 
     /// The locations evaluated.
@@ -292,7 +311,15 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
                 hops: vec![hop],
                 bypassed: Vec::new(),
             };
-            return ServiceReach { service, outcome: Tri::Maybe, path, location: None, blocked: None, all: Vec::new() };
+            return ServiceReach {
+                service,
+                outcome: Tri::Maybe,
+                path,
+                location: None,
+                blocked: None,
+                also_blocked: Vec::new(),
+                all: Vec::new(),
+            };
         }
         let mut all = Vec::with_capacity(locations.len());
         let mut per_slot: FxHashMap<usize, Vec<Tri>> = FxHashMap::default();
@@ -316,6 +343,18 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
                 if outcome == Tri::No { ServiceReach::certainty_of(&all, h.code()) } else { Certainty::Possible };
             (h, certainty)
         });
-        ServiceReach { service, outcome, path: shown.path, location: Some(shown.subnet), blocked, all }
+        // When the path itself is missing (name resolution, route, placement), its filters
+        // would change with the fix: only a path that exists has other blockers to tell.
+        let also_blocked = match &blocked {
+            Some((first, _)) if outcome == Tri::No && !first.is_structural() => shown
+                .path
+                .hops
+                .iter()
+                .filter(|h| h.outcome == Tri::No && !h.is_structural() && h.kind != first.kind)
+                .map(|h| (h.clone(), ServiceReach::certainty_of_failing(&all, h.code())))
+                .collect(),
+            _ => Vec::new(),
+        };
+        ServiceReach { service, outcome, path: shown.path, location: Some(shown.subnet), blocked, also_blocked, all }
     }
 }

@@ -176,6 +176,10 @@ impl<'m, 'a> Resolver<'m, 'a> {
                         walk.push(Target::VpcDefault(what, id), false);
                     }
                 }
+                // An instance's primary interface is the instance's, where an interface may stand.
+                Some("primary_network_interface_id") if r.kind == Kind::Instance && spec.kinds.contains(&r.kind) => {
+                    walk.push(Target::Resource(id), false);
+                }
                 Some(a) if !IDENTITY_ATTRS.contains(&a) => self.projection(r, a, spec, walk),
                 _ if r.is_data() => self.data_source(r, spec, walk),
                 _ => {

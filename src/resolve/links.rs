@@ -140,6 +140,9 @@ const TGW_ATTACHMENT: TargetSpec = one(&[Kind::TransitGatewayVpcAttachment]);
 const TGW_ROUTE_TABLE: TargetSpec = one(&[Kind::TransitGatewayRouteTable]);
 const PEERING: TargetSpec = one(&[Kind::VpcPeeringConnection]);
 const ENI: TargetSpec = one(&[Kind::NetworkInterface]);
+/// An interface, or an instance standing for its primary interface
+/// (`aws_instance.x.primary_network_interface_id`).
+const ENI_OR_PRIMARY: TargetSpec = one(&[Kind::NetworkInterface, Kind::Instance]);
 const ENDPOINT: TargetSpec = one(&[Kind::VpcEndpoint]);
 const PROFILE: TargetSpec = one(&[Kind::IamInstanceProfile]);
 const LAUNCH_TEMPLATE: TargetSpec = one(&[Kind::LaunchTemplate]);
@@ -166,7 +169,7 @@ const ROUTE_TARGETS: &[LinkSpec] = &[
     link(L::NatGateway, &["nat_gateway_id"], NAT),
     link(L::TransitGateway, &["transit_gateway_id"], TGW),
     link(L::PeeringConnection, &["vpc_peering_connection_id"], PEERING),
-    link(L::NetworkInterface, &["network_interface_id"], ENI),
+    link(L::NetworkInterface, &["network_interface_id"], ENI_OR_PRIMARY),
     link(L::Instance, &["instance_id"], INSTANCE),
     link(L::VpcEndpoint, &["vpc_endpoint_id"], ENDPOINT),
 ];
@@ -178,7 +181,7 @@ const INLINE_ROUTE_TARGETS: &[LinkSpec] = &[
     per_block(L::NatGateway, &["route", "nat_gateway_id"], NAT),
     per_block(L::TransitGateway, &["route", "transit_gateway_id"], TGW),
     per_block(L::PeeringConnection, &["route", "vpc_peering_connection_id"], PEERING),
-    per_block(L::NetworkInterface, &["route", "network_interface_id"], ENI),
+    per_block(L::NetworkInterface, &["route", "network_interface_id"], ENI_OR_PRIMARY),
     per_block(L::Instance, &["route", "instance_id"], INSTANCE),
     per_block(L::VpcEndpoint, &["route", "vpc_endpoint_id"], ENDPOINT),
 ];
@@ -323,7 +326,7 @@ pub fn specs(kind: Kind) -> &'static [LinkSpec] {
         Kind::NetworkInterfaceSgAttachment => {
             const {
                 &[
-                    link(L::NetworkInterface, &["network_interface_id"], ENI),
+                    link(L::NetworkInterface, &["network_interface_id"], ENI_OR_PRIMARY),
                     link(L::SecurityGroup, &["security_group_id"], SG),
                 ]
             }
@@ -410,7 +413,7 @@ pub fn specs(kind: Kind) -> &'static [LinkSpec] {
             const { &[link(L::Vpc, &["vpc_id"], VPC), link(L::Gateway, &["internet_gateway_id"], IGW)] }
         }
         Kind::Eip => {
-            const { &[link(L::Instance, &["instance"], INSTANCE), link(L::NetworkInterface, &["network_interface"], ENI)] }
+            const { &[link(L::Instance, &["instance"], INSTANCE), link(L::NetworkInterface, &["network_interface"], ENI_OR_PRIMARY)] }
         }
         Kind::TransitGatewayVpcAttachment => {
             const {

@@ -17,17 +17,18 @@ pub fn serves_nothing(path: &PathResult) -> bool {
     path.bypassed.iter().all(|(_, code)| *code == Code::EndpointRegionMismatch)
 }
 
-/// The services among `services` whose blocking hop has one of `codes`, with the hop and
-/// how certain it is.
+/// The services among `services` whose blocking hop — or another failing hop of the path
+/// shown — has one of `codes`, with the hop and how certain it is.
 pub fn blocked_services(inst: &InstanceReach, services: &[Service], codes: &[Code]) -> Vec<(Service, Hop, Certainty)> {
     inst.services
         .iter()
         .filter(|s| services.contains(&s.service) && s.outcome != Tri::Yes)
         .filter_map(|s| {
-            let (hop, certainty) = s.blocked.as_ref()?;
-            let code = hop.code()?;
-            (codes.contains(&code) && (hop.outcome == Tri::No || *certainty == Certainty::Possible))
-                .then(|| (s.service, hop.clone(), *certainty))
+            s.blockers().find_map(|(hop, certainty)| {
+                let code = hop.code()?;
+                (codes.contains(&code) && (hop.outcome == Tri::No || *certainty == Certainty::Possible))
+                    .then(|| (s.service, hop.clone(), *certainty))
+            })
         })
         .collect()
 }

@@ -63,8 +63,8 @@ impl Rule for EndpointIngressBlocked {
         let mut by_endpoint: BTreeMap<NodeId, Vec<(NodeId, Service, Certainty, Hop)>> = BTreeMap::new();
         for inst in ctx.instances {
             for s in inst.services.iter().filter(|s| s.outcome != Tri::Yes) {
-                let (Some((hop, c)), Some(e)) = (&s.blocked, s.path.endpoint) else { continue };
-                if hop.code() == Some(Code::EndpointSgIngressMismatch) {
+                let Some(e) = s.path.endpoint else { continue };
+                if let Some((hop, c)) = s.blockers().find(|(h, _)| h.code() == Some(Code::EndpointSgIngressMismatch)) {
                     by_endpoint.entry(e).or_default().push((inst.node, s.service, *c, hop.clone()));
                 }
             }
@@ -118,6 +118,31 @@ mod tests {
             assert_eq!(f.len(), 1);
             assert!(f[0].1.contains("gets the VPC's default group"), "{}", f[0].1);
         });
+    }
+
+    #[test]
+    fn fires_alongside_a_blocked_instance_egress() {
+        // Both ends block: fixing the instance's group alone would not open the path.
+        let ingress = json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["192.168.0.0/16"]}]);
+        let plan = baseline().set("aws_security_group.endpoints", "ingress", ingress).set("aws_security_group.app", "egress", json!([]));
+        plan.check(|t| {
+            assert_eq!(t.flagged(&EndpointIngressBlocked).len(), 3);
+            let s = &t.instance("aws_instance.app").services[0];
+            assert_eq!(s.blocked.as_ref().and_then(|(h, _)| h.code()), Some(Code::SgNoEgressRules));
+            assert_eq!(s.also_blocked.len(), 1);
+        });
+    }
+
+    #[test]
+    fn silent_when_the_path_itself_is_missing() {
+        // No endpoint with private DNS and no route out: the route is the problem, not the
+        // groups of endpoints the instance does not use.
+        let ingress = json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["192.168.0.0/16"]}]);
+        let plan = baseline().set("aws_security_group.endpoints", "ingress", ingress);
+        let plan = ["ssm", "ssmmessages", "ec2messages"]
+            .iter()
+            .fold(plan, |p, s| p.set(&format!("aws_vpc_endpoint.{s}"), "private_dns_enabled", json!(false)));
+        plan.check(|t| assert!(t.findings(&EndpointIngressBlocked).is_empty()));
     }
 
     #[test]

@@ -56,12 +56,10 @@ impl Rule for NaclBlocksHttps {
         let mut by_acl: BTreeMap<(NodeId, NodeId), Vec<Blocked>> = BTreeMap::new();
         for inst in ctx.instances {
             for s in inst.services.iter().filter(|s| s.outcome != Tri::Yes) {
-                let Some((hop, c)) = &s.blocked else { continue };
-                if hop.code() != Some(Code::SubnetAclRestriction) {
-                    continue;
+                for (hop, c) in s.blockers().filter(|(h, _)| h.code() == Some(Code::SubnetAclRestriction)) {
+                    let HopData::Acl { block: Some(b), .. } = &hop.data else { continue };
+                    by_acl.entry((b.acl, b.subnet)).or_default().push((inst.node, s.service, *c, hop.clone()));
                 }
-                let HopData::Acl { block: Some(b), .. } = &hop.data else { continue };
-                by_acl.entry((b.acl, b.subnet)).or_default().push((inst.node, s.service, *c, hop.clone()));
             }
         }
         by_acl

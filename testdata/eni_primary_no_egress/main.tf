@@ -72,16 +72,6 @@ resource "aws_security_group" "app" {
   vpc_id      = aws_vpc.main.id
 }
 
-resource "aws_security_group_rule" "app_https_to_endpoints" {
-  type                     = "egress"
-  security_group_id        = aws_security_group.app.id
-  source_security_group_id = aws_security_group.endpoints.id
-  protocol                 = "tcp"
-  from_port                = 443
-  to_port                  = 443
-  description              = "HTTPS to the SSM endpoints"
-}
-
 locals {
   ssm_services = toset(["ssm", "ssmmessages", "ec2messages"])
 }

@@ -127,7 +127,7 @@ impl Builder<'_, '_> {
                     None => (
                         None,
                         self.content(self.link(r.id, LinkKind::Subnet)),
-                        self.content(self.link(r.id, LinkKind::SecurityGroups)),
+                        self.primary_groups(r),
                         profile,
                         PlacedBy::Attributes,
                     ),
@@ -228,6 +228,23 @@ impl Builder<'_, '_> {
         out
     }
 
+    /// The groups of an instance's own primary interface: `vpc_security_group_ids` and those
+    /// that `aws_network_interface_sg_attachment`s add through `primary_network_interface_id`.
+    fn primary_groups(&self, r: &Resource<'_>) -> Link {
+        let mut parts = vec![self.content(self.link(r.id, LinkKind::SecurityGroups))];
+        for p in self.net.graph.pointing(self.node(r.id), LinkKind::NetworkInterface) {
+            if self.net.kind(p.from) == Some(Kind::NetworkInterfaceSgAttachment) {
+                parts.push(self.content(self.link(self.res(p.from), LinkKind::SecurityGroup)));
+            }
+        }
+        if parts.len() == 1 {
+            return parts.pop().expect("one part");
+        }
+        let mut out = union(&parts.iter().collect::<Vec<_>>());
+        out.unset = false;
+        out
+    }
+
     /// The interface an instance launches with as device 0, when it names one.
     fn primary_interface(&self, r: &Resource<'_>) -> Option<Link> {
         let blocks = r.fields.blocks("network_interface");
@@ -272,10 +289,15 @@ impl Builder<'_, '_> {
         let node = self.node(r.id);
         // An Elastic IP on the instance or one of its interfaces gives it a public address
         // whatever `associate_public_ip_address` says.
-        let on_instance = self.net.graph.pointing(node, LinkKind::Instance);
+        let on_instance = self
+            .net
+            .graph
+            .pointing(node, LinkKind::Instance)
+            .into_iter()
+            .chain(self.net.graph.pointing(node, LinkKind::NetworkInterface));
         let on_interfaces =
             self.interfaces_of(r).into_iter().flat_map(|e| self.net.graph.pointing(e, LinkKind::NetworkInterface));
-        if let Some(p) = on_instance.into_iter().chain(on_interfaces).find(|p| self.net.kind(p.from) == Some(Kind::Eip))
+        if let Some(p) = on_instance.chain(on_interfaces).find(|p| self.net.kind(p.from) == Some(Kind::Eip))
         {
             return PublicIp { outcome: Tri::Yes, source: PublicIpSource::ElasticIp, eip: Some(p.from) };
         }
