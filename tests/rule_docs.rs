@@ -9,35 +9,169 @@ use std::collections::BTreeMap;
 
 use tfreach::rules;
 
-const SECTIONS: &[&str] = &["## What it checks", "## Why it matters", "## Example", "## How to suppress", "## References"];
+const SECTIONS: &[&str] =
+    &["## What it checks", "## Why it matters", "## Example", "## How to suppress", "## References"];
 
 /// For every rule, scenarios it fires on and scenarios it stays silent on: at least one of each.
 const SCENARIOS: &[(&str, &[&str], &[&str])] = &[
-    ("NET001", &["baseline_nat", "nat_gateway", "spot_instance", "seed001_for_each", "seed004_custom_role"], &["baseline_endpoints", "seed003_pitfall", "seed000_module", "seed003_hardened"]),
-    ("NET002", &["net002_ssh_vpc", "net002_ssh_world", "seed003_pitfall", "seed003_pitfall_inline"], &["baseline_endpoints", "net003_endpoint_sg_broad", "seed003_hardened"]),
-    ("NET003", &["net003_endpoint_sg_broad", "seed003_pitfall", "seed003_pitfall_inline", "seed003_hardened"], &["baseline_endpoints", "ssm006_default_sg_managed", "ssm006_ingress_other_cidr"]),
+    (
+        "NET001",
+        &["baseline_nat", "nat_gateway", "spot_instance", "seed001_for_each", "seed004_custom_role"],
+        &["baseline_endpoints", "seed003_pitfall", "seed000_module", "seed003_hardened"],
+    ),
+    (
+        "NET002",
+        &["net002_ssh_vpc", "net002_ssh_world", "seed003_pitfall", "seed003_pitfall_inline"],
+        &["baseline_endpoints", "net003_endpoint_sg_broad", "seed003_hardened"],
+    ),
+    (
+        "NET003",
+        &["net003_endpoint_sg_broad", "seed003_pitfall", "seed003_pitfall_inline", "seed003_hardened"],
+        &["baseline_endpoints", "ssm006_default_sg_managed", "ssm006_ingress_other_cidr"],
+    ),
     ("NET004", &["net004_public_ip", "net004_eip"], &["baseline_endpoints", "nat_gateway"]),
     ("NET005", &["net005_key_pair"], &["baseline_endpoints", "net004_public_ip"]),
-    ("SSM001", &["ssm001_no_path", "ssm001_no_ssmmessages", "nat_gateway", "ssm008_region_mismatch", "provider_alias_region"], &["baseline_endpoints", "baseline_nat", "ssm002_no_ec2messages", "ssm003_private_dns_unset", "ssm004_dns_hostnames_unset", "ssm003_ssm004_dns_both_off", "tfr001_default_vpc_instance"]),
-    ("SSM002", &["ssm002_no_ec2messages", "ssm001_no_path", "nat_gateway", "ssm008_region_mismatch", "provider_alias_region"], &["baseline_endpoints", "baseline_nat", "ssm001_no_ssmmessages", "update_prior_state", "ssm003_ssm004_dns_both_off"]),
-    ("SSM003", &["ssm003_private_dns_unset", "ssm003_ssm004_dns_both_off"], &["ssm003_private_zone", "baseline_endpoints", "ssm004_dns_hostnames_unset", "baseline_nat"]),
-    ("SSM004", &["ssm004_dns_hostnames_unset", "ssm003_ssm004_dns_both_off"], &["baseline_endpoints", "ssm003_private_dns_unset", "ssm003_private_zone", "baseline_nat"]),
-    ("SSM005", &["ssm005_egress_port_80", "seed003_pitfall", "seed003_pitfall_inline"], &["baseline_endpoints", "seed003_hardened", "update_prior_state", "ssm001_no_path", "seed004_custom_role", "tfr001_unknown_cidr"]),
-    ("SSM006", &["ssm006_default_sg", "ssm006_ingress_other_cidr", "asg_one_subnet_blocked"], &["ssm006_default_sg_managed", "baseline_endpoints", "seed003_pitfall", "seed003_hardened", "asg_launch_template"]),
+    (
+        "SSM001",
+        &[
+            "ssm001_no_path",
+            "ssm001_no_ssmmessages",
+            "nat_gateway",
+            "ssm008_region_mismatch",
+            "provider_alias_region",
+            "hub_spoke_no_return_route",
+        ],
+        &[
+            "baseline_endpoints",
+            "baseline_nat",
+            "hub_spoke_tgw",
+            "hub_spoke_zone_not_associated",
+            "ssm002_no_ec2messages",
+            "ssm003_private_dns_unset",
+            "ssm004_dns_hostnames_unset",
+            "ssm003_ssm004_dns_both_off",
+            "tfr001_default_vpc_instance",
+        ],
+    ),
+    (
+        "SSM002",
+        &["ssm002_no_ec2messages", "ssm001_no_path", "nat_gateway", "ssm008_region_mismatch", "provider_alias_region"],
+        &[
+            "baseline_endpoints",
+            "baseline_nat",
+            "ssm001_no_ssmmessages",
+            "update_prior_state",
+            "ssm003_ssm004_dns_both_off",
+        ],
+    ),
+    (
+        "SSM003",
+        &["ssm003_private_dns_unset", "ssm003_ssm004_dns_both_off", "hub_spoke_zone_not_associated"],
+        &[
+            "ssm003_private_zone",
+            "hub_spoke_tgw",
+            "hub_spoke_peering",
+            "baseline_endpoints",
+            "ssm004_dns_hostnames_unset",
+            "baseline_nat",
+        ],
+    ),
+    (
+        "SSM004",
+        &["ssm004_dns_hostnames_unset", "ssm003_ssm004_dns_both_off"],
+        &["baseline_endpoints", "ssm003_private_dns_unset", "ssm003_private_zone", "baseline_nat"],
+    ),
+    (
+        "SSM005",
+        &["ssm005_egress_port_80", "seed003_pitfall", "seed003_pitfall_inline"],
+        &[
+            "baseline_endpoints",
+            "seed003_hardened",
+            "update_prior_state",
+            "ssm001_no_path",
+            "seed004_custom_role",
+            "tfr001_unknown_cidr",
+        ],
+    ),
+    (
+        "SSM006",
+        &["ssm006_default_sg", "ssm006_ingress_other_cidr", "asg_one_subnet_blocked"],
+        &[
+            "ssm006_default_sg_managed",
+            "baseline_endpoints",
+            "seed003_pitfall",
+            "seed003_hardened",
+            "asg_launch_template",
+        ],
+    ),
     ("SSM007", &["ssm007_nacl_no_ephemeral"], &["ssm007_nacl_ok", "baseline_endpoints"]),
     ("SSM008", &["ssm008_region_mismatch"], &["baseline_endpoints", "provider_alias_region"]),
-    ("SSM009", &["ssm009_az_gap", "asg_az_gap"], &["baseline_endpoints", "spot_instance", "module_stack", "ssm007_nacl_ok", "asg_launch_template", "asg_one_subnet_blocked"]),
-    ("SSM010", &["ssm010_no_profile", "dhmc_role_without_policy", "seed003_pitfall", "seed003_hardened"], &["dhmc_in_plan", "ssm010_policy_lacks_ssmmessages", "iam_lacks_registration", "ssm010_custom_policy_ok", "ssm010_policy_outside_plan", "baseline_endpoints", "seed004_custom_role", "seed000_module"]),
-    ("SSM011", &["ssm011_imds_disabled"], &["baseline_endpoints", "asg_launch_template", "module_stack", "update_prior_state"]),
+    (
+        "SSM009",
+        &["ssm009_az_gap", "asg_az_gap"],
+        &[
+            "baseline_endpoints",
+            "spot_instance",
+            "module_stack",
+            "ssm007_nacl_ok",
+            "asg_launch_template",
+            "asg_one_subnet_blocked",
+        ],
+    ),
+    (
+        "SSM010",
+        &["ssm010_no_profile", "dhmc_role_without_policy", "seed003_pitfall", "seed003_hardened"],
+        &[
+            "dhmc_in_plan",
+            "ssm010_policy_lacks_ssmmessages",
+            "iam_lacks_registration",
+            "ssm010_custom_policy_ok",
+            "ssm010_policy_outside_plan",
+            "baseline_endpoints",
+            "seed004_custom_role",
+            "seed000_module",
+        ],
+    ),
+    (
+        "SSM011",
+        &["ssm011_imds_disabled"],
+        &["baseline_endpoints", "asg_launch_template", "module_stack", "update_prior_state"],
+    ),
     ("SSM012", &["ssm012_endpoint_policy"], &["baseline_endpoints"]),
     ("SSM013", &["ssm013_session_logging"], &["ssm013_session_logging_ok", "baseline_endpoints"]),
-    ("SSM015", &["iam_lacks_registration", "iam_lacks_sessions", "ssm010_policy_lacks_ssmmessages"], &["iam_policy_in_plan_ok", "ssm010_custom_policy_ok", "ssm010_no_profile", "dhmc_role_without_policy", "baseline_endpoints"]),
-    ("TFR001", &["tfr001_external_subnet", "tfr001_default_vpc_instance", "tfr001_unknown_cidr", "ssm010_policy_outside_plan", "seed004_custom_role"], &["baseline_endpoints", "module_stack", "seed001_for_each", "seed000_module", "state", "asg_one_subnet_blocked"]),
+    (
+        "SSM015",
+        &["iam_lacks_registration", "iam_lacks_sessions", "ssm010_policy_lacks_ssmmessages"],
+        &[
+            "iam_policy_in_plan_ok",
+            "ssm010_custom_policy_ok",
+            "ssm010_no_profile",
+            "dhmc_role_without_policy",
+            "baseline_endpoints",
+        ],
+    ),
+    (
+        "TFR001",
+        &[
+            "tfr001_external_subnet",
+            "tfr001_default_vpc_instance",
+            "tfr001_unknown_cidr",
+            "ssm010_policy_outside_plan",
+            "seed004_custom_role",
+        ],
+        &[
+            "baseline_endpoints",
+            "module_stack",
+            "seed001_for_each",
+            "seed000_module",
+            "state",
+            "asg_one_subnet_blocked",
+        ],
+    ),
     ("TFR002", &["unmodelled_compute"], &["baseline_endpoints", "eks_node_group", "asg_launch_template"]),
 ];
 
 struct Doc {
-    id: String,
     name: String,
     severity: String,
     category: String,
@@ -65,13 +199,8 @@ fn docs() -> BTreeMap<String, Doc> {
                 .unwrap_or_else(|| panic!("{file_id}: no {key} in `{meta}`"))
         };
         assert_eq!(id, file_id, "the title names the file's rule");
-        let doc = Doc {
-            id: id.into(),
-            name: name.into(),
-            severity: field("Severity"),
-            category: field("Category"),
-            text: text.clone(),
-        };
+        let doc =
+            Doc { name: name.into(), severity: field("Severity"), category: field("Category"), text: text.clone() };
         out.insert(file_id.clone(), doc);
     }
     out

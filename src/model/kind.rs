@@ -89,6 +89,7 @@ kinds! {
     TransitGatewayRouteTableAssociation => "aws_ec2_transit_gateway_route_table_association",
     TransitGatewayRouteTablePropagation => "aws_ec2_transit_gateway_route_table_propagation",
     VpcPeeringConnection => "aws_vpc_peering_connection",
+    VpcPeeringConnectionAccepter => "aws_vpc_peering_connection_accepter",
     ManagedPrefixList => "aws_ec2_managed_prefix_list",
     VpcDhcpOptions => "aws_vpc_dhcp_options",
     VpcDhcpOptionsAssociation => "aws_vpc_dhcp_options_association",

@@ -17,6 +17,9 @@ pub struct HostedZone {
     /// Lowercase, without the trailing dot.
     pub name: Attr<String>,
     pub vpcs: Vec<LinkId>,
+    /// The interface endpoints its records lead to (alias or CNAME records naming an
+    /// endpoint's `dns_entry`): where the zone sends the name, in whatever VPC.
+    pub endpoints: Vec<LinkId>,
 }
 
 impl HostedZone {

@@ -16,6 +16,7 @@ pub mod routing;
 pub mod security;
 pub mod ssm;
 pub mod traffic;
+pub mod transit;
 pub mod vpc;
 
 use rustc_hash::FxHashMap;
@@ -56,6 +57,13 @@ pub struct Network<'m, 'a> {
     pub session_preferences: Vec<ssm::SessionPreferences>,
     /// Default Host Management Configuration settings in the plan.
     pub host_management: Vec<ssm::HostManagement>,
+    /// Transit gateways, their VPC attachments and route tables (a gateway's default route
+    /// table keyed by the gateway's node).
+    pub transit_gateways: FxHashMap<NodeId, transit::TransitGateway>,
+    pub tgw_attachments: Vec<transit::TgwAttachment>,
+    pub tgw_route_tables: FxHashMap<NodeId, transit::TgwRouteTable>,
+    /// VPC peering connections.
+    pub peerings: FxHashMap<NodeId, transit::Peering>,
     /// Managed prefix lists in the plan and their entries.
     pub prefix_lists: FxHashMap<NodeId, Vec<crate::model::Attr<ipnet::IpNet>>>,
     /// Endpoints by node.

@@ -127,8 +127,12 @@ impl Statement {
                 }
             }
             (Caller::InstanceRole, Some(Patterns::Except(_))) => Tri::Maybe,
-            (Caller::Service(svc), Some(Patterns::Only(p))) => Tri::from_bool(p.iter().any(|x| x == "*" || x.eq_ignore_ascii_case(svc))),
-            (Caller::Service(svc), Some(Patterns::Except(p))) => Tri::from_bool(!p.iter().any(|x| x.eq_ignore_ascii_case(svc))),
+            (Caller::Service(svc), Some(Patterns::Only(p))) => {
+                Tri::from_bool(p.iter().any(|x| x == "*" || x.eq_ignore_ascii_case(svc)))
+            }
+            (Caller::Service(svc), Some(Patterns::Except(p))) => {
+                Tri::from_bool(!p.iter().any(|x| x.eq_ignore_ascii_case(svc)))
+            }
         };
         let condition = if self.conditional { Tri::Maybe } else { Tri::Yes };
         resource.and(principal).and(condition)

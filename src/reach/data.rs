@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::hop::{AclBlock, DefaultRoute, DnsCause, DnsVia, Hop, HopData, Toward, Unplaced};
+use super::hop::{AclBlock, DefaultRoute, DnsCause, DnsVia, Hop, HopData, RouteGap, Toward, Unplaced};
 use crate::network::Network;
 use crate::network::graph::{LinkId, NodeId};
 use crate::network::traffic::Ports;
@@ -65,6 +65,21 @@ pub fn hop_data(net: &Network<'_, '_>, hop: &Hop) -> Value {
                 DefaultRoute::Opaque { target } => json!({ "target": target }),
             }),
         }),
+        HopData::Between(r) => json!({
+            "route_table": r.table.map(name),
+            "destination": r.destination.map(|d| d.to_string()),
+            "to_vpc": r.to_vpc.map(name),
+            "via": r.via.map(name),
+            "gap": r.gap.as_ref().map(|g| match g {
+                RouteGap::NoRoute => json!("no_route"),
+                RouteGap::NotAttached { vpc } => json!({ "not_attached": name(*vpc) }),
+                RouteGap::NotRouted => json!("not_routed"),
+                RouteGap::Blackhole { route } => json!({ "blackhole": name(*route) }),
+                RouteGap::OtherPeers => json!("other_peers"),
+                RouteGap::WrongTarget(t) => json!({ "wrong_target": t }),
+                RouteGap::Opaque(t) => json!({ "opaque": t }),
+            }),
+        }),
     }
 }
 
@@ -85,6 +100,9 @@ fn cause(net: &Network<'_, '_>, c: &DnsCause) -> Value {
             "enable_dns_hostnames_unset": hostnames_unset,
         }),
         DnsCause::VpcUnresolved => json!({}),
+        DnsCause::ZoneNotAssociated { vpc, zone } => {
+            json!({ "vpc": net.name(*vpc), "hosted_zone": zone.map(|z| net.name(z)) })
+        }
     };
     v["code"] = json!(c.code().name());
     v

@@ -74,18 +74,99 @@ pub fn private_dns(net: &Network<'_, '_>, e: &Endpoint, service: Service, vpc: &
     hop(resolves, resources, None, causes, doubt)
 }
 
+/// Interface endpoints for `service` in other VPCs than the instance's (`vpc`), with the name
+/// resolution hop toward each: a private hosted zone associated with the instance's VPC that
+/// answers for the service's name with a record to the endpoint (the hub-and-spoke pattern),
+/// or — for an endpoint in a VPC the plan joins to the instance's — the reason none does.
+pub fn remote_endpoints<'n>(
+    net: &'n Network<'_, '_>,
+    service: Service,
+    vpc: NodeId,
+    region: Option<&str>,
+) -> Vec<(&'n Endpoint, Hop)> {
+    let support = net.vpcs.get(&vpc).map_or(Tri::Maybe, |v| flag(&v.dns.support));
+    let elsewhere = |e: &&Endpoint| {
+        e.is_interface()
+            && e.serves(service)
+            && region.zip(e.service_region.as_deref()).is_none_or(|(a, b)| a == b)
+            && e.vpc.is_some_and(|l| !net.link(l).targets().contains(&&vpc) && !net.link(l).targets().is_empty())
+    };
+    let hop = |e: &Endpoint, outcome, via, causes, doubt| Hop {
+        kind: HopKind::Dns,
+        outcome,
+        resources: vec![e.node],
+        data: HopData::PrivateDns { endpoint: e.node, name: name_of(e, service), via, causes, doubt },
+    };
+    let mut out: Vec<(&Endpoint, Hop)> = Vec::new();
+    for z in &net.zones {
+        let associated = association(net, z, vpc);
+        for l in &z.endpoints {
+            for t in net.link(*l).targets() {
+                let Some(e) = net.endpoint(*t).filter(elsewhere) else { continue };
+                if !z.answers(&name_of(e, service)) || out.iter().any(|(o, _)| o.node == e.node) {
+                    continue;
+                }
+                let outcome = associated.and(support);
+                let h = match outcome {
+                    Tri::Yes => hop(e, Tri::Yes, Some(DnsVia::Zone(z.node)), Vec::new(), None),
+                    Tri::No if associated == Tri::No => {
+                        let cause = DnsCause::ZoneNotAssociated { vpc, zone: Some(z.node) };
+                        hop(e, Tri::No, None, vec![cause], None)
+                    }
+                    Tri::No => {
+                        let cause =
+                            DnsCause::VpcDnsDisabled { vpc, support: true, hostnames: false, hostnames_unset: false };
+                        hop(e, Tri::No, None, vec![cause], None)
+                    }
+                    Tri::Maybe => {
+                        let doubt = format!(
+                            "whether {} answers in {} is unknown until apply",
+                            net.describe(z.node),
+                            net.describe(vpc)
+                        );
+                        hop(e, Tri::Maybe, None, Vec::new(), Some(doubt))
+                    }
+                };
+                out.push((e, h));
+            }
+        }
+    }
+    for e in net.endpoints.iter().filter(|e| elsewhere(e)) {
+        if out.iter().any(|(o, _)| o.node == e.node) {
+            continue;
+        }
+        let joined =
+            e.vpc.and_then(|l| net.link(l).single().copied()).is_some_and(|ev| super::transit::joined(net, vpc, ev));
+        if joined {
+            let cause = DnsCause::ZoneNotAssociated { vpc, zone: None };
+            out.push((e, hop(e, Tri::No, None, vec![cause], None)));
+        }
+    }
+    out
+}
+
+fn name_of(e: &Endpoint, service: Service) -> String {
+    format!("{}.{}.amazonaws.com", service.name(), e.service_region.as_deref().unwrap_or("<region>"))
+}
+
+/// Whether zone `z` is associated with `vpc`: certainly, maybe (a candidate), or not.
+fn association(net: &Network<'_, '_>, z: &crate::network::HostedZone, vpc: NodeId) -> Tri {
+    let mut associated = Tri::No;
+    for l in &z.vpcs {
+        for slot in &net.link(*l).slots {
+            if slot.options.contains(&vpc) {
+                associated = associated.or(if slot.options.len() == 1 { Tri::Yes } else { Tri::Maybe });
+            }
+        }
+    }
+    associated
+}
+
 /// Private hosted zones named `name` associated with `vpc`, each with whether it certainly is.
 pub fn zones_for(net: &Network<'_, '_>, name: &str, vpc: NodeId) -> Vec<(NodeId, Tri)> {
     let mut out = Vec::new();
     for z in net.zones.iter().filter(|z| z.answers(name)) {
-        let mut associated = Tri::No;
-        for l in &z.vpcs {
-            for slot in &net.link(*l).slots {
-                if slot.options.contains(&vpc) {
-                    associated = associated.or(if slot.options.len() == 1 { Tri::Yes } else { Tri::Maybe });
-                }
-            }
-        }
+        let associated = association(net, z, vpc);
         if associated != Tri::No {
             out.push((z.node, associated));
         }

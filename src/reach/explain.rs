@@ -1,7 +1,7 @@
 //! The words for a hop: what it checked and found (`detail`), and the evident fix — one
 //! function per kind of hop data, so that every format says the same.
 
-use super::hop::{AclBlock, DefaultRoute, DnsCause, DnsVia, FilterCheck, Hop, HopData, Toward};
+use super::hop::{AclBlock, DefaultRoute, DnsCause, DnsVia, FilterCheck, Hop, HopData, RouteGap, Toward, VpcRoute};
 use crate::network::graph::{LinkId, NodeId};
 use crate::network::traffic::{Direction, Ports};
 use crate::network::{Network, Node};
@@ -43,6 +43,39 @@ pub fn detail(net: &Network<'_, '_>, hop: &Hop) -> String {
         HopData::Route { table: Some(t), to: Some(to), .. } => route_detail(net, *t, to, hop.outcome),
         HopData::Route { doubt: Some(d), .. } => d.clone(),
         HopData::Route { .. } => "the route is not resolved".into(),
+        HopData::Between(r) => between_detail(net, r, hop.outcome),
+    }
+}
+
+/// A route between VPCs, in words.
+fn between_detail(net: &Network<'_, '_>, r: &VpcRoute, outcome: Tri) -> String {
+    let table = r.table.map(|t| net.describe(t)).unwrap_or_default();
+    let dest = r.destination.map(|d| d.to_string()).unwrap_or_else(|| "the destination".into());
+    let to = r.to_vpc.map(|v| net.describe(v)).unwrap_or_default();
+    let via = r.via.map(|v| net.describe(v)).unwrap_or_default();
+    match (&r.gap, outcome) {
+        (_, Tri::Maybe) if r.doubt.is_some() => r.doubt.clone().unwrap_or_default(),
+        (None, _) => format!("{table} routes {dest} through {via} to {to}"),
+        (Some(RouteGap::NoRoute), _) => format!("{table} has no route for {dest} (in {to})"),
+        (Some(RouteGap::NotAttached { vpc }), _) => {
+            format!("{table} routes {dest} to {via}, but {} is not attached to it", net.describe(*vpc))
+        }
+        (Some(RouteGap::NotRouted), _) => format!(
+            "{table} routes {dest} to {via}, but the transit gateway's route table has no route (static or propagated) to {to}'s attachment"
+        ),
+        (Some(RouteGap::Blackhole { route }), _) => {
+            format!("{table} routes {dest} to {via}, where {} drops it (blackhole)", net.describe(*route))
+        }
+        (Some(RouteGap::OtherPeers), _) => {
+            format!("{table} routes {dest} to {via}, which does not join this VPC and {to}")
+        }
+        (Some(RouteGap::WrongTarget(k) | RouteGap::Opaque(k)), _) => {
+            format!(
+                "{table} routes {dest} to {}{}",
+                k.describe(),
+                if via.is_empty() { String::new() } else { format!(" ({via})") }
+            )
+        }
     }
 }
 
@@ -76,7 +109,28 @@ pub fn fix(net: &Network<'_, '_>, hop: &Hop) -> Option<String> {
             ),
             _ => None,
         },
+        HopData::Between(r) if hop.outcome == Tri::No => Some(between_fix(net, r)),
         _ => None,
+    }
+}
+
+fn between_fix(net: &Network<'_, '_>, r: &VpcRoute) -> String {
+    let table = r.table.map(|t| net.describe(t)).unwrap_or_default();
+    let dest = r.destination.map(|d| d.to_string()).unwrap_or_else(|| "the other VPC's range".into());
+    let to = r.to_vpc.map(|v| net.describe(v)).unwrap_or_default();
+    let via = r.via.map(|v| net.describe(v)).unwrap_or_default();
+    match &r.gap {
+        Some(RouteGap::NotAttached { vpc }) => {
+            format!("attach {} to {via} (aws_ec2_transit_gateway_vpc_attachment)", net.describe(*vpc))
+        }
+        Some(RouteGap::NotRouted) => format!(
+            "propagate {to}'s attachment into the transit gateway route table associated with the other side, or add a static route for {dest}"
+        ),
+        Some(RouteGap::Blackhole { route }) => format!("remove the blackhole route {}", net.describe(*route)),
+        Some(RouteGap::OtherPeers) => format!("route {dest} to the peering connection between the two VPCs in {table}"),
+        _ => format!(
+            "add a route for {dest} to {table}, through the transit gateway or peering connection that joins it with {to}"
+        ),
     }
 }
 
@@ -100,6 +154,15 @@ fn dns_cause(net: &Network<'_, '_>, cause: &DnsCause, ep: &str, name: &str) -> S
             )
         }
         DnsCause::VpcUnresolved => "the endpoint's VPC is not resolved".into(),
+        DnsCause::ZoneNotAssociated { vpc, zone: Some(z) } => format!(
+            "{ep} is in another VPC, and private hosted zone {} for {name} is not associated with {}",
+            net.describe(*z),
+            net.describe(*vpc)
+        ),
+        DnsCause::ZoneNotAssociated { vpc, zone: None } => format!(
+            "{ep} is in another VPC, whose private DNS answers only there, and no private hosted zone for {name} is associated with {}",
+            net.describe(*vpc)
+        ),
     }
 }
 
@@ -117,6 +180,16 @@ fn dns_fix(net: &Network<'_, '_>, cause: &DnsCause, endpoint: NodeId) -> Option<
             Some(format!("set {} on {}", flags.join(" and "), net.describe(*vpc)))
         }
         DnsCause::VpcUnresolved => None,
+        DnsCause::ZoneNotAssociated { vpc, zone: Some(z) } => Some(format!(
+            "associate {} with {} (a vpc block or an aws_route53_zone_association)",
+            net.describe(*z),
+            net.describe(*vpc)
+        )),
+        DnsCause::ZoneNotAssociated { vpc, zone: None } => Some(format!(
+            "create a private hosted zone for the service name with an alias record to {}, associated with {}",
+            net.describe(endpoint),
+            net.describe(*vpc)
+        )),
     }
 }
 

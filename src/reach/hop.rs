@@ -22,6 +22,8 @@ pub enum HopKind {
     Route,
     EndpointSubnetAcl,
     EndpointSecurityGroups,
+    /// From an endpoint in another VPC back to the instance's subnet.
+    ReturnRoute,
     NatSubnetAcl,
     Gateway,
 }
@@ -36,6 +38,7 @@ impl HopKind {
             HopKind::Route => "route",
             HopKind::EndpointSubnetAcl => "endpoint subnet network ACL",
             HopKind::EndpointSecurityGroups => "endpoint security groups",
+            HopKind::ReturnRoute => "return route",
             HopKind::NatSubnetAcl => "NAT gateway subnet network ACL",
             HopKind::Gateway => "gateway",
         }
@@ -74,6 +77,10 @@ pub enum DnsCause {
     VpcDnsDisabled { vpc: NodeId, support: bool, hostnames: bool, hostnames_unset: bool },
     /// The endpoint's VPC is not resolved.
     VpcUnresolved,
+    /// The endpoint sits in another VPC, and no private hosted zone associated with the
+    /// instance's VPC (`vpc`) sends the name to it: `zone` answers for the name but is
+    /// associated elsewhere, or none does (the endpoint's private DNS answers only in its VPC).
+    ZoneNotAssociated { vpc: NodeId, zone: Option<NodeId> },
 }
 
 impl DnsCause {
@@ -83,6 +90,7 @@ impl DnsCause {
             DnsCause::PrivateDnsDisabled { .. } => Code::EndpointPrivateDnsDisabled,
             DnsCause::VpcDnsDisabled { .. } => Code::VpcDnsDisabled,
             DnsCause::VpcUnresolved => Code::Unresolved,
+            DnsCause::ZoneNotAssociated { .. } => Code::EndpointPrivateDnsDisabled,
         }
     }
 }
@@ -141,6 +149,38 @@ pub enum DefaultRoute {
     Opaque { target: TargetKind },
 }
 
+/// Why a route between two VPCs does not carry the traffic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteGap {
+    /// No route of the table covers the destination.
+    NoRoute,
+    /// The route goes to a transit gateway the VPC `vpc` is not attached to.
+    NotAttached { vpc: NodeId },
+    /// The transit gateway's route table for the source attachment has no route (static or
+    /// propagated) to the destination VPC's attachment.
+    NotRouted,
+    /// A blackhole route of the transit gateway drops the traffic.
+    Blackhole { route: NodeId },
+    /// The peering connection does not join the two VPCs.
+    OtherPeers,
+    /// The route goes to a target that does not lead to another VPC.
+    WrongTarget(TargetKind),
+    /// The route goes to a target tfreach cannot see beyond.
+    Opaque(TargetKind),
+}
+
+/// A route hop between two VPCs: from a subnet's table, toward `destination` in `to_vpc`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VpcRoute {
+    pub table: Option<NodeId>,
+    pub destination: Option<IpNet>,
+    pub to_vpc: Option<NodeId>,
+    /// The transit gateway or peering connection the route goes through.
+    pub via: Option<NodeId>,
+    pub gap: Option<RouteGap>,
+    pub doubt: Option<String>,
+}
+
 /// What a hop checked and what it found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HopData {
@@ -151,6 +191,7 @@ pub enum HopData {
     Acl { subnet: NodeId, block: Option<AclBlock>, doubt: Option<String> },
     LocalRoute,
     Route { table: Option<NodeId>, to: Option<DefaultRoute>, doubt: Option<String> },
+    Between(VpcRoute),
 }
 
 /// One hop of a path.
@@ -189,6 +230,11 @@ impl Hop {
                 DefaultRoute::Opaque { .. } => Code::RouteTargetOpaque,
             },
             HopData::Route { to: None, .. } => Code::Unresolved,
+            HopData::Between(r) => match &r.gap {
+                Some(RouteGap::Opaque(_)) => Code::RouteTargetOpaque,
+                Some(_) if self.outcome == Tri::No => Code::NoRouteToDestination,
+                _ => Code::Unresolved,
+            },
         })
     }
 
@@ -203,6 +249,7 @@ impl Hop {
             HopData::PrivateDns { doubt: Some(d), .. }
             | HopData::Acl { doubt: Some(d), .. }
             | HopData::Route { doubt: Some(d), .. } => vec![d.clone()],
+            HopData::Between(VpcRoute { doubt: Some(d), .. }) => vec![d.clone()],
             _ => Vec::new(),
         }
     }
@@ -210,6 +257,6 @@ impl Hop {
     /// Name resolution, routing and placement block before any filter does: fixing a filter
     /// does not help while there is no route.
     pub fn is_structural(&self) -> bool {
-        matches!(self.kind, HopKind::Dns | HopKind::Route | HopKind::Subnet)
+        matches!(self.kind, HopKind::Dns | HopKind::Route | HopKind::ReturnRoute | HopKind::Subnet)
     }
 }

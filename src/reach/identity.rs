@@ -158,7 +158,8 @@ fn host_management_check(net: &Network<'_, '_>, region: Option<&str>) -> Option<
         .iter()
         .filter(|h| h.region.as_deref().zip(region).is_none_or(|(a, b)| a == b))
         .flat_map(|h| {
-            let roles: Vec<NodeId> = h.role.map(|l| net.link(l).targets().into_iter().copied().collect()).unwrap_or_default();
+            let roles: Vec<NodeId> =
+                h.role.map(|l| net.link(l).targets().into_iter().copied().collect()).unwrap_or_default();
             if roles.is_empty() {
                 let why = format!("the Default Host Management role that {} names is not resolved", net.name(h.node));
                 return vec![IamCheck::simple(Tri::Maybe, IamFinding::ProfileUnresolved, vec![h.node], vec![why])];
@@ -170,10 +171,14 @@ fn host_management_check(net: &Network<'_, '_>, region: Option<&str>) -> Option<
                     if let IamFinding::Role { role } = check.finding {
                         let trust = net.roles.get(&role).map_or(Tri::Maybe, |r| r.trusts_ssm);
                         if trust == Tri::Maybe {
-                            check.doubts.push(format!("whether ssm.amazonaws.com may assume role {} is unknown until apply", net.name(role)));
+                            check.doubts.push(format!(
+                                "whether ssm.amazonaws.com may assume role {} is unknown until apply",
+                                net.name(role)
+                            ));
                         }
                         check.outcome = check.outcome.and(trust);
-                        check.finding = IamFinding::HostManagement { setting: h.node, role, untrusted: trust == Tri::No };
+                        check.finding =
+                            IamFinding::HostManagement { setting: h.node, role, untrusted: trust == Tri::No };
                     }
                     check
                 })
@@ -276,14 +281,19 @@ mod tests {
     }
 
     fn host_management(role_policy: serde_json::Value, trusted: &str) -> crate::testkit::Plan {
-        let trust = format!(r#"{{"Statement":{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"Service":"{trusted}"}}}}}}"#);
+        let trust = format!(
+            r#"{{"Statement":{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"Service":"{trusted}"}}}}}}"#
+        );
         let setting = json!({
             "setting_id": "arn:aws:ssm:us-east-1:123456789012:servicesetting/ssm/managed-instance/default-ec2-instance-management-role",
             "setting_value": crate::testkit::r("aws_iam_role.dhmc"),
         });
         baseline()
             .without("aws_instance.app", Some("iam_instance_profile"))
-            .resource("aws_iam_role.dhmc", json!({"name": "dhmc", "assume_role_policy": trust, "managed_policy_arns": role_policy}))
+            .resource(
+                "aws_iam_role.dhmc",
+                json!({"name": "dhmc", "assume_role_policy": trust, "managed_policy_arns": role_policy}),
+            )
             .resource("aws_ssm_service_setting.dhmc", setting)
     }
 

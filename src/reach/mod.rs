@@ -17,6 +17,7 @@ pub mod identity;
 pub mod logging;
 pub mod path;
 pub mod route;
+pub mod transit;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;

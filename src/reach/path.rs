@@ -6,10 +6,11 @@ use serde::Serialize;
 
 use super::acl::{Leg, Remote, acl_hop};
 use super::codes::Code;
-use super::dns::{flag, private_dns};
+use super::dns::{flag, private_dns, remote_endpoints};
 use super::filter::{admits, endpoint_cidrs};
 use super::hop::{FilterCheck, Hop, HopData, HopKind, Toward};
 use super::route::{route_hop, same_vpc};
+use super::transit::route_between;
 use crate::network::graph::{Link, LinkId, NodeId};
 use crate::network::traffic::{Direction, Ports};
 use crate::network::{Endpoint, Network, Service};
@@ -96,6 +97,20 @@ pub fn path(net: &Network<'_, '_>, inst: &InstanceSide, loc: &Location, service:
         }
         private.push((e, dns.outcome.and(in_vpc), dns));
     }
+    // Endpoints in other VPCs (a shared-services VPC behind a transit gateway or peering),
+    // which a private hosted zone associated with this VPC may send the name to.
+    if !private.iter().any(|(_, t, _)| *t == Tri::Yes)
+        && let Some(vpc) = loc.vpc.single().copied()
+    {
+        for (e, dns) in remote_endpoints(net, service, vpc, inst.region.as_deref()) {
+            if dns.outcome == Tri::No {
+                bypassed.extend(dns_causes(&dns).into_iter().map(|c| (e.node, c)));
+            } else {
+                let outcome = dns.outcome;
+                private.push((e, outcome, dns));
+            }
+        }
+    }
     let chosen =
         private.iter().find(|(_, t, _)| *t == Tri::Yes).or_else(|| private.iter().find(|(_, t, _)| *t == Tri::Maybe));
     let mut result = match chosen {
@@ -110,6 +125,16 @@ pub fn path(net: &Network<'_, '_>, inst: &InstanceSide, loc: &Location, service:
     };
     result.bypassed = bypassed;
     result
+}
+
+/// The explanation codes of a failing name-resolution hop.
+fn dns_causes(dns: &Hop) -> Vec<Code> {
+    match &dns.data {
+        HopData::PrivateDns { causes, .. } => {
+            causes.iter().map(|c| c.code()).filter(|c| *c != Code::Unresolved).collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn filter_hop(net: &Network<'_, '_>, kind: HopKind, groups: LinkId, direction: Direction, toward: Toward) -> Hop {
@@ -164,13 +189,59 @@ fn endpoint_path(net: &Network<'_, '_>, inst: &InstanceSide, loc: &Location, e: 
         })
         .collect();
     let same_subnet = ep_subnets.len() - instance_side.len();
+    let far_subnet = ep_subnets.iter().copied().find(|s| *s != loc.subnet).unwrap_or(loc.subnet);
     hops.push(combined(net, HopKind::InstanceSubnetAcl, loc.subnet, instance_side, same_subnet, ep_subnets.is_empty()));
-    hops.push(Hop { kind: HopKind::Route, outcome: Tri::Yes, resources: Vec::new(), data: HopData::LocalRoute });
-    hops.push(combined(net, HopKind::EndpointSubnetAcl, loc.subnet, endpoint_side, same_subnet, ep_subnets.is_empty()));
+    let endpoint_vpc = e.vpc.and_then(|l| net.link(l).single().copied());
+    let between = match (loc.vpc.single().copied(), endpoint_vpc) {
+        (Some(a), Some(b)) if a != b => Some((a, b)),
+        _ => None,
+    };
+    let Some((from_vpc, to_vpc)) = between else {
+        hops.push(Hop { kind: HopKind::Route, outcome: Tri::Yes, resources: Vec::new(), data: HopData::LocalRoute });
+        hops.push(combined(
+            net,
+            HopKind::EndpointSubnetAcl,
+            far_subnet,
+            endpoint_side,
+            same_subnet,
+            ep_subnets.is_empty(),
+        ));
+        let toward = Toward::Instance { cidr: loc.cidr, groups: inst.groups };
+        hops.push(filter_hop(net, HopKind::EndpointSecurityGroups, e.groups, Direction::Ingress, toward));
+        let outcome = Tri::all(hops.iter().map(|h| h.outcome));
+        return PathResult { outcome, via: Via::Endpoint, endpoint: Some(e.node), hops, bypassed: Vec::new() };
+    };
+    // To an endpoint in another VPC: a route there from the instance's subnet, and one back
+    // from each of the endpoint's subnets (it answers from any of them).
+    let there: Vec<Hop> =
+        cidrs.iter().map(|c| route_between(net, HopKind::Route, loc.subnet, *c, from_vpc, to_vpc)).collect();
+    hops.push(agreed(there, HopKind::Route));
+    hops.push(combined(net, HopKind::EndpointSubnetAcl, far_subnet, endpoint_side, same_subnet, ep_subnets.is_empty()));
     let toward = Toward::Instance { cidr: loc.cidr, groups: inst.groups };
     hops.push(filter_hop(net, HopKind::EndpointSecurityGroups, e.groups, Direction::Ingress, toward));
+    let back: Vec<Hop> =
+        ep_subnets.iter().map(|es| route_between(net, HopKind::ReturnRoute, *es, loc.cidr, to_vpc, from_vpc)).collect();
+    hops.push(agreed(back, HopKind::ReturnRoute));
     let outcome = Tri::all(hops.iter().map(|h| h.outcome));
     PathResult { outcome, via: Via::Endpoint, endpoint: Some(e.node), hops, bypassed: Vec::new() }
+}
+
+/// Route hops toward (or back from) each of an endpoint's subnets as one hop: they must
+/// agree; the first that does not pass is shown.
+fn agreed(hops: Vec<Hop>, kind: HopKind) -> Hop {
+    let outcome = Tri::agree(hops.iter().map(|h| h.outcome));
+    let shown = hops.iter().position(|h| h.outcome != Tri::Yes).unwrap_or(0);
+    match hops.into_iter().nth(shown) {
+        Some(mut h) => {
+            h.outcome = outcome;
+            h
+        }
+        None => {
+            let doubt = "the endpoint's subnets are not resolved".to_string();
+            let data = HopData::Route { table: None, to: None, doubt: Some(doubt) };
+            Hop { kind, outcome: Tri::Maybe, resources: Vec::new(), data }
+        }
+    }
 }
 
 /// ACL hops toward each of an endpoint's subnets as one hop: the endpoint answers from any

@@ -24,6 +24,17 @@ const IDENTITY_ATTRS: &[&str] = &[
     "prefix_list_id",
 ];
 
+/// Whether attribute `attr` of a `kind` resource stands for the resource itself, where a link
+/// accepts that kind (an interface link accepts an instance for its primary interface).
+fn stands_for_itself(kind: Kind, attr: &str) -> bool {
+    matches!(
+        (kind, attr),
+        (Kind::Instance, "primary_network_interface_id")
+            | (Kind::VpcEndpoint, "dns_entry")
+            | (Kind::TransitGateway, "association_default_route_table_id" | "propagation_default_route_table_id")
+    )
+}
+
 /// A reference to a resource block (or one instance of it) and an attribute path.
 pub(super) struct ResourceRef<'r> {
     pub mode: Mode,
@@ -176,8 +187,10 @@ impl<'m, 'a> Resolver<'m, 'a> {
                         walk.push(Target::VpcDefault(what, id), false);
                     }
                 }
-                // An instance's primary interface is the instance's, where an interface may stand.
-                Some("primary_network_interface_id") if r.kind == Kind::Instance && spec.kinds.contains(&r.kind) => {
+                // Attributes that stand for the resource where the link accepts it: an
+                // instance's primary interface, an endpoint's DNS names (alias records), a
+                // transit gateway's default route tables.
+                Some(a) if stands_for_itself(r.kind, a) && spec.kinds.contains(&r.kind) => {
                     walk.push(Target::Resource(id), false);
                 }
                 Some(a) if !IDENTITY_ATTRS.contains(&a) => self.projection(r, a, spec, walk),

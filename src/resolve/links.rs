@@ -137,13 +137,16 @@ const EGRESS_ONLY_IGW: TargetSpec = one(&[Kind::EgressOnlyInternetGateway]);
 const NAT: TargetSpec = one(&[Kind::NatGateway]);
 const TGW: TargetSpec = one(&[Kind::TransitGateway]);
 const TGW_ATTACHMENT: TargetSpec = one(&[Kind::TransitGatewayVpcAttachment]);
-const TGW_ROUTE_TABLE: TargetSpec = one(&[Kind::TransitGatewayRouteTable]);
+/// A route table, or a transit gateway standing for its default route table
+/// (`aws_ec2_transit_gateway.x.association_default_route_table_id`).
+const TGW_ROUTE_TABLE: TargetSpec = one(&[Kind::TransitGatewayRouteTable, Kind::TransitGateway]);
 const PEERING: TargetSpec = one(&[Kind::VpcPeeringConnection]);
 const ENI: TargetSpec = one(&[Kind::NetworkInterface]);
 /// An interface, or an instance standing for its primary interface
 /// (`aws_instance.x.primary_network_interface_id`).
 const ENI_OR_PRIMARY: TargetSpec = one(&[Kind::NetworkInterface, Kind::Instance]);
 const ENDPOINT: TargetSpec = one(&[Kind::VpcEndpoint]);
+const ENDPOINT_LIST: TargetSpec = many(&[Kind::VpcEndpoint]);
 const PROFILE: TargetSpec = one(&[Kind::IamInstanceProfile]);
 const LAUNCH_TEMPLATE: TargetSpec = one(&[Kind::LaunchTemplate]);
 const LAUNCH_CONFIGURATION: TargetSpec = one(&[Kind::LaunchConfiguration]);
@@ -413,7 +416,12 @@ pub fn specs(kind: Kind) -> &'static [LinkSpec] {
             const { &[link(L::Vpc, &["vpc_id"], VPC), link(L::Gateway, &["internet_gateway_id"], IGW)] }
         }
         Kind::Eip => {
-            const { &[link(L::Instance, &["instance"], INSTANCE), link(L::NetworkInterface, &["network_interface"], ENI_OR_PRIMARY)] }
+            const {
+                &[
+                    link(L::Instance, &["instance"], INSTANCE),
+                    link(L::NetworkInterface, &["network_interface"], ENI_OR_PRIMARY),
+                ]
+            }
         }
         Kind::TransitGatewayVpcAttachment => {
             const {
@@ -438,6 +446,9 @@ pub fn specs(kind: Kind) -> &'static [LinkSpec] {
         Kind::VpcPeeringConnection => {
             const { &[link(L::Vpc, &["vpc_id"], VPC), link(L::PeerVpc, &["peer_vpc_id"], VPC)] }
         }
+        Kind::VpcPeeringConnectionAccepter => {
+            const { &[link(L::PeeringConnection, &["vpc_peering_connection_id"], PEERING)] }
+        }
         Kind::VpcDhcpOptionsAssociation => {
             const { &[link(L::Vpc, &["vpc_id"], VPC), link(L::DhcpOptions, &["dhcp_options_id"], DHCP)] }
         }
@@ -455,7 +466,15 @@ pub fn specs(kind: Kind) -> &'static [LinkSpec] {
         Kind::Route53ZoneAssociation => {
             const { &[link(L::HostedZone, &["zone_id"], ZONE), link(L::Vpc, &["vpc_id"], VPC)] }
         }
-        Kind::Route53Record => const { &[link(L::HostedZone, &["zone_id"], ZONE)] },
+        Kind::Route53Record => {
+            const {
+                &[
+                    link(L::HostedZone, &["zone_id"], ZONE),
+                    link(L::VpcEndpoint, &["alias", "name"], ENDPOINT),
+                    link(L::VpcEndpoint, &["records"], ENDPOINT_LIST),
+                ]
+            }
+        }
         _ => const { &[] },
     }
 }

@@ -23,10 +23,22 @@ struct NoPath {
     instance: NodeId,
     services: Vec<Service>,
     hop: Hop,
+    /// The endpoints in another VPC the paths lead to, when they do.
+    remote: Vec<NodeId>,
 }
 
 impl Message for NoPath {
     fn message(&self, net: &Network<'_, '_>) -> String {
+        if !self.remote.is_empty() {
+            let endpoints: Vec<String> = self.remote.iter().map(|e| net.describe(*e)).collect();
+            return format!(
+                "{} has no path to {} through {} in another VPC: {}",
+                net.describe(self.instance),
+                service_list(&self.services),
+                super::helpers::and_list(&endpoints),
+                explain::detail(net, &self.hop)
+            );
+        }
         format!(
             "{} has no path to {}: its VPC has no interface endpoint for {} in its region and {}",
             net.describe(self.instance),
@@ -36,7 +48,12 @@ impl Message for NoPath {
         )
     }
 
-    fn help(&self, _net: &Network<'_, '_>) -> String {
+    fn help(&self, net: &Network<'_, '_>) -> String {
+        if !self.remote.is_empty()
+            && let Some(fix) = explain::fix(net, &self.hop)
+        {
+            return fix;
+        }
         "add interface endpoints for com.amazonaws.<region>.ssm, .ssmmessages and .ec2messages with private_dns_enabled = true, or route 0.0.0.0/0 through a NAT gateway".into()
     }
 }
@@ -56,15 +73,23 @@ impl Rule for MissingEndpoint {
                 .filter(|(s, _, _)| inst.service(*s).is_some_and(|r| serves_nothing(&r.path)))
                 .collect();
             let Some((_, hop, _)) = blocked.first() else { continue };
+            let remote: Vec<NodeId> =
+                blocked.iter().filter_map(|(s, _, _)| inst.service(*s).and_then(|r| r.path.endpoint)).collect();
             let vpc = ctx.net.compute[inst.compute].placement.vpc;
             let finding = Finding::new(
                 &META,
                 inst.node,
-                NoPath { instance: inst.node, services: blocked.iter().map(|(s, _, _)| *s).collect(), hop: hop.clone() },
+                NoPath {
+                    instance: inst.node,
+                    services: blocked.iter().map(|(s, _, _)| *s).collect(),
+                    hop: hop.clone(),
+                    remote: remote.clone(),
+                },
             )
             .certainty(overall(blocked.iter().map(|(_, _, c)| *c)))
             .related(ctx.net.link(vpc).targets().into_iter().copied())
             .related(hop.resources.iter().copied())
+            .related(remote.iter().copied())
             .code(hop.code().unwrap_or(Code::NoRouteToInternet))
             .hop(hop.clone());
             out.push(finding);

@@ -38,12 +38,22 @@ struct NoEc2messages {
     instance: NodeId,
     /// The Session Manager services it does reach.
     served: Vec<Service>,
+    /// The endpoint in another VPC the path leads to, and the hop that blocks it.
+    remote: Option<(NodeId, crate::reach::Hop)>,
 }
 
 impl Message for NoEc2messages {
     fn message(&self, net: &Network<'_, '_>) -> String {
         let names: Vec<&str> = self.served.iter().map(|s| s.name()).collect();
         let others = if names.is_empty() { String::new() } else { format!(" (it reaches {})", names.join(" and ")) };
+        if let Some((e, hop)) = &self.remote {
+            return format!(
+                "{} has no path to ec2messages{others} through {} in another VPC: {}; SSM Agent before 3.3.40.0 needs it to register",
+                net.describe(self.instance),
+                net.describe(*e),
+                crate::reach::explain::detail(net, hop)
+            );
+        }
         format!(
             "{} has no path to ec2messages{others}: no interface endpoint in its VPC serves it and there is no internet path; SSM Agent before 3.3.40.0 needs it to register",
             net.describe(self.instance)
@@ -83,8 +93,12 @@ impl Rule for MissingEc2messages {
                 .filter(|s| inst.service(*s).is_some_and(|r| r.outcome == Tri::Yes))
                 .collect();
             let vpc = ctx.net.compute[inst.compute].placement.vpc;
+            let remote = inst.service(Service::Ec2messages).and_then(|s| s.path.endpoint).map(|e| (e, hop.clone()));
+            let related: Vec<NodeId> =
+                remote.iter().flat_map(|(e, h)| h.resources.iter().copied().chain([*e])).collect();
             out.push(
-                Finding::new(&META, inst.node, NoEc2messages { instance: inst.node, served })
+                Finding::new(&META, inst.node, NoEc2messages { instance: inst.node, served, remote })
+                    .related(related)
                     .certainty(certainty)
                     .related(ctx.net.link(vpc).targets().into_iter().copied())
                     .context(hop),

@@ -7,6 +7,8 @@ use super::{Finding, Message, Rule, RuleContext, RuleMeta};
 use crate::network::graph::NodeId;
 use crate::network::{Network, Service};
 use crate::reach::Code;
+use crate::reach::dns::remote_endpoints;
+use crate::reach::hop::{DnsCause, HopData};
 
 declare_rule!(EndpointPrivateDnsDisabled {
     id: "SSM003",
@@ -22,10 +24,27 @@ struct PrivateDnsOff {
     /// `private_dns_enabled` is left to the provider's default.
     unset: bool,
     services: Vec<Service>,
+    /// The endpoint is in another VPC than the instances: the instances' VPC, and the zone
+    /// that answers for the name elsewhere, if any.
+    remote: Option<(NodeId, Option<NodeId>)>,
 }
 
 impl Message for PrivateDnsOff {
     fn message(&self, net: &Network<'_, '_>) -> String {
+        if let Some((vpc, zone)) = self.remote {
+            let why = match zone {
+                Some(z) => format!("private hosted zone {} is not associated with {}", net.describe(z), net.describe(vpc)),
+                None => format!(
+                    "its private DNS answers only in its own VPC and no private hosted zone for the name is associated with {}",
+                    net.describe(vpc)
+                ),
+            };
+            return format!(
+                "{} is in another VPC than the instances that depend on it, and {why}, so {} resolves to the public endpoint, which the instances cannot reach",
+                net.describe(self.endpoint),
+                service_list(&self.services)
+            );
+        }
         format!(
             "{} has private_dns_enabled = false{}, so {} resolves to the public endpoint, which the instances cannot reach",
             net.describe(self.endpoint),
@@ -35,6 +54,23 @@ impl Message for PrivateDnsOff {
     }
 
     fn help(&self, net: &Network<'_, '_>) -> String {
+        match self.remote {
+            Some((vpc, Some(z))) => {
+                return format!(
+                    "associate {} with {} (a vpc block or an aws_route53_zone_association)",
+                    net.describe(z),
+                    net.describe(vpc)
+                );
+            }
+            Some((vpc, None)) => {
+                return format!(
+                    "create a private hosted zone for the service name with an alias record to {}, associated with {}",
+                    net.describe(self.endpoint),
+                    net.describe(vpc)
+                );
+            }
+            None => {}
+        }
         format!(
             "set private_dns_enabled = true on {} (and keep enable_dns_support and enable_dns_hostnames on the VPC)",
             net.describe(self.endpoint)
@@ -55,13 +91,32 @@ impl Rule for EndpointPrivateDnsDisabled {
             .map(|(endpoint, hits)| {
                 let unset = ctx.net.endpoint(endpoint).is_some_and(|e| e.private_dns.is_default());
                 let services = dedup(hits.iter().map(|h: &Hit| h.service));
-                Finding::new(&META, endpoint, PrivateDnsOff { endpoint, unset, services })
+                let remote = remote_cause(ctx, endpoint, &hits[0]);
+                let related: Vec<NodeId> = remote.iter().flat_map(|(v, z)| [*v].into_iter().chain(*z)).collect();
+                Finding::new(&META, endpoint, PrivateDnsOff { endpoint, unset, services, remote })
                     .certainty(overall(hits.iter().map(|h| h.certainty)))
                     .related(hits.iter().map(|h| h.instance))
+                    .related(related)
                     .code(Code::EndpointPrivateDnsDisabled)
             })
             .collect()
     }
+}
+
+/// When `endpoint` sits in another VPC than the instance of `hit`: that VPC, and the zone
+/// that answers for the name but is not associated with it.
+fn remote_cause(ctx: &RuleContext<'_, '_, '_, '_>, endpoint: NodeId, hit: &Hit) -> Option<(NodeId, Option<NodeId>)> {
+    let inst = ctx.instances.iter().find(|i| i.node == hit.instance)?;
+    let compute = &ctx.net.compute[inst.compute];
+    let vpc = ctx.net.link(compute.placement.vpc).single().copied()?;
+    let (_, hop) = remote_endpoints(ctx.net, hit.service, vpc, compute.region.as_deref())
+        .into_iter()
+        .find(|(e, _)| e.node == endpoint)?;
+    let HopData::PrivateDns { causes, .. } = hop.data else { return None };
+    causes.iter().find_map(|c| match c {
+        DnsCause::ZoneNotAssociated { vpc, zone } => Some((*vpc, *zone)),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

@@ -297,8 +297,7 @@ impl Builder<'_, '_> {
             .chain(self.net.graph.pointing(node, LinkKind::NetworkInterface));
         let on_interfaces =
             self.interfaces_of(r).into_iter().flat_map(|e| self.net.graph.pointing(e, LinkKind::NetworkInterface));
-        if let Some(p) = on_instance.chain(on_interfaces).find(|p| self.net.kind(p.from) == Some(Kind::Eip))
-        {
+        if let Some(p) = on_instance.chain(on_interfaces).find(|p| self.net.kind(p.from) == Some(Kind::Eip)) {
             return PublicIp { outcome: Tri::Yes, source: PublicIpSource::ElasticIp, eip: Some(p.from) };
         }
         let ip = |outcome, source| PublicIp { outcome, source, eip: None };

@@ -94,15 +94,22 @@ impl Builder<'_, '_> {
         for r in self.managed(Kind::Route53Zone) {
             let node = self.node(r.id);
             let mut vpcs: Vec<_> = self.link(r.id, LinkKind::Vpc).into_iter().collect();
+            let mut endpoints = Vec::new();
             for p in self.net.graph.pointing(node, LinkKind::HostedZone) {
-                if self.net.kind(p.from) == Some(Kind::Route53ZoneAssociation)
-                    && let Some(id) = self.net.resource(p.from)
-                {
-                    vpcs.extend(self.link(id, LinkKind::Vpc));
+                let Some(id) = self.net.resource(p.from) else { continue };
+                match self.net.kind(p.from) {
+                    Some(Kind::Route53ZoneAssociation) => vpcs.extend(self.link(id, LinkKind::Vpc)),
+                    Some(Kind::Route53Record) => endpoints.extend(
+                        self.res_links[id.index()]
+                            .iter()
+                            .filter(|(k, _)| k.kind == LinkKind::VpcEndpoint)
+                            .map(|(_, l)| *l),
+                    ),
+                    _ => {}
                 }
             }
             let name = r.attr_str("name").map(|n| normalize(&n));
-            self.net.zones.push(HostedZone { node, name, vpcs });
+            self.net.zones.push(HostedZone { node, name, vpcs, endpoints });
         }
     }
 }

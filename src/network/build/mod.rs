@@ -6,6 +6,7 @@ mod compute;
 mod filters;
 mod iam;
 mod placement;
+mod transit;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -24,6 +25,7 @@ pub(super) fn build<'m, 'a>(model: &'m Model<'a>, resolved: &Resolved) -> Networ
     b.subnet_acls();
     b.security_groups();
     b.gateways();
+    b.transit();
     b.prefix_lists();
     b.endpoints();
     b.iam();
@@ -81,6 +83,10 @@ impl<'m, 'a> Builder<'m, 'a> {
             prefix_lists: FxHashMap::default(),
             session_preferences: Vec::new(),
             host_management: Vec::new(),
+            transit_gateways: FxHashMap::default(),
+            tgw_attachments: Vec::new(),
+            tgw_route_tables: FxHashMap::default(),
+            peerings: FxHashMap::default(),
             endpoint_index: FxHashMap::default(),
             endpoints_by_vpc: FxHashMap::default(),
             unplaced_endpoints: Vec::new(),
@@ -111,7 +117,8 @@ impl<'m, 'a> Builder<'m, 'a> {
         }
         for r in self.managed(Kind::SsmServiceSetting).into_iter().filter(|r| super::ssm::is_host_management(r)) {
             let region = super::ssm::setting_region(r).or_else(|| super::region::region_of(self.model, r));
-            let setting = super::ssm::HostManagement { node: self.node(r.id), role: self.link(r.id, LinkKind::Role), region };
+            let setting =
+                super::ssm::HostManagement { node: self.node(r.id), role: self.link(r.id, LinkKind::Role), region };
             self.net.host_management.push(setting);
         }
     }
