@@ -127,6 +127,8 @@ pub struct Compute {
     pub forwards: bool,
     /// Whether a route table sends traffic through this instance or its interface.
     pub route_target: bool,
+    /// Its network interfaces: `network_interface` blocks and attachments.
+    pub interfaces: Vec<NodeId>,
     pub region: Option<String>,
     pub tags: Vec<(String, String)>,
 }

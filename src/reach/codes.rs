@@ -30,6 +30,8 @@ codes! {
         "The default route goes to an internet gateway, but the instance gets no public IP address.";
     NatWithoutInternet => "NAT_WITHOUT_INTERNET",
         "The default route goes to a NAT gateway whose own subnet has no route to an attached internet gateway (or the NAT gateway is private).";
+    NatInstanceCannotForward => "NAT_INSTANCE_CANNOT_FORWARD",
+        "The default route goes to a NAT instance that cannot pass the traffic on: source/destination checking is on, it has no public IP, its subnet has no route to an attached internet gateway, or its security groups do not pass TCP 443.";
     NoRouteToDestination => "NO_ROUTE_TO_DESTINATION",
         "Between VPCs, a route table (the instance's toward the endpoint, or the endpoint's back) has no route for the other side, or its transit gateway or peering connection does not join the two VPCs.";
     RouteTargetOpaque => "ROUTE_TARGET_OPAQUE",

@@ -62,6 +62,12 @@ pub fn hop_data(net: &Network<'_, '_>, hop: &Hop) -> Value {
                     "nat_subnet": subnet.map(name),
                     "private": private,
                 }),
+                DefaultRoute::NatInstance { instance, subnet, gap } => json!({
+                    "target": "nat_instance",
+                    "instance": name(*instance),
+                    "nat_subnet": subnet.map(name),
+                    "gap": gap,
+                }),
                 DefaultRoute::Opaque { target } => json!({ "target": target }),
             }),
         }),

@@ -1,7 +1,9 @@
 //! The words for a hop: what it checked and found (`detail`), and the evident fix — one
 //! function per kind of hop data, so that every format says the same.
 
-use super::hop::{AclBlock, DefaultRoute, DnsCause, DnsVia, FilterCheck, Hop, HopData, RouteGap, Toward, VpcRoute};
+use super::hop::{
+    AclBlock, DefaultRoute, DnsCause, DnsVia, FilterCheck, Hop, HopData, NatInstanceGap, RouteGap, Toward, VpcRoute,
+};
 use crate::network::graph::{LinkId, NodeId};
 use crate::network::traffic::{Direction, Ports};
 use crate::network::{Network, Node};
@@ -104,6 +106,21 @@ pub fn fix(net: &Network<'_, '_>, hop: &Hop) -> Option<String> {
             DefaultRoute::InternetGateway { public_ip: Tri::No, .. } => {
                 Some("route 0.0.0.0/0 through a NAT gateway, or use interface endpoints".into())
             }
+            DefaultRoute::NatInstance { instance, gap: Some(gap), .. } => Some(match gap {
+                NatInstanceGap::SourceDestCheck => {
+                    format!("set source_dest_check = false on {}", net.describe(*instance))
+                }
+                NatInstanceGap::NoPublicIp => {
+                    format!(
+                        "give {} a public IP (associate_public_ip_address or an Elastic IP)",
+                        net.describe(*instance)
+                    )
+                }
+                NatInstanceGap::NoInternetRoute => format!(
+                    "give the subnet of {} a 0.0.0.0/0 route to an internet gateway attached to the VPC",
+                    net.describe(*instance)
+                ),
+            }),
             DefaultRoute::NatGateway { .. } if hop.outcome == Tri::No || hop.unresolved().is_empty() => Some(
                 "give the NAT gateway's subnet a 0.0.0.0/0 route to an internet gateway attached to the VPC".into(),
             ),
@@ -299,6 +316,25 @@ fn route_detail(net: &Network<'_, '_>, table: NodeId, to: &DefaultRoute, outcome
                 (false, Some(s)) => format!(
                     "{name} sits in {}, which has no 0.0.0.0/0 route to an attached internet gateway",
                     net.describe(*s)
+                ),
+            }
+        }
+        DefaultRoute::NatInstance { instance, subnet, gap } => {
+            let name = net.describe(*instance);
+            match gap {
+                None if outcome == Tri::Yes => format!("{t}: 0.0.0.0/0 → NAT instance {name} → internet gateway"),
+                None => format!(
+                    "{t}: 0.0.0.0/0 → NAT instance {name}; whether it forwards to the internet is unknown until apply"
+                ),
+                Some(NatInstanceGap::SourceDestCheck) => format!(
+                    "{t}: 0.0.0.0/0 → NAT instance {name}, which keeps source/destination checking on (source_dest_check = true, the default), so EC2 drops the traffic it would forward"
+                ),
+                Some(NatInstanceGap::NoPublicIp) => {
+                    format!("{t}: 0.0.0.0/0 → NAT instance {name}, which has no public IP address")
+                }
+                Some(NatInstanceGap::NoInternetRoute) => format!(
+                    "{t}: 0.0.0.0/0 → NAT instance {name} in {}, which has no 0.0.0.0/0 route to an attached internet gateway",
+                    subnet.map(|s| net.describe(s)).unwrap_or_default()
                 ),
             }
         }

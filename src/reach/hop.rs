@@ -25,6 +25,8 @@ pub enum HopKind {
     /// From an endpoint in another VPC back to the instance's subnet.
     ReturnRoute,
     NatSubnetAcl,
+    /// A NAT instance's security groups: the forwarded traffic in, and out to the internet.
+    NatSecurityGroups,
     Gateway,
 }
 
@@ -39,7 +41,8 @@ impl HopKind {
             HopKind::EndpointSubnetAcl => "endpoint subnet network ACL",
             HopKind::EndpointSecurityGroups => "endpoint security groups",
             HopKind::ReturnRoute => "return route",
-            HopKind::NatSubnetAcl => "NAT gateway subnet network ACL",
+            HopKind::NatSubnetAcl => "NAT subnet network ACL",
+            HopKind::NatSecurityGroups => "NAT instance security groups",
             HopKind::Gateway => "gateway",
         }
     }
@@ -145,8 +148,23 @@ pub enum DefaultRoute {
     /// Through NAT gateways: the one that fails (or may), its subnet, and whether it is a
     /// private NAT gateway.
     NatGateway { gateways: Vec<NodeId>, failing: Option<NodeId>, subnet: Option<NodeId>, private: bool },
+    /// Through a NAT instance (an instance or its interface as the route's target): the
+    /// instance, its subnet, and why it does not forward to the internet, when it does not.
+    NatInstance { instance: NodeId, subnet: Option<NodeId>, gap: Option<NatInstanceGap> },
     /// To a target tfreach cannot see beyond.
     Opaque { target: TargetKind },
+}
+
+/// Why a NAT instance does not pass traffic on to the internet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NatInstanceGap {
+    /// `source_dest_check` is on (the default): EC2 drops traffic not addressed to it.
+    SourceDestCheck,
+    /// It has no public IPv4 address.
+    NoPublicIp,
+    /// Its subnet has no default route to an attached internet gateway.
+    NoInternetRoute,
 }
 
 /// Why a route between two VPCs does not carry the traffic.
@@ -214,6 +232,7 @@ impl Hop {
             HopData::PrivateDns { causes, .. } => causes.first().map_or(Code::Unresolved, DnsCause::code),
             HopData::PublicDns { .. } => Code::VpcDnsDisabled,
             HopData::Filter(f) if self.outcome == Tri::Maybe && !f.doubts.is_empty() => Code::Unresolved,
+            HopData::Filter(_) if self.kind == HopKind::NatSecurityGroups => Code::NatInstanceCannotForward,
             HopData::Filter(f) => match (f.direction, f.no_rules) {
                 (Direction::Egress, true) => Code::SgNoEgressRules,
                 (Direction::Egress, false) => Code::InstanceSgEgressMismatch,
@@ -227,6 +246,8 @@ impl Hop {
                 DefaultRoute::InternetGateway { public_ip: Tri::Maybe, .. } => Code::Unresolved,
                 DefaultRoute::InternetGateway { .. } => Code::IgwWithoutPublicIp,
                 DefaultRoute::NatGateway { .. } => Code::NatWithoutInternet,
+                DefaultRoute::NatInstance { .. } if self.outcome == Tri::Maybe => Code::Unresolved,
+                DefaultRoute::NatInstance { .. } => Code::NatInstanceCannotForward,
                 DefaultRoute::Opaque { .. } => Code::RouteTargetOpaque,
             },
             HopData::Route { to: None, .. } => Code::Unresolved,

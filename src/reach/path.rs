@@ -8,7 +8,7 @@ use super::acl::{Leg, Remote, acl_hop};
 use super::codes::Code;
 use super::dns::{flag, private_dns, remote_endpoints};
 use super::filter::{admits, endpoint_cidrs};
-use super::hop::{FilterCheck, Hop, HopData, HopKind, Toward};
+use super::hop::{DefaultRoute, FilterCheck, Hop, HopData, HopKind, Toward};
 use super::route::{route_hop, same_vpc};
 use super::transit::route_between;
 use crate::network::graph::{Link, LinkId, NodeId};
@@ -299,7 +299,25 @@ fn internet_path(net: &Network<'_, '_>, inst: &InstanceSide, loc: &Location, ser
     hops.push(acl_hop(net, HopKind::InstanceSubnetAcl, loc.subnet, &to_internet));
     let (route, nat_subnets) = route_hop(net, loc.subnet, inst.public_ip);
     let route_ok = route.outcome;
+    let nat_instance = match &route.data {
+        HopData::Route { to: Some(DefaultRoute::NatInstance { instance, .. }), .. } => Some(*instance),
+        _ => None,
+    };
     hops.push(route);
+    // A NAT instance's own groups pass the forwarded traffic in, and out to the internet.
+    if route_ok != Tri::No
+        && let Some(nat) = nat_instance.and_then(|n| net.compute.iter().find(|c| c.node == n))
+    {
+        let from = Toward::Instance { cidr: loc.cidr, groups: inst.groups };
+        hops.push(filter_hop(net, HopKind::NatSecurityGroups, nat.placement.groups, Direction::Ingress, from));
+        hops.push(filter_hop(
+            net,
+            HopKind::NatSecurityGroups,
+            nat.placement.groups,
+            Direction::Egress,
+            Toward::Internet,
+        ));
+    }
     if route_ok != Tri::No {
         for nat_subnet in nat_subnets.into_iter().filter(|s| *s != loc.subnet) {
             let from = Remote::Subnet(loc.cidr, loc.subnet);

@@ -88,6 +88,19 @@ pub fn table_to_internet(net: &Network<'_, '_>, table: NodeId, public_ip: Tri) -
                 .then(|| format!("{}: where the NAT gateway leads is not resolved", net.describe(table)));
             (hop(outcome, Some(to), doubt), subnets)
         }
+        TargetKind::Instance | TargetKind::NetworkInterface if nat_instance(net, &targets).is_some() => {
+            let (ci, via) = nat_instance(net, &targets).expect("checked");
+            let (outcome, gap, subnet) = nat_instance_to_internet(net, ci, via);
+            let to = DefaultRoute::NatInstance { instance: net.compute[ci].node, subnet, gap };
+            let doubt = (outcome == Tri::Maybe).then(|| {
+                format!(
+                    "{}: whether NAT instance {} forwards to the internet is unknown until apply",
+                    net.describe(table),
+                    net.describe(net.compute[ci].node)
+                )
+            });
+            (hop(outcome, Some(to), doubt), subnet.into_iter().collect())
+        }
         kind => {
             let doubt = format!("{}: the default route's target ({})", net.describe(table), kind.describe());
             (hop(Tri::Maybe, Some(DefaultRoute::Opaque { target: kind }), Some(doubt)), Vec::new())
@@ -107,7 +120,48 @@ fn nat_to_internet(net: &Network<'_, '_>, nat: NodeId) -> (Tri, Option<NodeId>, 
     let Some(subnet) = n.subnet.and_then(|l| net.link(l).targets().first().copied().copied()) else {
         return (Tri::Maybe, None, false);
     };
-    let Some(s) = net.subnets.get(&subnet) else { return (Tri::Maybe, Some(subnet), false) };
+    if !net.subnets.contains_key(&subnet) {
+        return (Tri::Maybe, Some(subnet), false);
+    }
+    let outcome = subnet_to_internet_gateway(net, subnet);
+    (outcome, Some(subnet), false)
+}
+
+/// The instance a route target stands for (the instance itself, or one of its interfaces),
+/// as its index in `net.compute`, and the target node.
+fn nat_instance(net: &Network<'_, '_>, targets: &[NodeId]) -> Option<(usize, NodeId)> {
+    let &[target] = targets else { return None };
+    let ci = net.compute.iter().position(|c| c.node == target || c.interfaces.contains(&target))?;
+    Some((ci, target))
+}
+
+/// Whether a NAT instance passes traffic on to the internet: it forwards (source/destination
+/// checking off, on the instance or on the interface the route names), has a public IP, and
+/// sits in a subnet routed to an attached internet gateway. Also its subnet.
+fn nat_instance_to_internet(
+    net: &Network<'_, '_>,
+    ci: usize,
+    via: NodeId,
+) -> (Tri, Option<crate::reach::hop::NatInstanceGap>, Option<NodeId>) {
+    use crate::reach::hop::NatInstanceGap as G;
+    let c = &net.compute[ci];
+    let check = net.resource(via).map(|id| net.model()[id].attr::<bool>("source_dest_check", Some(true))).map_or(
+        Tri::Maybe,
+        |a| match a.value() {
+            Some(on) => Tri::from_bool(!on),
+            None => Tri::Maybe,
+        },
+    );
+    let subnet = net.link(c.placement.subnets).single().copied();
+    let to_igw = subnet.map_or(Tri::Maybe, |s| subnet_to_internet_gateway(net, s));
+    let steps = [(check, G::SourceDestCheck), (c.public_ip.outcome, G::NoPublicIp), (to_igw, G::NoInternetRoute)];
+    let gap = steps.iter().find(|(t, _)| *t == Tri::No).map(|(_, g)| *g);
+    (Tri::all(steps.iter().map(|(t, _)| *t)), gap, subnet)
+}
+
+/// Whether a subnet's default route goes to an internet gateway attached to its VPC.
+fn subnet_to_internet_gateway(net: &Network<'_, '_>, subnet: NodeId) -> Tri {
+    let Some(s) = net.subnets.get(&subnet) else { return Tri::Maybe };
     let vpc = s.vpc.map(|l| net.link(l).clone()).unwrap_or_else(Link::known_empty);
     let tables: Vec<NodeId> =
         s.route_table.map(|l| net.link(l).targets().into_iter().copied().collect()).unwrap_or_default();
@@ -127,8 +181,7 @@ fn nat_to_internet(net: &Network<'_, '_>, nat: NodeId) -> (Tri, Option<NodeId>, 
             }
         })
         .collect();
-    let outcome = if outcomes.is_empty() { Tri::Maybe } else { Tri::agree(outcomes) };
-    (outcome, Some(subnet), false)
+    if outcomes.is_empty() { Tri::Maybe } else { Tri::agree(outcomes) }
 }
 
 fn igw_attached(net: &Network<'_, '_>, igw: NodeId, vpc: &Link) -> Tri {
@@ -181,6 +234,42 @@ mod tests {
             )
             .resource("aws_route_table_association.public", json!({"subnet_id": r("aws_subnet.public"), "route_table_id": r("aws_route_table.public")}))
             .resource("aws_route_table_association.private", json!({"subnet_id": r("aws_subnet.private"), "route_table_id": r("aws_route_table.private")}))
+    }
+
+    /// `nat(true)` with a NAT instance in the public subnet instead of the gateway.
+    fn nat_instance(source_dest_check: bool, public_ip: bool) -> Plan {
+        let instance = json!({"subnet_id": r("aws_subnet.public"), "associate_public_ip_address": public_ip, "source_dest_check": source_dest_check});
+        let route = json!([{"cidr_block": "0.0.0.0/0", "network_interface_id": r("aws_instance.nat")}]);
+        nat(true).without("aws_nat_gateway.nat", None).resource("aws_instance.nat", instance).set(
+            "aws_route_table.private",
+            "route",
+            route,
+        )
+    }
+
+    #[test]
+    fn a_forwarding_nat_instance_with_a_public_ip_reaches_the_internet() {
+        nat_instance(false, true).check(|t| {
+            let (hop, subnets) = route_hop(t.net, t.node("aws_subnet.private"), Tri::No);
+            assert_eq!(hop.outcome, Tri::Yes);
+            assert!(matches!(hop.data, HopData::Route { to: Some(DefaultRoute::NatInstance { gap: None, .. }), .. }));
+            assert_eq!(subnets, [t.node("aws_subnet.public")]);
+        });
+    }
+
+    #[test]
+    fn a_nat_instance_that_checks_source_and_destination_or_lacks_a_public_ip_does_not() {
+        use crate::reach::hop::NatInstanceGap as G;
+        for (plan, gap) in [(nat_instance(true, true), G::SourceDestCheck), (nat_instance(false, false), G::NoPublicIp)]
+        {
+            plan.check(|t| {
+                let (hop, _) = route_hop(t.net, t.node("aws_subnet.private"), Tri::No);
+                assert_eq!(hop.code(), Some(crate::reach::Code::NatInstanceCannotForward));
+                assert!(
+                    matches!(hop.data, HopData::Route { to: Some(DefaultRoute::NatInstance { gap: Some(g), .. }), .. } if g == gap)
+                );
+            });
+        }
     }
 
     #[test]

@@ -8,8 +8,13 @@ use crate::network::{Network, Service};
 use crate::reach::{Certainty, Code, Hop, InstanceReach, PathResult, Tri};
 
 /// Route failures that leave an instance without any path when no endpoint serves it.
-pub const NO_ROUTE: &[Code] =
-    &[Code::NoRouteToInternet, Code::IgwWithoutPublicIp, Code::NatWithoutInternet, Code::NoRouteToDestination];
+pub const NO_ROUTE: &[Code] = &[
+    Code::NoRouteToInternet,
+    Code::IgwWithoutPublicIp,
+    Code::NatWithoutInternet,
+    Code::NatInstanceCannotForward,
+    Code::NoRouteToDestination,
+];
 
 /// No endpoint in the VPC serves the instance's region for this service: none at all, or
 /// only endpoints for another region (SSM008 explains those). Endpoints that DNS bypasses

@@ -48,6 +48,8 @@ impl Rule for PublicIpOnPrivateInstance {
         ctx.instances
             .iter()
             .filter(|i| i.public_ip == Tri::Yes)
+            // A NAT instance needs its public address: it is the subnet's way out.
+            .filter(|i| !(ctx.net.compute[i.compute].forwards && ctx.net.compute[i.compute].route_target))
             .filter(|i| i.service(Service::Ssm).is_some_and(|s| s.outcome == Tri::Yes && s.path.via == Via::Endpoint))
             .map(|inst| {
                 let eip = ctx.net.compute[inst.compute].public_ip.eip;
@@ -79,6 +81,17 @@ mod tests {
             let f = super::super::AnyRule::run(&PublicIpOnPrivateInstance, &ctx, &Default::default());
             assert_eq!(f[0].help(t.net), "remove aws_eip.app (an Elastic IP associated with the instance)");
         });
+    }
+
+    #[test]
+    fn silent_on_a_nat_instance() {
+        let nat = json!({"subnet_id": crate::testkit::r("aws_subnet.b"), "vpc_security_group_ids": crate::testkit::r("aws_security_group.app"), "iam_instance_profile": crate::testkit::r("aws_iam_instance_profile.app"), "associate_public_ip_address": true, "source_dest_check": false});
+        let table = json!({"vpc_id": crate::testkit::r("aws_vpc.main"), "route": [{"cidr_block": "0.0.0.0/0", "network_interface_id": crate::testkit::r("aws_instance.nat")}]});
+        let plan = baseline().resource("aws_instance.nat", nat).resource("aws_route_table.private", table);
+        plan.check(|t| assert!(t.findings(&PublicIpOnPrivateInstance).is_empty()));
+        // The same instance that forwards nothing for anyone keeps the finding.
+        plan.without("aws_route_table.private", None)
+            .check(|t| assert_eq!(t.flagged(&PublicIpOnPrivateInstance), ["aws_instance.nat"]));
     }
 
     #[test]

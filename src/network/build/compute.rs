@@ -178,6 +178,7 @@ impl Builder<'_, '_> {
             key_name,
             forwards,
             route_target,
+            interfaces: enis,
             region: region_of(self.model, r),
             tags: tags(r),
         }
