@@ -26,6 +26,10 @@ pub struct Plan {
     /// Resources by address, with their attributes as the fragment writes them.
     resources: Vec<(String, Value)>,
     region: Option<String>,
+    /// Aliased provider configurations (`aws.west`) and their regions.
+    providers: Vec<(String, String)>,
+    /// Resources that use an aliased configuration, by configuration address.
+    provider_keys: Vec<(String, String)>,
     assumptions: Assumptions,
     settings: Settings,
 }
@@ -167,6 +171,19 @@ impl Plan {
         self
     }
 
+    /// An aliased provider configuration (`aws.west`) in `region`.
+    pub fn provider(mut self, key: &str, region: &str) -> Plan {
+        self.providers.push((key.into(), region.into()));
+        self
+    }
+
+    /// Makes the resource at `address` use provider configuration `key`.
+    pub fn provider_of(mut self, address: &str, key: &str) -> Plan {
+        let base = address.split('[').next().unwrap_or(address);
+        self.provider_keys.push((base.into(), key.into()));
+        self
+    }
+
     pub fn assume(mut self, assumptions: Assumptions) -> Plan {
         self.assumptions = assumptions;
         self
@@ -193,13 +210,29 @@ impl Plan {
                 config.push((config_address, c));
             }
         }
-        let config: Vec<Value> = config.into_iter().map(|(_, c)| c).collect();
+        let config: Vec<Value> = config
+            .into_iter()
+            .map(|(address, mut c)| {
+                if let Some((_, key)) = self.provider_keys.iter().find(|(a, _)| *a == address) {
+                    c["provider_config_key"] = json!(key);
+                }
+                c
+            })
+            .collect();
+        let mut provider_config = json!({ "aws": provider });
+        for (key, region) in &self.providers {
+            let alias = key.split_once('.').map_or(key.as_str(), |(_, a)| a);
+            provider_config[key] = json!({
+                "name": "aws", "full_name": "registry.terraform.io/hashicorp/aws", "alias": alias,
+                "expressions": { "region": { "constant_value": region } },
+            });
+        }
         json!({
             "format_version": "1.2",
             "terraform_version": "1.15.5",
             "variables": {},
             "resource_changes": changes,
-            "configuration": { "provider_config": { "aws": provider }, "root_module": { "resources": config } },
+            "configuration": { "provider_config": provider_config, "root_module": { "resources": config } },
         })
         .to_string()
     }

@@ -105,7 +105,11 @@ const SCENARIOS: &[(&str, &[&str], &[&str])] = &[
         ],
     ),
     ("SSM007", &["ssm007_nacl_no_ephemeral"], &["ssm007_nacl_ok", "baseline_endpoints"]),
-    ("SSM008", &["ssm008_region_mismatch"], &["baseline_endpoints", "provider_alias_region"]),
+    (
+        "SSM008",
+        &["ssm008_region_mismatch", "provider_alias_region", "region_module_alias", "region_from_variable"],
+        &["baseline_endpoints", "region_module_alias_ok", "region_from_variable_ok"],
+    ),
     (
         "SSM009",
         &["ssm009_az_gap", "asg_az_gap"],

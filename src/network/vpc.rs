@@ -26,10 +26,12 @@ pub struct Vpc {
     /// A DHCP options set whose name servers are not the Amazon-provided resolver, when one
     /// is associated: endpoint private DNS then answers only if those servers forward.
     pub dhcp_options: Option<LinkId>,
+    /// The region its provider configuration creates it in.
+    pub region: Option<String>,
 }
 
 impl Vpc {
-    pub fn build(r: &Resource<'_>, node: NodeId) -> Vpc {
+    pub fn build(r: &Resource<'_>, node: NodeId, region: Option<String>) -> Vpc {
         let default_vpc = r.kind == Kind::DefaultVpc;
         Vpc {
             node,
@@ -39,6 +41,7 @@ impl Vpc {
                 hostnames: r.attr::<bool>("enable_dns_hostnames", Some(default_vpc)),
             },
             dhcp_options: None,
+            region,
         }
     }
 }

@@ -24,9 +24,12 @@ pub fn private_dns(net: &Network<'_, '_>, e: &Endpoint, service: Service, vpc: &
         resources,
         data: HopData::PrivateDns { endpoint: e.node, name: name.clone(), via, causes, doubt },
     };
-    if let (Some(want), Some(have)) = (region, e.service_region.as_deref())
-        && want != have
-    {
+    // An endpoint serves only the region it is created in, for the service of that region.
+    let other = [e.service_region.as_deref(), e.region.as_deref()]
+        .into_iter()
+        .flatten()
+        .find(|have| region.is_some_and(|want| want != *have));
+    if let (Some(want), Some(have)) = (region, other) {
         let cause = DnsCause::RegionMismatch { endpoint_region: have.to_string(), instance_region: want.to_string() };
         return hop(Tri::No, vec![e.node], None, vec![cause], None);
     }

@@ -62,7 +62,8 @@ impl Builder<'_, '_> {
     pub(super) fn vpcs_and_subnets(&mut self) {
         for r in self.all_of(Kind::Vpc).into_iter().chain(self.all_of(Kind::DefaultVpc)) {
             let node = self.node(r.id);
-            self.net.vpcs.insert(node, Vpc::build(r, node));
+            let region = crate::network::region::region_of(self.model, r);
+            self.net.vpcs.insert(node, Vpc::build(r, node, region));
         }
         for r in self.all_of(Kind::Subnet).into_iter().chain(self.all_of(Kind::DefaultSubnet)) {
             let node = self.node(r.id);
