@@ -104,6 +104,15 @@ impl<'m, 'a> Network<'m, 'a> {
         self.resource(n).is_some_and(|id| self.model[id].is_data())
     }
 
+    /// `is read from AWS`, or, for a data source Terraform defers to apply (its arguments are
+    /// unknown while planning), `is read only during apply`.
+    pub fn read_from_aws(&self, n: NodeId) -> &'static str {
+        match self.resource(n).map(|id| self.model[id].action()) {
+            Some(crate::plan::Action::Read) => "is read only during apply, so what it returns is unknown until then",
+            _ => "is read from AWS",
+        }
+    }
+
     /// The Terraform address of a resource node.
     pub fn address(&self, id: ResId) -> &'a str {
         self.model[id].address()

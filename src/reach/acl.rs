@@ -91,6 +91,9 @@ pub fn acl_hop(net: &Network<'_, '_>, kind: HopKind, subnet: NodeId, legs: &[Leg
     };
     let acls: Vec<NodeId> = s.acl.map(|l| net.link(l).targets().into_iter().copied().collect()).unwrap_or_default();
     if acls.is_empty() {
+        if net.is_data(subnet) {
+            return unknown(format!("{} is read from AWS: its network ACL is not in the plan", net.describe(subnet)));
+        }
         return unknown(format!("the network ACL of {} is not resolved", net.describe(subnet)));
     }
     let mut per_acl = Vec::new();

@@ -362,7 +362,7 @@ pub fn link_doubts(net: &Network<'_, '_>, what: &str, link: LinkId) -> Vec<Strin
     for &t in l.targets() {
         match net.graph.weight(t) {
             Node::External(id) => out.push(format!("{what} {id} is not in the plan")),
-            Node::Resource(_) if net.is_data(t) => out.push(format!("{what} {} is read from AWS", net.name(t))),
+            Node::Resource(_) if net.is_data(t) => out.push(format!("{what} {} {}", net.name(t), net.read_from_aws(t))),
             _ => {}
         }
     }

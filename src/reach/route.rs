@@ -24,7 +24,12 @@ pub fn route_hop(net: &Network<'_, '_>, subnet: NodeId, public_ip: Tri) -> (Hop,
     let tables: Vec<NodeId> =
         s.route_table.map(|l| net.link(l).targets().into_iter().copied().collect()).unwrap_or_default();
     if tables.is_empty() {
-        return (unknown(format!("the route table of {} is not resolved", net.describe(subnet))), Vec::new());
+        let why = if net.is_data(subnet) {
+            format!("{} is read from AWS: its route table is not in the plan", net.describe(subnet))
+        } else {
+            format!("the route table of {} is not resolved", net.describe(subnet))
+        };
+        return (unknown(why), Vec::new());
     }
     let mut per_table = Vec::new();
     let mut nat_subnets = Vec::new();
@@ -270,6 +275,22 @@ mod tests {
                 );
             });
         }
+    }
+
+    #[test]
+    fn an_existing_subnet_read_from_aws_has_no_route_table_in_the_plan() {
+        let data = json!({"vpc_id": r("aws_vpc.main"), "cidr_block": "10.0.9.0/24"});
+        nat(true).resource("data.aws_subnet.existing", data).check(|t| {
+            let (hop, _) = route_hop(t.net, t.node("data.aws_subnet.existing"), Tri::No);
+            assert_eq!(hop.outcome, Tri::Maybe);
+            assert_eq!(
+                hop.unresolved(),
+                ["data.aws_subnet.existing is read from AWS: its route table is not in the plan"]
+            );
+            // A managed subnet's table is in the plan.
+            let (hop, _) = route_hop(t.net, t.node("aws_subnet.public"), Tri::No);
+            assert_ne!(hop.outcome, Tri::Maybe);
+        });
     }
 
     #[test]

@@ -243,6 +243,13 @@ impl Builder<'_, '_> {
     /// A link to a VPC-wide fallback (main table, default ACL), as resolved as the subnet's
     /// VPC link is.
     fn fallback_link(&self, subnet: NodeId, options: Vec<NodeId>) -> Link {
+        // An existing subnet (read from AWS) has its associations outside the plan: the
+        // VPC-wide fallback is a guess, not a default.
+        if self.net.is_data(subnet) {
+            let mut link = Link::known_empty();
+            link.resolution = Resolution::Unresolved;
+            return link;
+        }
         let vpc = self.net.subnets.get(&subnet).and_then(|s| s.vpc).map(|l| self.net.graph.link(l).clone());
         let mut link = one_of(options, vpc.as_ref().map_or(Resolution::Unresolved, |v| v.resolution));
         if let Some(v) = vpc {
