@@ -14,7 +14,11 @@ pub fn hop_data(net: &Network<'_, '_>, hop: &Hop) -> Value {
     let link = |l: LinkId| names(&net.link(l).targets().into_iter().copied().collect::<Vec<_>>());
     match &hop.data {
         HopData::Unplaced { why, .. } => json!({
-            "unplaced": match why { Unplaced::DefaultVpc => "default_vpc", Unplaced::Unresolved => "unresolved" }
+            "unplaced": match why {
+                Unplaced::DefaultVpc => "default_vpc",
+                Unplaced::Unresolved => "unresolved",
+                Unplaced::OutsidePlan => "outside_plan",
+            }
         }),
         HopData::PrivateDns { endpoint, name: dns, via, causes, .. } => json!({
             "endpoint": name(*endpoint),

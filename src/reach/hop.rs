@@ -56,6 +56,8 @@ pub enum Unplaced {
     DefaultVpc,
     /// A subnet is set, but what it is cannot be told from the plan.
     Unresolved,
+    /// The subnet, or its VPC, is outside the plan: its endpoints and routes are unknown.
+    OutsidePlan,
 }
 
 /// Who is on the other side of a filter.

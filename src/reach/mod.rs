@@ -297,7 +297,7 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
                     "subnet_id is unset: the instance launches into the default VPC, which is not in the plan"
                         .to_string()
                 }
-                Unplaced::Unresolved => "the instance's subnet is not resolved".to_string(),
+                Unplaced::Unresolved | Unplaced::OutsidePlan => "the instance's subnet is not resolved".to_string(),
             };
             let hop = Hop {
                 kind: HopKind::Subnet,

@@ -113,6 +113,11 @@ pub fn path(net: &Network<'_, '_>, inst: &InstanceSide, loc: &Location, service:
     }
     let chosen =
         private.iter().find(|(_, t, _)| *t == Tri::Yes).or_else(|| private.iter().find(|(_, t, _)| *t == Tri::Maybe));
+    // Without an endpoint in the plan for it, an instance whose VPC is outside the plan may
+    // still have one there: neither the endpoint path nor the internet path can be told.
+    if chosen.is_none() && !vpcs.iter().any(|v| net.vpcs.contains_key(v)) {
+        return outside_plan(net, loc, bypassed);
+    }
     let mut result = match chosen {
         Some((e, Tri::Yes, dns)) => endpoint_path(net, inst, loc, e, dns.clone()),
         Some((e, _, dns)) => {
@@ -125,6 +130,23 @@ pub fn path(net: &Network<'_, '_>, inst: &InstanceSide, loc: &Location, service:
     };
     result.bypassed = bypassed;
     result
+}
+
+/// The path from a subnet that is, or whose VPC is, outside the plan: unknown.
+fn outside_plan(net: &Network<'_, '_>, loc: &Location, bypassed: Vec<(NodeId, Code)>) -> PathResult {
+    // Worded as the subnet link's own doubt, so that the two read as one.
+    let doubt = if net.subnets.contains_key(&loc.subnet) {
+        format!("the VPC of {} is not in the plan: its endpoints and routes are unknown", net.describe(loc.subnet))
+    } else {
+        format!("subnet {} is not in the plan", net.describe(loc.subnet))
+    };
+    let hop = Hop {
+        kind: HopKind::Subnet,
+        outcome: Tri::Maybe,
+        resources: vec![loc.subnet],
+        data: HopData::Unplaced { why: super::hop::Unplaced::OutsidePlan, doubt },
+    };
+    PathResult { outcome: Tri::Maybe, via: Via::None, endpoint: None, hops: vec![hop], bypassed }
 }
 
 /// The explanation codes of a failing name-resolution hop.
@@ -376,6 +398,30 @@ mod tests {
                 "routing blocks before filters"
             );
         });
+    }
+
+    #[test]
+    fn a_subnet_outside_the_plan_leaves_the_path_unknown_whatever_the_groups_say() {
+        let no_egress = json!([]);
+        let plan = baseline().set("aws_instance.app", "subnet_id", json!("subnet-0outside")).set(
+            "aws_security_group.app",
+            "egress",
+            no_egress,
+        );
+        let plan = ["ssm", "ssmmessages", "ec2messages"]
+            .iter()
+            .fold(plan, |p, s| p.without(&format!("aws_vpc_endpoint.{s}"), None));
+        plan.check(|t| {
+            let p = ssm_path(t);
+            assert_eq!((p.outcome, p.via), (Tri::Maybe, Via::None));
+            assert_eq!(p.hops[0].unresolved(), ["subnet subnet-0outside is not in the plan"]);
+        });
+        // In the plan, the same groups block for certain.
+        let plan = baseline().set("aws_security_group.app", "egress", json!([]));
+        let plan = ["ssm", "ssmmessages", "ec2messages"]
+            .iter()
+            .fold(plan, |p, s| p.without(&format!("aws_vpc_endpoint.{s}"), None));
+        plan.check(|t| assert_eq!(ssm_path(t).outcome, Tri::No));
     }
 
     #[test]
