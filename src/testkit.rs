@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 use crate::model::Model;
 use crate::network::Network;
 use crate::plan::{self, SourceFile};
+use crate::reach::change::Before;
 use crate::reach::{Assumptions, InstanceReach, Reach};
 use crate::rules::{AnyRule, Finding, RuleContext, Settings};
 
@@ -30,6 +31,11 @@ pub struct Plan {
     providers: Vec<(String, String)>,
     /// Resources that use an aliased configuration, by configuration address.
     provider_keys: Vec<(String, String)>,
+    /// Resources that exist already and stay as they are (`no-op`).
+    existing: Vec<String>,
+    /// Resources the plan deletes, with their values before (the configuration no longer
+    /// declares them).
+    deleted: Vec<(String, Value)>,
     assumptions: Assumptions,
     settings: Settings,
 }
@@ -165,6 +171,18 @@ impl Plan {
         (change, config_address, config)
     }
 
+    /// Makes the resource at `address` one that exists already and does not change.
+    pub fn existing(mut self, address: &str) -> Plan {
+        self.existing.push(address.into());
+        self
+    }
+
+    /// A resource the plan deletes, with its values before (plain JSON).
+    pub fn deleting(mut self, address: &str, before: Value) -> Plan {
+        self.deleted.push((address.into(), before));
+        self
+    }
+
     /// The region of the default provider configuration (`None`: not set).
     pub fn region(mut self, region: Option<&str>) -> Plan {
         self.region = region.map(str::to_string);
@@ -204,11 +222,23 @@ impl Plan {
         let mut changes = Vec::new();
         let mut config: Vec<(String, Value)> = Vec::new();
         for (address, attrs) in &self.resources {
-            let (change, config_address, c) = Plan::change_and_config(address, attrs);
+            let (mut change, config_address, c) = Plan::change_and_config(address, attrs);
+            if self.existing.contains(address) {
+                change["change"]["actions"] = json!(["no-op"]);
+                change["change"]["before"] = change["change"]["after"].clone();
+            }
             changes.push(change);
             if !config.iter().any(|(a, _)| *a == config_address) {
                 config.push((config_address, c));
             }
+        }
+        for (address, before) in &self.deleted {
+            let (type_, name) = address.split_once('.').expect("type.name");
+            changes.push(json!({
+                "address": address, "mode": "managed", "type": type_, "name": name,
+                "provider_name": "registry.terraform.io/hashicorp/aws",
+                "change": { "actions": ["delete"], "before": before, "after": null, "after_unknown": {} },
+            }));
         }
         let config: Vec<Value> = config
             .into_iter()
@@ -239,13 +269,23 @@ impl Plan {
 
     /// Builds the network and reachability and hands them to `f`.
     pub fn check<T>(&self, f: impl FnOnce(&Fixture<'_, '_, '_>) -> T) -> T {
+        self.check_with(None, f)
+    }
+
+    /// Like [`Plan::check`], as a change from the world `before` describes.
+    pub fn check_after<T>(&self, before: &Plan, f: impl FnOnce(&Fixture<'_, '_, '_>) -> T) -> T {
+        let world = before.check(|t| Before::of(t.net, &t.instances));
+        self.check_with(Some(&world), f)
+    }
+
+    fn check_with<T>(&self, before: Option<&Before>, f: impl FnOnce(&Fixture<'_, '_, '_>) -> T) -> T {
         let source = SourceFile::from_string("fragment.json", self.json());
         let doc = plan::load(&source).expect("the fragment is a plan");
         let model = Model::build(&doc);
         let net = Network::build(&model, None);
         let reach = Reach::new(&net, self.assumptions.clone());
         let instances = reach.instances();
-        f(&Fixture { net: &net, reach: &reach, instances, settings: &self.settings })
+        f(&Fixture { net: &net, reach: &reach, instances, settings: &self.settings, before })
     }
 }
 
@@ -255,6 +295,7 @@ pub struct Fixture<'n, 'm, 'a> {
     pub reach: &'n Reach<'n, 'm, 'a>,
     pub instances: Vec<InstanceReach>,
     settings: &'n Settings,
+    before: Option<&'n Before>,
 }
 
 impl Fixture<'_, '_, '_> {
@@ -270,10 +311,15 @@ impl Fixture<'_, '_, '_> {
         self.instances.iter().find(|i| i.node == n).unwrap_or_else(|| panic!("{address} is not compute"))
     }
 
+    /// What `rule` finds.
+    pub fn run(&self, rule: &dyn AnyRule) -> Vec<Finding> {
+        let ctx = RuleContext { net: self.net, reach: self.reach, instances: &self.instances, before: self.before };
+        rule.run(&ctx, self.settings)
+    }
+
     /// What `rule` finds, each as (resource address, message, certainty).
     pub fn findings(&self, rule: &dyn AnyRule) -> Vec<(String, String, crate::reach::Certainty)> {
-        let ctx = RuleContext { net: self.net, reach: self.reach, instances: &self.instances };
-        let found: Vec<Finding> = rule.run(&ctx, self.settings);
+        let found: Vec<Finding> = self.run(rule);
         let mut out: Vec<_> = found
             .iter()
             .map(|f| {

@@ -144,6 +144,19 @@ const SCENARIOS: &[(&str, &[&str], &[&str])] = &[
     ("SSM012", &["ssm012_endpoint_policy"], &["baseline_endpoints"]),
     ("SSM013", &["ssm013_session_logging"], &["ssm013_session_logging_ok", "baseline_endpoints"]),
     (
+        "SSM014",
+        &["update_delete_egress_rule"],
+        &[
+            "update_replace_egress_rule",
+            "update_replace_egress_rule_cbd",
+            "update_drift_egress_revoked",
+            "update_rule_copies",
+            "update_prior_state",
+            "state",
+            "baseline_endpoints",
+        ],
+    ),
+    (
         "SSM015",
         &["iam_lacks_registration", "iam_lacks_sessions", "ssm010_policy_lacks_ssmmessages"],
         &[

@@ -204,6 +204,7 @@ impl<'x, 'c, 'm, 'a> Converter<'x, 'c, 'm, 'a> {
             identity: CheckReport { outcome: inst.iam.outcome, detail: explain::identity(net, &inst.iam) },
             metadata_service: CheckReport { outcome: inst.imds.outcome, detail: explain::metadata(net, &inst.imds, c) },
             verdict: inst.verdict(),
+            before: self.ctx.before.and_then(|b| b.get(&net.name(node))).map(|b| b.verdict),
             unresolved: inst.unresolved.clone(),
         }
     }

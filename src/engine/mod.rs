@@ -13,6 +13,7 @@ use crate::model::Model;
 use crate::network::Network;
 use crate::plan::{self, Document, LoadError, SourceFile};
 use crate::policy::{self, Baseline};
+use crate::reach::change::Before;
 use crate::reach::{Assumptions, InstanceReach, Reach};
 use crate::resolve::LocalSource;
 use crate::rules::{self, AnyRule, RuleContext, Settings};
@@ -54,6 +55,8 @@ pub struct Context<'c, 'm, 'a> {
     pub net: &'c Network<'m, 'a>,
     pub reach: &'c Reach<'c, 'm, 'a>,
     pub sources: Option<&'c SourceTree>,
+    /// For a plan with a prior state: every instance in the world before the plan.
+    pub before: Option<&'c Before>,
 }
 
 /// Loads `source`, runs the pipeline and hands every layer to `f`.
@@ -65,10 +68,30 @@ pub fn with_context<T>(
     let doc = plan::load(source)?;
     let sources = source_root(source, options).map(|dir| SourceTree::discover(&dir, &doc.configuration));
     let sources = sources.filter(|s| !s.is_empty());
-    let model = Model::build(&doc);
-    let net = Network::build(&model, sources.as_ref().map(|s| s as &dyn LocalSource));
+    let locals = sources.as_ref().map(|s| s as &dyn LocalSource);
+    let (model, before) = rayon::join(|| Model::build(&doc), || before_world(&doc, locals, options));
+    let net = Network::build(&model, locals);
     let reach = Reach::new(&net, options.assumptions());
-    Ok(f(&Context { doc: &doc, model: &model, net: &net, reach: &reach, sources: sources.as_ref() }))
+    let ctx = Context {
+        doc: &doc,
+        model: &model,
+        net: &net,
+        reach: &reach,
+        sources: sources.as_ref(),
+        before: before.as_ref(),
+    };
+    Ok(f(&ctx))
+}
+
+/// The world before a plan with a prior state, analysed as the plan's is.
+fn before_world<'a>(doc: &'a Document<'a>, locals: Option<&dyn LocalSource>, options: &Options) -> Option<Before> {
+    if doc.prior.is_empty() {
+        return None;
+    }
+    let model = Model::before(doc);
+    let net = Network::build(&model, locals);
+    let reach = Reach::new(&net, options.assumptions());
+    Some(Before::of(&net, &reach.instances()))
 }
 
 /// Where the root module's `.tf` files are (see [`Options::source_dir`]).
@@ -111,7 +134,7 @@ fn report_of(source: &SourceFile, options: &Options, ctx: &Context<'_, '_, '_>) 
     let (doc, net) = (ctx.doc, ctx.net);
     let instances: Vec<InstanceReach> =
         ctx.reach.instances().into_iter().filter(|i| required(ctx, i, &options.config.require_tags)).collect();
-    let rule_ctx = RuleContext { net, reach: ctx.reach, instances: &instances };
+    let rule_ctx = RuleContext { net, reach: ctx.reach, instances: &instances, before: ctx.before };
     let selected: Vec<&'static dyn AnyRule> = options.rules.clone().unwrap_or_else(|| rules::all().to_vec());
     let found = rules::run(&selected, &rule_ctx, &options.settings());
     let conv = convert::Converter::new(ctx, source, options.paths);

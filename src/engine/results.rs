@@ -100,6 +100,8 @@ pub struct InstanceReport {
     pub identity: CheckReport,
     pub metadata_service: CheckReport,
     pub verdict: Verdict,
+    /// For a plan with a prior state: the verdict before the plan (none for a new instance).
+    pub before: Option<Verdict>,
     /// What the plan does not tell.
     pub unresolved: Vec<String>,
 }

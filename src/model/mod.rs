@@ -113,17 +113,26 @@ pub struct Model<'a> {
 
 impl<'a> Model<'a> {
     pub fn build(doc: &'a Document<'a>) -> Model<'a> {
+        Model::of(doc, &doc.resources)
+    }
+
+    /// The world before a plan: its `prior_state`, read with its configuration.
+    pub fn before(doc: &'a Document<'a>) -> Model<'a> {
+        Model::of(doc, &doc.prior)
+    }
+
+    /// The model of `instances`, one world of `doc` (after the plan, or before it).
+    fn of(doc: &'a Document<'a>, instances: &'a [crate::plan::ResourceInstance<'a>]) -> Model<'a> {
         let config_root = &doc.configuration.root_module;
         let (config_index, (mut modules, module_of)) =
-            rayon::join(|| index_configuration(config_root), || module_table(doc));
+            rayon::join(|| index_configuration(config_root), || module_table(instances));
 
         modules[ROOT.index()].config = Some(config_root);
         for m in &mut modules[1..] {
             m.config = config_root.descend(&m.instance.config_path());
         }
 
-        let resources: Vec<Resource<'a>> = doc
-            .resources
+        let resources: Vec<Resource<'a>> = instances
             .par_iter()
             .zip(module_of.par_iter())
             .enumerate()
@@ -276,7 +285,7 @@ impl<'a> BlockIndex<'a> {
 
 /// The module instances of the document's resources and their ancestors (the root first,
 /// then in order of first appearance), and each resource's module.
-fn module_table<'a>(doc: &Document<'a>) -> (Vec<ModuleEntry<'a>>, Vec<ModId>) {
+fn module_table<'a>(instances: &[crate::plan::ResourceInstance<'a>]) -> (Vec<ModuleEntry<'a>>, Vec<ModId>) {
     let root = ModuleEntry {
         instance: Arc::new(ModuleInstance::root()),
         parent: None,
@@ -287,8 +296,7 @@ fn module_table<'a>(doc: &Document<'a>) -> (Vec<ModuleEntry<'a>>, Vec<ModId>) {
     let mut ids = FxHashMap::default();
     // Resources of one module instance are mostly adjacent and share its `Arc`.
     let mut last: Option<(&Arc<ModuleInstance>, ModId)> = None;
-    let module_of = doc
-        .resources
+    let module_of = instances
         .iter()
         .map(|inst| {
             let module = &inst.addr.module;

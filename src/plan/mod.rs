@@ -138,6 +138,11 @@ pub struct Document<'a> {
     pub variables: Vec<(Cow<'a, str>, &'a RawValue)>,
     /// Every resource instance that exists after the plan, in input order, unique by address.
     pub resources: Vec<ResourceInstance<'a>>,
+    /// What the plan deletes (not replaces), with its values before.
+    pub deleted: Vec<ResourceInstance<'a>>,
+    /// A plan's `prior_state`: the world before the plan (empty for a state, or a plan that
+    /// creates everything).
+    pub prior: Vec<ResourceInstance<'a>>,
     pub configuration: Configuration<'a>,
     /// Oddities worth telling the user (duplicate addresses, unusual versions).
     pub notes: Vec<String>,
@@ -212,13 +217,15 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
     };
 
     let configuration = background.configuration()?;
-    let mut resources = match kind {
+    let (mut resources, prior) = match kind {
         DocumentKind::Plan => plan_resources(&background, &raw)?,
         DocumentKind::State => match raw.values {
-            Some(v) => background.state_values(v)?,
-            None => Vec::new(),
+            Some(v) => (background.state_values(v)?, Vec::new()),
+            None => (Vec::new(), Vec::new()),
         },
     };
+    let deleted: Vec<ResourceInstance<'_>> = resources.iter().filter(|r| r.action == Action::Delete).cloned().collect();
+    resources.retain(|r| r.action != Action::Delete);
 
     let mut notes = Vec::new();
     let before = resources.len();
@@ -243,6 +250,8 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
         terraform_version: raw.terraform_version,
         variables: raw.variables,
         resources,
+        deleted,
+        prior,
         configuration,
         notes,
     })
@@ -251,10 +260,12 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
 /// A plan's resources: those its changes leave, then those only `prior_state` has (data
 /// sources read during planning, anything a targeted plan left out), then — for plans
 /// without changes — those only `planned_values` has.
+/// Also the whole `prior_state`.
+#[allow(clippy::type_complexity)]
 fn plan_resources<'a>(
     background: &read::Background<'a>,
     raw: &read::RawDocument<'a>,
-) -> Result<Vec<ResourceInstance<'a>>, LoadError> {
+) -> Result<(Vec<ResourceInstance<'a>>, Vec<ResourceInstance<'a>>), LoadError> {
     let changes = background.changes()?;
     let prior = background.prior_state()?;
     let mut known: FxHashSet<&str> = FxHashSet::default();
@@ -278,9 +289,9 @@ fn plan_resources<'a>(
 
     let mut resources = Vec::with_capacity(changes.len() + prior.len() + planned.len());
     resources.extend(changes.into_iter().filter_map(|(_, instance)| instance));
-    resources.extend(prior.into_iter().zip(keep).filter(|(_, k)| *k).map(|(r, _)| r));
+    resources.extend(prior.iter().zip(keep).filter(|(_, k)| *k).map(|(r, _)| r.clone()));
     resources.extend(planned);
-    Ok(resources)
+    Ok((resources, prior))
 }
 
 /// Parses a raw slice of `text`, reporting errors at their position in the whole input.

@@ -114,11 +114,17 @@ impl<'a> Background<'a> {
         let (name, text) = (self.name, self.text);
         let c: RawResourceChange<'a> = nested(name, text, rc)?;
         let action = Action::from_actions(&c.change.actions);
-        if c.deposed.is_some() || action == Action::Delete {
+        if c.deposed.is_some() {
             return Ok((c.address, None));
         }
         let addr = parse_address(name, text, rc, &c.address, (&c.type_, &c.name), modules)?;
-        let after = if action == Action::Forget { c.change.before } else { c.change.after };
+        // A deleted object is kept with its `before` (what goes away); it is not in the
+        // world after the plan.
+        let after = match action {
+            Action::Forget => c.change.before,
+            Action::Delete => None,
+            _ => c.change.after,
+        };
         let instance = ResourceInstance {
             address: c.address.clone(),
             addr,

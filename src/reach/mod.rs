@@ -7,6 +7,7 @@
 //! address and region) share one evaluation.
 
 pub mod acl;
+pub mod change;
 pub mod codes;
 pub mod data;
 pub mod dns;

@@ -94,6 +94,14 @@ pub fn render(reports: &[FileReport], style: &Style) -> String {
     out
 }
 
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Reachable => "reachable",
+        Verdict::Unreachable => "unreachable",
+        Verdict::Unknown => "unknown",
+    }
+}
+
 /// The input's kind and versions, its notes, the instances' verdicts and the resolved links.
 fn header(out: &mut String, r: &FileReport) {
     let kind = match r.kind {
@@ -120,7 +128,11 @@ fn header(out: &mut String, r: &FileReport) {
             Verdict::Unreachable => "UNREACHABLE",
             Verdict::Unknown => "unknown",
         };
-        let _ = writeln!(out, "  {verdict:<12} {}", inst.resource);
+        let change = match inst.before {
+            Some(b) if b != inst.verdict => format!("  (before this plan: {})", verdict_word(b)),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "  {verdict:<12} {}{change}", inst.resource);
     }
     let resolution = super::resolution::text(&r.resolution);
     if !resolution.is_empty() {

@@ -193,6 +193,9 @@ struct Instance<'r> {
     identity: Check<'r>,
     metadata_service: Check<'r>,
     verdict: Verdict,
+    /// The verdict before the plan, for a plan with a prior state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdict_before: Option<Verdict>,
     /// How each link was resolved (an extension of the SPEC schema).
     links: Links<'r>,
 }
@@ -208,6 +211,7 @@ fn instance<'r>(r: &'r FileReport, i: &'r InstanceReport) -> Instance<'r> {
         identity: check(&i.identity),
         metadata_service: check(&i.metadata_service),
         verdict: i.verdict,
+        verdict_before: i.before,
         links: Links {
             vpc: link(&i.vpc),
             subnets: link(&i.subnets),

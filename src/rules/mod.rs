@@ -158,6 +158,7 @@ rules! {
     ssm011_imds_disabled::ImdsDisabled,
     ssm012_endpoint_policy_restrictive::EndpointPolicyRestrictive,
     ssm013_session_logging_path_missing::SessionLoggingPathMissing,
+    ssm014_reachability_regression::ReachabilityRegression,
     ssm015_instance_role_permissions_missing::InstanceRolePermissionsMissing,
     net001_egress_open_world::EgressOpenWorld,
     net002_admin_port_open::AdminPortOpen,
@@ -183,6 +184,8 @@ pub struct RuleContext<'r, 'n, 'm, 'a> {
     pub reach: &'r Reach<'n, 'm, 'a>,
     /// Reachability of every instance that must be reachable.
     pub instances: &'r [InstanceReach],
+    /// For a plan with a prior state: every instance before the plan.
+    pub before: Option<&'r crate::reach::change::Before>,
 }
 
 /// What a finding says, in words: one function for the message, one for the help.

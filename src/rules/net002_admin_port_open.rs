@@ -118,15 +118,13 @@ mod tests {
     #[test]
     fn fires_as_an_error_from_anywhere_and_a_warning_from_inside() {
         baseline().set("aws_security_group.app", "ingress", ssh_from("0.0.0.0/0")).check(|t| {
-            let ctx = crate::rules::RuleContext { net: t.net, reach: t.reach, instances: &t.instances };
-            let f = super::super::AnyRule::run(&AdminPortOpen, &ctx, &Default::default());
+            let f = t.run(&AdminPortOpen);
             assert_eq!(f.len(), 1);
             assert_eq!(f[0].severity, crate::rules::Severity::Error);
             assert!(f[0].message(t.net).contains("admits SSH (TCP 22) from 0.0.0.0/0"));
         });
         baseline().set("aws_security_group.app", "ingress", ssh_from("10.0.0.0/8")).check(|t| {
-            let ctx = crate::rules::RuleContext { net: t.net, reach: t.reach, instances: &t.instances };
-            let f = super::super::AnyRule::run(&AdminPortOpen, &ctx, &Default::default());
+            let f = t.run(&AdminPortOpen);
             assert_eq!(f[0].severity, crate::rules::Severity::Warning);
         });
     }

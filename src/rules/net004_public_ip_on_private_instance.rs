@@ -77,8 +77,7 @@ mod tests {
     fn names_the_elastic_ip_in_the_fix() {
         let eip = json!({"instance": crate::testkit::r("aws_instance.app"), "vpc": true});
         baseline().resource("aws_eip.app", eip).check(|t| {
-            let ctx = crate::rules::RuleContext { net: t.net, reach: t.reach, instances: &t.instances };
-            let f = super::super::AnyRule::run(&PublicIpOnPrivateInstance, &ctx, &Default::default());
+            let f = t.run(&PublicIpOnPrivateInstance);
             assert_eq!(f[0].help(t.net), "remove aws_eip.app (an Elastic IP associated with the instance)");
         });
     }

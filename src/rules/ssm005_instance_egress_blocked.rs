@@ -34,9 +34,22 @@ impl Message for EgressBlocked {
         let name = net.describe(self.instance);
         let groups = net.names(self.groups);
         if self.no_egress {
-            let verb = if net.link(self.groups).targets().len() > 1 { "have" } else { "has" };
+            let targets = net.link(self.groups).targets();
+            let verb = if targets.len() > 1 { "have" } else { "has" };
+            // A group this plan creates lost AWS's default rule to Terraform; one that exists
+            // already has none left after the plan.
+            let created = targets.iter().any(|g| {
+                net.resource(**g).is_some_and(|id| net.model()[id].fields.lifecycle() == crate::model::Lifecycle::Creates)
+            });
+            let why = if created || targets.is_empty() {
+                " — unlike the AWS console, Terraform removes the default allow-all egress rule from every security group it creates"
+            } else if net.model().doc.kind == crate::plan::DocumentKind::Plan {
+                " after this plan"
+            } else {
+                ""
+            };
             return format!(
-                "{name} cannot reach {} over TCP 443: {groups} {verb} no egress rule at all — unlike the AWS console, Terraform removes the default allow-all egress rule from every security group it creates",
+                "{name} cannot reach {} over TCP 443: {groups} {verb} no egress rule at all{why}",
                 service_list(&self.services)
             );
         }

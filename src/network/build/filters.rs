@@ -34,6 +34,21 @@ impl Builder<'_, '_> {
                 }
             }
         }
+        // Rule resources the plan deletes still name their group: its refreshed lists hold
+        // their copies, which go away with them.
+        for d in &self.model.doc.deleted {
+            if !RULE_KINDS.contains(&Kind::from_type(&d.addr.type_)) {
+                continue;
+            }
+            let Some(group_id) = crate::plan::Values::of(d.before).str("security_group_id") else { continue };
+            let groups: Vec<NodeId> = self
+                .model
+                .with_value(&group_id)
+                .filter(|&id| matches!(self.model[id].kind, Kind::SecurityGroup | Kind::DefaultSecurityGroup))
+                .map(|id| self.node(id))
+                .collect();
+            with_rule_resources.extend(groups);
+        }
         for r in self.all_of(Kind::SecurityGroup).into_iter().chain(self.all_of(Kind::DefaultSecurityGroup)) {
             let node = self.node(r.id);
             let vpc = self.link(r.id, LinkKind::Vpc);
@@ -130,5 +145,42 @@ impl Builder<'_, '_> {
         let prefix_lists = self.link(r.id, LinkKind::PrefixLists);
         let links = RuleLinks { groups, prefix_lists };
         Some(security::rule(&self.net.graph, &r.fields, shape, direction, links, self.node(r.id)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::network::traffic::Direction;
+    use crate::testkit::baseline;
+
+    /// The baseline's app group as it exists already, declaring no `egress`: the refreshed
+    /// plan lists what AWS has there (`copy`).
+    fn refreshed(copy: serde_json::Value) -> crate::testkit::Plan {
+        baseline()
+            .set("aws_security_group.app", "id", json!({"$default": "sg-app"}))
+            .set("aws_security_group.app", "egress", json!({"$default": copy}))
+            .existing("aws_security_group.app")
+    }
+
+    fn egress_rules(t: &crate::testkit::Fixture<'_, '_, '_>) -> usize {
+        let g = &t.net.groups[&t.node("aws_security_group.app")];
+        g.rules.iter().filter(|r| r.direction == Direction::Egress).count()
+    }
+
+    #[test]
+    fn copies_of_a_rule_being_deleted_do_not_count() {
+        let copy = json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["10.0.0.0/16"]}]);
+        let rule = json!({"type": "egress", "security_group_id": "sg-app", "protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["10.0.0.0/16"]});
+        refreshed(copy)
+            .deleting("aws_security_group_rule.https_out", rule)
+            .check(|t| assert_eq!(egress_rules(t), 0, "the copy goes with the rule"));
+    }
+
+    #[test]
+    fn a_refreshed_list_counts_when_no_rule_resource_names_the_group() {
+        let inline = json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["10.0.0.0/16"]}]);
+        refreshed(inline).check(|t| assert_eq!(egress_rules(t), 1));
     }
 }
