@@ -172,7 +172,7 @@ fn a_data_source_read_at_apply_stands_for_the_object_its_id_names() {
     assert_eq!(vpc, (Resolution::Reference, each(&["aws_vpc.main"])));
     let (vpc, report) = link(&plan, endpoint, "vpc", false);
     assert_eq!(vpc, (Resolution::Unresolved, vec![]), "no VPC in the module: the local cannot stand in");
-    assert_eq!(report.fallback.as_deref(), Some("local.vpc_id"));
+    assert_eq!((report.fallback, report.unresolved), (None, vec!["local.vpc_id".to_string()]));
 }
 
 #[test]

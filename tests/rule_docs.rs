@@ -17,20 +17,27 @@ const SCENARIOS: &[(&str, &[&str], &[&str])] = &[
     (
         "NET001",
         &["baseline_nat", "nat_gateway", "spot_instance", "seed001_for_each", "seed004_custom_role"],
-        &["baseline_endpoints", "seed003_pitfall", "seed000_module", "seed003_hardened"],
+        &[
+            "baseline_endpoints",
+            "seed003_pitfall",
+            "seed000_module",
+            "seed003_hardened",
+            "egress_ipv6_only",
+            "tam_stack",
+        ],
     ),
     (
         "NET002",
         &["net002_ssh_vpc", "net002_ssh_world", "seed003_pitfall", "seed003_pitfall_inline"],
-        &["baseline_endpoints", "net003_endpoint_sg_broad", "seed003_hardened"],
+        &["baseline_endpoints", "net003_endpoint_sg_broad", "seed003_hardened", "eks_node_group_lt"],
     ),
     (
         "NET003",
         &["net003_endpoint_sg_broad", "seed003_pitfall", "seed003_pitfall_inline", "seed003_hardened"],
         &["baseline_endpoints", "ssm006_default_sg_managed", "ssm006_ingress_other_cidr"],
     ),
-    ("NET004", &["net004_public_ip", "net004_eip"], &["baseline_endpoints", "nat_gateway"]),
-    ("NET005", &["net005_key_pair"], &["baseline_endpoints", "net004_public_ip"]),
+    ("NET004", &["net004_public_ip", "net004_eip", "eni_eip"], &["baseline_endpoints", "nat_gateway", "nat_instance"]),
+    ("NET005", &["net005_key_pair"], &["baseline_endpoints", "net004_public_ip", "tam_stack", "tam_stack_v2"]),
     (
         "SSM001",
         &[

@@ -113,6 +113,8 @@ pub struct Fields<'a> {
     /// The enclosing attribute is set by one expression (the AWS provider's "attributes as
     /// blocks", such as `route = [...]`): what is unknown inside comes from it.
     set_by_parent: bool,
+    /// Where the configuration's variables are evaluated.
+    scope: Option<super::eval::VarScope<'a>>,
 }
 
 impl<'a> Fields<'a> {
@@ -123,7 +125,19 @@ impl<'a> Fields<'a> {
         config: Option<&'a Expressions<'a>>,
         lifecycle: Lifecycle,
     ) -> Fields<'a> {
-        Fields { after, unknown, before, config, lifecycle, set_by_parent: false }
+        Fields { after, unknown, before, config, lifecycle, set_by_parent: false, scope: None }
+    }
+
+    /// Evaluates the configuration's variables in `scope`.
+    pub fn in_scope(mut self, scope: super::eval::VarScope<'a>) -> Fields<'a> {
+        self.scope = Some(scope);
+        self
+    }
+
+    /// Whether `e` is a variable that is `null` or `""`: unset, as Terraform and the provider
+    /// read it.
+    fn empty_var(&self, e: &Expression<'a>) -> bool {
+        self.scope.is_some_and(|s| s.is_empty_var(e))
     }
 
     /// Only a configuration (a block the plan knows nothing else about).
@@ -136,7 +150,8 @@ impl<'a> Fields<'a> {
     pub fn attr<T: Deserialize<'a>>(&self, key: &str, default: Option<T>) -> Attr<T> {
         let fallback = || default.map_or(Attr::Absent, Attr::Default);
         if self.unknown.any_true(key) {
-            return match self.config_expr(key) {
+            // A variable that is `null` or `""` leaves the attribute unset.
+            return match self.config_expr(key).filter(|e| !self.empty_var(e)) {
                 Some(e) => e.constant::<T>().map_or(Attr::Unknown, Attr::Known),
                 None if self.set_by_parent => Attr::Unknown,
                 // Unset and computed by the provider: its default on create; an existing
@@ -159,6 +174,7 @@ impl<'a> Fields<'a> {
         }
         // The plan has no value here (a block only the configuration describes).
         match self.config_expr(key) {
+            Some(e) if self.empty_var(e) => fallback(),
             Some(e) if e.has_references() && e.constant_value.is_none() => Attr::Unknown,
             Some(e) => e.constant::<T>().map_or_else(fallback, Attr::Known),
             None => fallback(),
@@ -261,11 +277,15 @@ impl<'a> Fields<'a> {
                     config: configured.get(i).copied(),
                     lifecycle: self.lifecycle,
                     set_by_parent,
+                    scope: self.scope,
                 })
                 .collect();
         }
         if !configured.is_empty() {
-            return configured.into_iter().map(|c| Fields::configured(c, self.lifecycle)).collect();
+            return configured
+                .into_iter()
+                .map(|c| Fields { scope: self.scope, ..Fields::configured(c, self.lifecycle) })
+                .collect();
         }
         if self.lifecycle == Lifecycle::Exists && !self.configures(key) {
             return self

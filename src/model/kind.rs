@@ -92,6 +92,7 @@ kinds! {
     VpcPeeringConnectionAccepter => "aws_vpc_peering_connection_accepter",
     ManagedPrefixList => "aws_ec2_managed_prefix_list",
     VpcDhcpOptions => "aws_vpc_dhcp_options",
+    VpcIpv6CidrBlockAssociation => "aws_vpc_ipv6_cidr_block_association",
     VpcDhcpOptionsAssociation => "aws_vpc_dhcp_options_association",
     EksCluster => "aws_eks_cluster",
     EksNodeGroup => "aws_eks_node_group",

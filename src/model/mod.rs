@@ -2,6 +2,7 @@
 //! by known identifiers (`id`, `name`, `arn`).
 
 pub mod attr;
+pub mod eval;
 pub mod ids;
 pub mod kind;
 
@@ -157,7 +158,8 @@ impl<'a> Model<'a> {
                 };
                 let unknown = if modelled { Values::markers(inst.after_unknown) } else { Values::default() };
                 let expressions = if modelled { config.map(ConfigResource::expressions) } else { None };
-                let fields = Fields::new(after, unknown, before, expressions, lifecycle_of(inst.action));
+                let fields = Fields::new(after, unknown, before, expressions, lifecycle_of(inst.action))
+                    .in_scope(eval::VarScope { doc, module: &inst.addr.module });
                 Resource { id: ResId::new(id), inst, kind, module_id, fields, config }
             })
             .collect();

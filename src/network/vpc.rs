@@ -28,6 +28,8 @@ pub struct Vpc {
     pub dhcp_options: Option<LinkId>,
     /// The region its provider configuration creates it in.
     pub region: Option<String>,
+    /// Whether it has an IPv6 range (without one, IPv6 rules are inert).
+    pub ipv6: crate::tri::Tri,
 }
 
 impl Vpc {
@@ -42,7 +44,27 @@ impl Vpc {
             },
             dhcp_options: None,
             region,
+            ipv6: ipv6_of(r),
         }
+    }
+}
+
+/// Whether a VPC has an IPv6 range: a known `ipv6_cidr_block`, or one AWS or IPAM assigns.
+fn ipv6_of(r: &Resource<'_>) -> crate::tri::Tri {
+    use crate::tri::Tri;
+    match r.attr_str("ipv6_cidr_block") {
+        Attr::Known(c) if !c.is_empty() => return Tri::Yes,
+        Attr::Known(_) | Attr::Default(_) | Attr::Absent => {}
+        Attr::Unknown if r.configures("ipv6_cidr_block") => return Tri::Maybe,
+        Attr::Unknown => {}
+    }
+    let assigned = r.attr::<bool>("assign_generated_ipv6_cidr_block", Some(false));
+    let ipam = r.attr_str("ipv6_ipam_pool_id");
+    match (assigned.value(), ipam.value()) {
+        (Some(true), _) => Tri::Yes,
+        (_, Some(p)) if !p.is_empty() => Tri::Yes,
+        (None, _) => Tri::Maybe,
+        _ => Tri::No,
     }
 }
 

@@ -354,7 +354,11 @@ pub fn link_doubts(net: &Network<'_, '_>, what: &str, link: LinkId) -> Vec<Strin
         ));
     }
     for d in &l.dead_ends {
-        out.push(format!("{what}: {d} could not be followed"));
+        if d.starts_with("local.") {
+            out.push(format!("{what}: {d} is not in the plan JSON and its .tf source was not found"));
+        } else {
+            out.push(format!("{what}: {d} could not be followed"));
+        }
     }
     if l.resolution == Resolution::Unresolved && l.slots.is_empty() {
         out.push(format!("{what}: unresolved"));

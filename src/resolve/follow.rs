@@ -336,15 +336,23 @@ impl<'m, 'a> Resolver<'m, 'a> {
             return;
         }
         // `locals` are not in the plan JSON: every resource of the right type in this module
-        // instance stands in, marked as a fallback.
+        // instance stands in, marked as a fallback — unless there is exactly one, the one the
+        // local names (a module's `local.this_sg_id` over the group it creates), or none, when
+        // only the rest of the expression can tell.
         let key = SetKey::Module { module: scope.module, kinds: spec.kinds.as_ptr() as usize };
         let set = self.shared_set(key, || {
             let ids = self.model.of_kinds_in(scope.module, spec.kinds);
             ids.into_iter().filter(|&id| !self.model[id].is_data()).map(Target::Resource).collect()
         });
-        walk.push_set(set);
-        if walk.fallback.is_none() {
-            walk.fallback = Some(format!("local.{name}"));
+        match set.len() {
+            0 => walk.empty_locals.push(name.to_string()),
+            1 => walk.push_set(set),
+            _ => {
+                walk.push_set(set);
+                if walk.fallback.is_none() {
+                    walk.fallback = Some(format!("local.{name}"));
+                }
+            }
         }
     }
 

@@ -449,6 +449,7 @@ pub fn specs(kind: Kind) -> &'static [LinkSpec] {
         Kind::VpcPeeringConnectionAccepter => {
             const { &[link(L::PeeringConnection, &["vpc_peering_connection_id"], PEERING)] }
         }
+        Kind::VpcIpv6CidrBlockAssociation => const { &[link(L::Vpc, &["vpc_id"], VPC)] },
         Kind::VpcDhcpOptionsAssociation => {
             const { &[link(L::Vpc, &["vpc_id"], VPC), link(L::DhcpOptions, &["dhcp_options_id"], DHCP)] }
         }

@@ -26,6 +26,9 @@ pub(super) struct Walk {
     pub had_refs: bool,
     pub dead_ends: Vec<String>,
     pub fallback: Option<String>,
+    /// `local`s without a source whose module instance has no resource of the wanted type:
+    /// a dead end unless the rest of the expression leads somewhere.
+    pub empty_locals: Vec<String>,
     pub visited: FxHashSet<(ModId, Reference)>,
     pub depth: usize,
 }
@@ -115,9 +118,15 @@ impl Walk {
         self.had_refs |= sub.had_refs;
         sub.dead_ends.into_iter().for_each(|d| self.dead_end(d));
         self.fallback = self.fallback.take().or(sub.fallback);
+        self.empty_locals.append(&mut sub.empty_locals);
     }
 
     pub fn finish(mut self, spec: &TargetSpec, outcome: Outcome) -> Link {
+        if self.found.is_empty() && self.bulk.is_none() {
+            for l in std::mem::take(&mut self.empty_locals) {
+                self.dead_end(format!("local.{l}"));
+            }
+        }
         // A whole set, one of which is meant (or a scalar attribute): shared, not copied.
         if let Some(set) =
             self.bulk.take_if(|_| self.found.is_empty() && (self.selection || !spec.many) && self.choices.is_empty())

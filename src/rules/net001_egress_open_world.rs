@@ -47,8 +47,14 @@ impl Rule for EgressOpenWorld {
         groups.sort_by_key(|(n, _)| **n);
         let mut out = Vec::new();
         for (group, g) in groups {
+            // `::/0` in a VPC without an IPv6 range reaches nothing.
+            let ipv6 = g.vpc.and_then(|l| ctx.net.link(l).single().copied()).and_then(|v| ctx.net.vpcs.get(&v)).map(|v| v.ipv6);
+            let inert_v6 = ipv6 == Some(crate::tri::Tri::No);
             for rule in g.rules.iter().filter(|r| r.direction == Direction::Egress && r.membership == Membership::Definite) {
-                let world = rule.world_peers();
+                let mut world = rule.world_peers();
+                if inert_v6 {
+                    world.retain(|c| matches!(c, ipnet::IpNet::V4(_)));
+                }
                 let Some(declared_by) = rule.declared_by else { continue };
                 if world.is_empty() || ctx.net.is_data(declared_by) {
                     continue;
@@ -77,6 +83,16 @@ mod tests {
             let f = t.findings(&EgressOpenWorld);
             assert_eq!(f.len(), 1);
             assert_eq!(f[0].1, "aws_security_group.app allows egress of TCP 443 to 0.0.0.0/0");
+        });
+    }
+
+    #[test]
+    fn silent_on_ipv6_egress_in_a_vpc_without_ipv6() {
+        let egress = json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "ipv6_cidr_blocks": ["::/0"]}]);
+        let plan = baseline().set("aws_security_group.app", "egress", egress);
+        plan.check(|t| assert!(t.findings(&EgressOpenWorld).is_empty()));
+        plan.set("aws_vpc.main", "assign_generated_ipv6_cidr_block", json!(true)).check(|t| {
+            assert_eq!(t.findings(&EgressOpenWorld)[0].1, "aws_security_group.app allows egress of TCP 443 to ::/0");
         });
     }
 

@@ -70,6 +70,14 @@ impl Builder<'_, '_> {
             let vpc = self.link(r.id, LinkKind::Vpc);
             self.net.subnets.insert(node, Subnet::build(r, node, vpc));
         }
+        // A range added after the VPC's creation.
+        for a in self.managed(Kind::VpcIpv6CidrBlockAssociation) {
+            for v in self.link(a.id, LinkKind::Vpc).map(|l| self.targets(l)).unwrap_or_default() {
+                if let Some(vpc) = self.net.vpcs.get_mut(&v) {
+                    vpc.ipv6 = crate::tri::Tri::Yes;
+                }
+            }
+        }
         self.dhcp_options();
     }
 
