@@ -72,6 +72,8 @@ kinds! {
     IamRolePolicy => "aws_iam_role_policy",
     IamPolicy => "aws_iam_policy",
     IamPolicyDocument => "aws_iam_policy_document",
+    IamRolePoliciesExclusive => "aws_iam_role_policies_exclusive",
+    IamRolePolicyAttachmentsExclusive => "aws_iam_role_policy_attachments_exclusive",
     Route53Zone => "aws_route53_zone",
     Route53ZoneAssociation => "aws_route53_zone_association",
     Route53Record => "aws_route53_record",

@@ -462,6 +462,9 @@ pub fn specs(kind: Kind) -> &'static [LinkSpec] {
             const { &[link(L::Roles, &["roles"], ROLE_LIST), link(L::Policy, &["policy_arn"], POLICY)] }
         }
         Kind::IamRolePolicy => const { &[link(L::Role, &["role"], ROLE)] },
+        Kind::IamRolePoliciesExclusive | Kind::IamRolePolicyAttachmentsExclusive => {
+            const { &[link(L::Role, &["role_name"], ROLE)] }
+        }
         Kind::SsmServiceSetting => const { &[link(L::Role, &["setting_value"], ROLE)] },
         Kind::Route53Zone => const { &[link(L::Vpc, &["vpc", "vpc_id"], VPC_LIST)] },
         Kind::Route53ZoneAssociation => {

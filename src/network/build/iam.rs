@@ -45,13 +45,35 @@ impl Builder<'_, '_> {
                 .collect();
             attaching.sort_unstable();
             attaching.dedup();
+            // `aws_iam_role_policies_exclusive` / `_attachments_exclusive`: after apply the role
+            // has exactly the inline policies (by name) and managed policies (by ARN) listed.
+            let exclusive = |kind: Kind, key: &str| -> Option<Vec<String>> {
+                attaching
+                    .iter()
+                    .filter_map(|a| self.net.resource(*a))
+                    .map(|id| &self.model[id])
+                    .find(|x| x.kind == kind)
+                    .map(|x| x.fields.strings(key).into_value().unwrap_or_default())
+            };
+            let inline_names = exclusive(Kind::IamRolePoliciesExclusive, "policy_names");
+            let managed_arns = exclusive(Kind::IamRolePolicyAttachmentsExclusive, "policy_arns");
             for a in attaching {
                 let Some(id) = self.net.resource(a) else { continue };
                 let ar = &self.model[id];
                 match ar.kind {
                     Kind::IamRolePolicy => {
-                        sources.push(PolicySource::Document { text: ar.attr_str("policy"), from: a })
+                        let kept = match (&inline_names, ar.attr_str("name").into_value()) {
+                            (Some(names), Some(n)) => names.contains(&n),
+                            _ => true,
+                        };
+                        if kept {
+                            sources.push(PolicySource::Document { text: ar.attr_str("policy"), from: a });
+                        }
                     }
+                    Kind::IamRolePolicyAttachment | Kind::IamPolicyAttachment
+                        if managed_arns.as_ref().is_some_and(|arns| {
+                            ar.attr_str("policy_arn").into_value().is_some_and(|arn| !arns.contains(&arn))
+                        }) => {}
                     Kind::IamRolePolicyAttachment | Kind::IamPolicyAttachment => {
                         let targets = self.link(id, LinkKind::Policy).map(|l| self.targets(l)).unwrap_or_default();
                         if targets.is_empty() {
@@ -111,5 +133,39 @@ impl Builder<'_, '_> {
             let name = r.attr_str("name").map(|n| normalize(&n));
             self.net.zones.push(HostedZone { node, name, vpcs, endpoints });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::testkit::{baseline, r};
+    use crate::tri::Tri;
+
+    /// The baseline's role with its permissions in an `aws_iam_role_policy` named `ssm`, and
+    /// an `aws_iam_role_policies_exclusive` that keeps `names`.
+    fn exclusive(names: &[&str]) -> crate::testkit::Plan {
+        let policy = r#"{"Statement":{"Effect":"Allow","Action":["ssm:UpdateInstanceInformation","ssmmessages:*"],"Resource":"*"}}"#;
+        baseline()
+            .without("aws_iam_role.app", Some("managed_policy_arns"))
+            .resource(
+                "aws_iam_role_policy.ssm",
+                json!({"name": "ssm", "role": r("aws_iam_role.app"), "policy": policy}),
+            )
+            .resource(
+                "aws_iam_role_policies_exclusive.app",
+                json!({"role_name": r("aws_iam_role.app"), "policy_names": names}),
+            )
+    }
+
+    #[test]
+    fn an_exclusive_list_removes_the_inline_policies_it_does_not_name() {
+        exclusive(&["other"]).check(|t| assert_eq!(t.instance("aws_instance.app").iam.outcome, Tri::No));
+    }
+
+    #[test]
+    fn an_exclusive_list_keeps_the_inline_policies_it_names() {
+        exclusive(&["ssm"]).check(|t| assert_eq!(t.instance("aws_instance.app").iam.outcome, Tri::Yes));
     }
 }
