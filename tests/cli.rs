@@ -193,6 +193,15 @@ fn output_is_deterministic() {
 }
 
 #[test]
+fn explain_takes_an_id_or_a_name() {
+    for key in ["SSM005", "ssm005", "instance-egress-blocked"] {
+        let out = tfreach(&["explain", key]);
+        assert_eq!(out.status.code(), Some(0), "{key}");
+        assert!(text(&out.stdout).starts_with("# SSM005 instance-egress-blocked"), "{key}");
+    }
+}
+
+#[test]
 fn usage_errors_exit_2() {
     assert_eq!(tfreach(&["check"]).status.code(), Some(2));
     assert_eq!(tfreach(&["check", "x.json", "--format", "yaml"]).status.code(), Some(2));

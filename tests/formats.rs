@@ -196,7 +196,7 @@ fn seed003_ssm005_labels_the_instance_and_its_security_group() {
 fn colour_only_when_asked() {
     let reports = [scenario("seed003_pitfall")];
     assert!(!human::render(&reports, &human::Style::plain(100)).contains('\u{1b}'));
-    let coloured = human::render(&reports, &human::Style { color: true, width: 100 });
+    let coloured = human::render(&reports, &human::Style { color: true, ..human::Style::plain(100) });
     assert!(coloured.contains("\u{1b}["), "a colour style colours");
 }
 
@@ -211,12 +211,31 @@ fn the_binary_renders_every_format() {
             .args(["check", "testdata/seed003_pitfall/plan.json", "--format", format])
             .current_dir(common::root())
             .env_remove("NO_COLOR")
+            .env("COLUMNS", "100")
             .output()
             .unwrap();
         let stdout = String::from_utf8(out.stdout).unwrap();
         assert_eq!(out.status.code(), Some(1), "{format}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(!stdout.contains('\u{1b}'), "{format}: no colour on a pipe");
         assert_eq!(stdout, text, "{format}");
+    }
+    // Piped without `COLUMNS`: 80 columns.
+    let narrow = Command::new(env!("CARGO_BIN_EXE_tfreach"))
+        .args(["check", "testdata/seed003_pitfall/plan.json"])
+        .current_dir(common::root())
+        .env_remove("COLUMNS")
+        .output()
+        .unwrap();
+    let narrow = String::from_utf8(narrow.stdout).unwrap();
+    assert_eq!(narrow, human::render(&reports, &human::Style::plain(80)));
+    // Messages, help and the verdict table wrap; quoted source lines and the header do not.
+    let wrapped = |l: &&str| {
+        ["  × ", "  │ ", "  ⚠ ", "  help:", "        ", "  UNREACHABLE", "  reachable", "  unknown"]
+            .iter()
+            .any(|p| l.starts_with(p))
+    };
+    for line in narrow.lines().filter(wrapped) {
+        assert!(line.chars().count() <= 80, "wrapped at 80: {line}");
     }
     let clean = Command::new(env!("CARGO_BIN_EXE_tfreach"))
         .args(["check", "testdata/baseline_endpoints/plan.json", "--format", "junit"])

@@ -267,6 +267,18 @@ fn docs_have_every_section_in_order() {
     }
 }
 
+/// The docs are read by the person whose build failed: nothing about how tfreach is tested.
+#[test]
+fn docs_speak_to_users_not_to_the_test_suite() {
+    let internal = ["seed", "scenario", "testdata", "fixture", "snapshot"];
+    for (id, d) in docs() {
+        let lower = d.text.to_lowercase();
+        for word in internal {
+            assert!(!lower.contains(word), "{id}: mentions `{word}`");
+        }
+    }
+}
+
 #[test]
 fn hcl_examples_parse() {
     for (id, d) in docs() {

@@ -102,6 +102,9 @@ pub struct CheckArgs {
     pub ignore: Vec<String>,
     #[command(flatten)]
     pub sources: SourceArgs,
+    /// Human output: also how every instance's and endpoint's links were resolved.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -142,8 +145,9 @@ impl FailOn {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
-    /// Readable report: instances, how their links were resolved, and findings as
-    /// diagnostics on the `.tf` source (colour only on a terminal without NO_COLOR).
+    /// Readable report: each instance's verdict and the findings that explain it, then the
+    /// findings as diagnostics on the `.tf` source (colour only on a terminal without
+    /// NO_COLOR); `--verbose` adds how the links were resolved.
     Human,
     /// The stable machine schema (see README).
     Json,

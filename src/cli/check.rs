@@ -80,7 +80,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> ExitStatus {
         CheckFormat::Github => report::Format::Github,
         CheckFormat::Gcc => report::Format::Gcc,
     };
-    let how = report::Render { style: report::human::Style::for_stdout(), fails: &|s| args.fail_on.fails(s) };
+    let style = report::human::Style { verbose: args.verbose, ..report::human::Style::for_stdout() };
+    let how = report::Render { style, fails: &|s| args.fail_on.fails(s) };
     let text = report::render(format, &reports, &how);
     emit(out, &text);
     let failing = reports.iter().flat_map(|r| &r.findings).any(|f| args.fail_on.fails(f.severity));

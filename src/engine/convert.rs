@@ -29,6 +29,25 @@ pub(super) fn findings_by_instance(found: &[Finding]) -> FxHashMap<NodeId, Vec<&
     out
 }
 
+/// The rules that explain a verdict other than `reachable`: the findings on the instance, or
+/// on a resource its paths and checks involve, of the reachability and resolution rules.
+fn explained_by(inst: &InstanceReach, by_instance: &FxHashMap<NodeId, Vec<&Finding>>) -> Vec<&'static str> {
+    use crate::rules::Category;
+    if inst.verdict() == crate::reach::Verdict::Reachable {
+        return Vec::new();
+    }
+    let mut out: Vec<&'static str> = by_instance
+        .get(&inst.node)
+        .into_iter()
+        .flatten()
+        .filter(|f| matches!(f.rule.category, Category::Reachability | Category::Resolution))
+        .map(|f| f.rule.id)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// Every resource block as (module path, address in the module), for the policy's check
 /// of inline ignores.
 pub(super) fn blocks(ctx: &Context<'_, '_, '_>) -> Vec<(Vec<String>, String)> {
@@ -205,6 +224,7 @@ impl<'x, 'c, 'm, 'a> Converter<'x, 'c, 'm, 'a> {
             metadata_service: CheckReport { outcome: inst.imds.outcome, detail: explain::metadata(net, &inst.imds, c) },
             verdict: inst.verdict(),
             before: self.ctx.before.and_then(|b| b.get(&net.name(node))).map(|b| b.verdict),
+            explained_by: explained_by(inst, by_instance),
             unresolved: inst.unresolved.clone(),
         }
     }

@@ -102,6 +102,9 @@ pub struct InstanceReport {
     pub verdict: Verdict,
     /// For a plan with a prior state: the verdict before the plan (none for a new instance).
     pub before: Option<Verdict>,
+    /// For a verdict other than `reachable`: the rules whose findings explain it (network,
+    /// credentials, metadata service, what the plan does not tell), by id.
+    pub explained_by: Vec<&'static str>,
     /// What the plan does not tell.
     pub unresolved: Vec<String>,
 }

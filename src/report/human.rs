@@ -26,22 +26,26 @@ pub struct Style {
     pub color: bool,
     /// Columns to wrap messages at.
     pub width: usize,
+    /// Also how every link was resolved (`--verbose`).
+    pub verbose: bool,
 }
 
 impl Style {
     /// Colour only when standard output is a terminal and `NO_COLOR` is unset or empty
-    /// (<https://no-color.org>); the terminal's width there, 100 columns elsewhere.
+    /// (<https://no-color.org>). The width: the terminal's, else `COLUMNS`, else 80.
     pub fn for_stdout() -> Style {
         use std::io::IsTerminal;
         let tty = std::io::stdout().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let width = if tty { terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)) } else { None };
-        Style { color: tty && !no_color, width: width.unwrap_or(100) }
+        let terminal = if tty { terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)) } else { None };
+        let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok());
+        let width = terminal.or(columns).filter(|w| *w >= 20).unwrap_or(80);
+        Style { color: tty && !no_color, width, verbose: false }
     }
 
     /// No colour at a fixed width: what tests compare.
     pub fn plain(width: usize) -> Style {
-        Style { color: false, width }
+        Style { color: false, width, verbose: false }
     }
 
     fn handler(self) -> GraphicalReportHandler {
@@ -63,10 +67,13 @@ pub fn render(reports: &[FileReport], style: &Style) -> String {
         if i > 0 {
             out.push('\n');
         }
-        header(&mut out, r);
+        header(&mut out, r, style);
         for f in &r.findings {
             out.push('\n');
             let _ = handler.render_report(&mut out, &diagnostic(f, &r.text));
+        }
+        if style.verbose {
+            resolved_links(&mut out, r);
         }
         if !r.suppressed.is_empty() {
             let _ = writeln!(out, "\nsuppressed:");
@@ -102,8 +109,8 @@ fn verdict_word(v: Verdict) -> &'static str {
     }
 }
 
-/// The input's kind and versions, its notes, the instances' verdicts and the resolved links.
-fn header(out: &mut String, r: &FileReport) {
+/// The input's kind and versions, its notes and the instances' verdicts.
+fn header(out: &mut String, r: &FileReport, style: &Style) {
     let kind = match r.kind {
         crate::plan::DocumentKind::Plan => "plan",
         crate::plan::DocumentKind::State => "state",
@@ -122,27 +129,78 @@ fn header(out: &mut String, r: &FileReport) {
     for n in &r.notes {
         let _ = writeln!(out, "note: {n}");
     }
-    for inst in &r.instances {
-        let verdict = match inst.verdict {
-            Verdict::Reachable => "reachable",
-            Verdict::Unreachable => "UNREACHABLE",
-            Verdict::Unknown => "unknown",
-        };
-        let change = match inst.before {
-            Some(b) if b != inst.verdict => format!("  (before this plan: {})", verdict_word(b)),
-            _ => String::new(),
-        };
-        let _ = writeln!(out, "  {verdict:<12} {}{change}", inst.resource);
+    verdict_table(out, r, style);
+}
+
+/// One line per instance: its verdict, and the findings that explain it; wrapped at the
+/// style's width under the explanation column.
+fn verdict_table(out: &mut String, r: &FileReport, style: &Style) {
+    if r.instances.is_empty() {
+        return;
     }
-    let resolution = super::resolution::text(&r.resolution);
-    if !resolution.is_empty() {
-        out.push_str("\nresolved links:\n");
-        for line in resolution.trim_end().lines() {
-            if line.trim().is_empty() {
-                out.push('\n');
+    let name_width = r.instances.iter().map(|i| i.resource.chars().count()).max().unwrap_or(0).min(48);
+    out.push('\n');
+    for inst in &r.instances {
+        let (word, colour) = match inst.verdict {
+            Verdict::Reachable => ("reachable", "32"),
+            Verdict::Unreachable => ("UNREACHABLE", "1;31"),
+            Verdict::Unknown => ("unknown", "33"),
+        };
+        let verdict = if style.color { format!("\u{1b}[{colour}m{word:<11}\u{1b}[0m") } else { format!("{word:<11}") };
+        let mut why: Vec<String> = inst
+            .explained_by
+            .iter()
+            .map(|id| match crate::rules::by_id(id) {
+                Some(rule) => format!("{id} {}", rule.meta().name),
+                None => id.to_string(),
+            })
+            .collect();
+        if let Some(b) = inst.before.filter(|b| *b != inst.verdict) {
+            why.push(format!("before this plan: {}", verdict_word(b)));
+        }
+        let head = format!("  {verdict} {:<name_width$}", inst.resource);
+        if why.is_empty() {
+            let _ = writeln!(out, "{}", head.trim_end());
+            continue;
+        }
+        let indent = 2 + 11 + 1 + name_width + 2;
+        let width = style.width.saturating_sub(indent).max(24);
+        // Whole items per line: `SSM008 endpoint-region-mismatch` never splits.
+        let mut lines: Vec<String> = vec![String::new()];
+        for (i, item) in why.iter().enumerate() {
+            let piece = if i + 1 < why.len() { format!("{item},") } else { item.clone() };
+            let line = lines.last_mut().expect("one line");
+            if !line.is_empty() && line.chars().count() + 1 + piece.chars().count() > width {
+                lines.push(piece);
             } else {
-                let _ = writeln!(out, "  {line}");
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(&piece);
             }
+        }
+        for (i, line) in lines.iter().enumerate() {
+            if i == 0 {
+                let _ = writeln!(out, "{head}  {line}");
+            } else {
+                let _ = writeln!(out, "{:indent$}{line}", "");
+            }
+        }
+    }
+}
+
+/// How every link was resolved (`--verbose`).
+fn resolved_links(out: &mut String, r: &FileReport) {
+    let resolution = super::resolution::text(&r.resolution);
+    if resolution.is_empty() {
+        return;
+    }
+    out.push_str("\nresolved links:\n");
+    for line in resolution.trim_end().lines() {
+        if line.trim().is_empty() {
+            out.push('\n');
+        } else {
+            let _ = writeln!(out, "  {line}");
         }
     }
 }

@@ -196,6 +196,8 @@ struct Instance<'r> {
     /// The verdict before the plan, for a plan with a prior state.
     #[serde(skip_serializing_if = "Option::is_none")]
     verdict_before: Option<Verdict>,
+    /// The rules whose findings explain a verdict other than `reachable`.
+    explained_by: &'r [&'static str],
     /// How each link was resolved (an extension of the SPEC schema).
     links: Links<'r>,
 }
@@ -212,6 +214,7 @@ fn instance<'r>(r: &'r FileReport, i: &'r InstanceReport) -> Instance<'r> {
         metadata_service: check(&i.metadata_service),
         verdict: i.verdict,
         verdict_before: i.before,
+        explained_by: &i.explained_by,
         links: Links {
             vpc: link(&i.vpc),
             subnets: link(&i.subnets),
