@@ -351,3 +351,26 @@ fn sarif_validator() -> Option<PathBuf> {
     assert!(prefix.join("node_modules/.bin/sarif-multitool").exists(), "{PACKAGE} installed no binary");
     Some(prefix)
 }
+
+/// GitLab's Code Quality report format: an array of issues with `description`,
+/// `check_name`, `fingerprint`, `severity` (one of GitLab's five) and `location.path` with
+/// `location.lines.begin`; fingerprints unique within a report and equal across runs.
+#[test]
+fn gitlab_code_quality_has_the_documented_fields() {
+    let reports = [scenario("seed003_pitfall"), scenario("ssm001_no_path")];
+    let text = tfreach::report::gitlab::render(&reports);
+    let issues: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    assert_eq!(issues.len(), reports.iter().map(|r| r.findings.len()).sum::<usize>());
+    let mut fingerprints = std::collections::BTreeSet::new();
+    for i in &issues {
+        for key in ["description", "check_name", "fingerprint"] {
+            assert!(i[key].as_str().is_some_and(|s| !s.is_empty()), "{key}: {i}");
+        }
+        assert!(["info", "minor", "major", "critical", "blocker"].contains(&i["severity"].as_str().unwrap()), "{i}");
+        assert!(i["location"]["path"].as_str().is_some_and(|p| p.ends_with(".tf") || p.ends_with(".json")), "{i}");
+        assert!(i["location"]["lines"]["begin"].as_u64().is_some_and(|l| l >= 1), "{i}");
+        assert!(fingerprints.insert(i["fingerprint"].as_str().unwrap().to_string()), "unique: {i}");
+    }
+    let again = tfreach::report::gitlab::render(&[scenario("seed003_pitfall"), scenario("ssm001_no_path")]);
+    assert_eq!(text, again, "stable across runs");
+}

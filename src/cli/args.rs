@@ -157,6 +157,8 @@ pub enum CheckFormat {
     Junit,
     /// GitHub Actions annotations (`::error file=…,line=…::message`).
     Github,
+    /// GitLab Code Quality JSON (`artifacts: reports: codequality`).
+    Gitlab,
     /// One `file:line:col: error: message [RULE]` line per finding, for editors.
     Gcc,
 }

@@ -78,6 +78,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> ExitStatus {
         CheckFormat::Sarif => report::Format::Sarif,
         CheckFormat::Junit => report::Format::Junit,
         CheckFormat::Github => report::Format::Github,
+        CheckFormat::Gitlab => report::Format::Gitlab,
         CheckFormat::Gcc => report::Format::Gcc,
     };
     let style = report::human::Style { verbose: args.verbose, ..report::human::Style::for_stdout() };

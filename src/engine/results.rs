@@ -155,6 +155,21 @@ pub struct FindingReport {
     pub config_address: String,
 }
 
+impl FindingReport {
+    /// An identifier that stays the same when the same finding is reported again: the rule,
+    /// the resource and the input, hashed (FNV-1a 64, a fixed algorithm), in hex. Messages
+    /// and line numbers may change between runs; these do not.
+    pub fn fingerprint(&self) -> String {
+        use std::hash::Hasher;
+        let mut h = fnv::FnvHasher::default();
+        for part in [self.rule, self.resource.as_str(), self.input.as_str()] {
+            h.write(part.as_bytes());
+            h.write_u8(0);
+        }
+        format!("{:016x}", h.finish())
+    }
+}
+
 /// A compute resource or endpoint and how its links were resolved.
 #[derive(Debug, Clone)]
 pub struct ResolvedEntity {

@@ -3,6 +3,7 @@
 
 pub mod gcc;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -23,12 +24,13 @@ pub enum Format {
     Sarif,
     Junit,
     Github,
+    Gitlab,
     Gcc,
 }
 
 /// Every format, in the order the CLI lists them; tests loop over this list.
-pub const FORMATS: [Format; 6] =
-    [Format::Human, Format::Json, Format::Sarif, Format::Junit, Format::Github, Format::Gcc];
+pub const FORMATS: [Format; 7] =
+    [Format::Human, Format::Json, Format::Sarif, Format::Junit, Format::Github, Format::Gitlab, Format::Gcc];
 
 impl Format {
     /// The `--format` value.
@@ -39,6 +41,7 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Junit => "junit",
             Format::Github => "github",
+            Format::Gitlab => "gitlab",
             Format::Gcc => "gcc",
         }
     }
@@ -59,11 +62,12 @@ pub fn render(format: Format, reports: &[FileReport], how: &Render<'_>) -> Strin
         Format::Sarif => sarif::render(reports),
         Format::Junit => junit::render(reports, how.fails),
         Format::Github => github::render(reports),
+        Format::Gitlab => gitlab::render(reports),
         Format::Gcc => gcc::render(reports),
     }
 }
 
-/// Where a line-oriented format (`gcc`, GitHub annotations, JUnit) points a finding: the
+/// Where a line-oriented format (`gcc`, GitHub annotations, GitLab, JUnit) points a finding: the
 /// resource's block header in its `.tf` file, else the resource's object in the plan JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Position<'f> {
