@@ -193,6 +193,18 @@ fn output_is_deterministic() {
 }
 
 #[test]
+fn the_readme_states_the_rust_version_cargo_declares() {
+    let manifest = std::fs::read_to_string(common::root().join("Cargo.toml")).unwrap();
+    let version = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .expect("Cargo.toml declares rust-version");
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    assert!(readme.contains(&format!("Rust {version} or newer")), "README.md states Rust {version}");
+}
+
+#[test]
 fn explain_takes_an_id_or_a_name() {
     for key in ["SSM005", "ssm005", "instance-egress-blocked"] {
         let out = tfreach(&["explain", key]);
