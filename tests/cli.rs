@@ -192,6 +192,28 @@ fn output_is_deterministic() {
     }
 }
 
+/// The GitHub Action in `action.yml` installs tfreach from the repository and runs only
+/// flags and formats that `tfreach check` has.
+#[test]
+fn the_github_action_runs_flags_that_exist() {
+    let action = std::fs::read_to_string(common::root().join("action.yml")).expect("action.yml");
+    assert!(action.contains("using: composite"));
+    assert!(action.contains("github/codeql-action/upload-sarif@"));
+    assert!(action.contains("cargo install --locked"));
+    let help = text(&tfreach(&["check", "--help"]).stdout);
+    let mut flags = 0;
+    for line in action.lines().filter(|l| l.contains("/bin/tfreach\" check")) {
+        for word in line.split_whitespace().filter(|w| w.starts_with("--")) {
+            assert!(help.contains(word), "`tfreach check` has no {word}");
+            flags += 1;
+        }
+        for format in line.split("--format ").skip(1).filter_map(|r| r.split_whitespace().next()) {
+            assert!(help.contains(format), "no format {format}");
+        }
+    }
+    assert!(flags >= 4, "the action runs tfreach check with its flags");
+}
+
 #[test]
 fn the_readme_states_the_rust_version_cargo_declares() {
     let manifest = std::fs::read_to_string(common::root().join("Cargo.toml")).unwrap();
