@@ -212,6 +212,8 @@ pub struct FileReport {
     pub counts: LinkCounts,
     /// The input text, for renderers that point into the plan JSON.
     pub text: Arc<String>,
+    /// The values Terraform marks sensitive: the output filter hides them.
+    pub sensitive: crate::plan::SensitiveValues,
 }
 
 /// Resolution counts of the four links the foundation issue tracks.
@@ -313,6 +315,7 @@ fn report_of(source: &SourceFile, options: &Options, ctx: &Context<'_, '_, '_>) 
         notes,
         counts,
         text: source.text.clone(),
+        sensitive: doc.sensitive.clone(),
     }
 }
 

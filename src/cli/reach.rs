@@ -1,18 +1,17 @@
 //! `tfreach reach`.
 
-use std::io::Write;
-
+use super::ExitStatus;
 use super::args::{ReachArgs, ReachFormat};
-use super::{ExitStatus, emit, report_error};
 use crate::analysis::{Options, with_context};
+use crate::output;
 use crate::plan::SourceFile;
 use crate::report;
 
-pub fn run(args: &ReachArgs, out: &mut dyn Write) -> ExitStatus {
+pub fn run(args: &ReachArgs) -> ExitStatus {
     let config = match crate::config::Config::discover(args.config.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
-            report_error(e);
+            output::diagnostic(e);
             return ExitStatus::Error;
         }
     };
@@ -20,11 +19,12 @@ pub fn run(args: &ReachArgs, out: &mut dyn Write) -> ExitStatus {
     let source = match SourceFile::read(&args.plan) {
         Ok(s) => s,
         Err(e) => {
-            report_error(e);
+            output::diagnostic(e);
             return ExitStatus::Error;
         }
     };
     let result = with_context(&source, &options, |ctx| -> Result<String, String> {
+        output::protect(&ctx.doc.sensitive);
         let mut instances = ctx.reach.instances();
         if let Some(addr) = &args.instance {
             instances.retain(|i| ctx.model.resources[i.res].address() == addr);
@@ -56,15 +56,15 @@ pub fn run(args: &ReachArgs, out: &mut dyn Write) -> ExitStatus {
     });
     match result {
         Ok(Ok(text)) => {
-            emit(out, &text);
+            output::out(&text);
             ExitStatus::Clean
         }
         Ok(Err(msg)) => {
-            eprintln!("{msg}");
+            output::errln(&msg);
             ExitStatus::Error
         }
         Err(e) => {
-            report_error(e);
+            output::diagnostic(e);
             ExitStatus::Error
         }
     }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod input;
 mod read;
+pub mod sensitive;
 pub mod values;
 
 use std::borrow::Cow;
@@ -24,6 +25,7 @@ pub use address::{Key, Mode, ModuleInstance, Reference, ResourceAddress};
 pub use config::{Configuration, Expression, Expressions};
 pub use error::LoadError;
 pub use input::SourceFile;
+pub use sensitive::{PathStep, SensitivePaths, SensitiveValues};
 pub use values::Values;
 
 /// Whether the input was a plan or a state snapshot.
@@ -122,6 +124,11 @@ pub struct ResourceInstance<'a> {
     pub after_unknown: Option<&'a RawValue>,
     /// The values before the change, when the object exists already.
     pub before: Option<&'a RawValue>,
+    /// Which of `after` Terraform marks sensitive (`after_sensitive`, a state's
+    /// `sensitive_values`): such values decide the analysis but are never printed.
+    pub sensitive: SensitivePaths,
+    /// Which of `before` Terraform marks sensitive.
+    pub before_sensitive: SensitivePaths,
     /// Where the resource's object sits in the input.
     pub span: Span,
 }
@@ -141,6 +148,9 @@ pub struct Document<'a> {
     pub configuration: Configuration<'a>,
     /// Oddities worth telling the user (duplicate addresses, unusual versions).
     pub notes: Vec<String>,
+    /// Every value Terraform marks sensitive anywhere in the document (resources, outputs,
+    /// variables declared `sensitive`): what the output filter hides.
+    pub sensitive: SensitiveValues,
 }
 
 impl<'a> Document<'a> {
@@ -220,6 +230,9 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
         },
     };
 
+    let mut sensitive = background.sensitive();
+    sensitive_outside_resources(name, text, &raw, &configuration, &mut sensitive)?;
+
     let mut notes = Vec::new();
     let before = resources.len();
     let mut seen = FxHashSet::with_capacity_and_hasher(resources.len(), Default::default());
@@ -245,7 +258,36 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
         resources,
         configuration,
         notes,
+        sensitive,
     })
+}
+
+/// The sensitive values of root variables and outputs.
+fn sensitive_outside_resources<'a>(
+    name: &str,
+    text: &'a str,
+    raw: &read::RawDocument<'a>,
+    configuration: &Configuration<'a>,
+    out: &mut SensitiveValues,
+) -> Result<(), LoadError> {
+    let declared = &configuration.root_module.variables;
+    for (variable, value) in &raw.variables {
+        if declared.get(variable).is_some_and(|v| v.sensitive) {
+            out.add_raw(Some(value));
+        }
+    }
+    for v in declared.values().filter(|v| v.sensitive) {
+        out.add_raw(v.default);
+    }
+    if let Some(changes) = raw.output_changes {
+        let changes: Option<std::collections::BTreeMap<values::CowStr<'a>, read::RawOutputChange<'a>>> =
+            nested(name, text, changes)?;
+        for change in changes.iter().flat_map(|c| c.values()) {
+            out.add_marked(change.before, &SensitivePaths::of(change.before_sensitive));
+            out.add_marked(change.after, &SensitivePaths::of(change.after_sensitive));
+        }
+    }
+    Ok(())
 }
 
 /// A plan's resources: those its changes leave, then those only `prior_state` has (data

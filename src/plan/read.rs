@@ -16,6 +16,7 @@ use serde_json::value::RawValue;
 
 use super::address::{ModuleCache, ResourceAddress, SharedModules};
 use super::config::Configuration;
+use super::sensitive::{SensitivePaths, SensitiveValues};
 use super::values::CowStr;
 use super::{Action, Actions, LoadError, PLAN_HELP, ResourceInstance, json_error, nested, span_of};
 
@@ -35,6 +36,8 @@ pub(super) struct RawDocument<'a> {
     pub prior_state: Option<&'a RawValue>,
     pub values: Option<&'a RawValue>,
     pub configuration: Option<&'a RawValue>,
+    /// Root module outputs as the plan changes them (`after_sensitive` marks the secret ones).
+    pub output_changes: Option<&'a RawValue>,
     // The raw `terraform.tfstate` format, recognised only to explain what to do with it.
     pub version: bool,
     pub serial: bool,
@@ -58,6 +61,8 @@ pub(super) struct Background<'a> {
     changes: Runs<'a>,
     prior_state: Slot<Vec<ResourceInstance<'a>>>,
     configuration: Slot<Configuration<'a>>,
+    /// Values under sensitive marks, gathered by every task.
+    sensitive: Mutex<SensitiveValues>,
 }
 
 impl<'a> Background<'a> {
@@ -69,6 +74,7 @@ impl<'a> Background<'a> {
             changes: Mutex::new(Vec::new()),
             prior_state: Mutex::new(None),
             configuration: Mutex::new(None),
+            sensitive: Mutex::new(SensitiveValues::default()),
         }
     }
 
@@ -104,21 +110,44 @@ impl<'a> Background<'a> {
         lock(&self.configuration).take().unwrap_or_else(|| Ok(Configuration::default()))
     }
 
-    fn parse_changes(&self, index: usize, run: &[&'a RawValue]) {
-        let mut modules = SharedModules::new(&self.modules);
-        let parsed = run.iter().map(|rc| self.change(rc, &mut modules)).collect();
-        lock(&self.changes).push((index, parsed));
+    /// Every value under a sensitive mark that the tasks have read so far.
+    pub fn sensitive(&self) -> SensitiveValues {
+        std::mem::take(&mut *lock(&self.sensitive))
     }
 
-    fn change(&self, rc: &'a RawValue, modules: &mut SharedModules<'_>) -> Result<Change<'a>, LoadError> {
+    fn parse_changes(&self, index: usize, run: &[&'a RawValue]) {
+        let mut modules = SharedModules::new(&self.modules);
+        let mut sensitive = SensitiveValues::default();
+        let parsed = run.iter().map(|rc| self.change(rc, &mut modules, &mut sensitive)).collect();
+        lock(&self.changes).push((index, parsed));
+        if !sensitive.is_empty() {
+            lock(&self.sensitive).extend(&sensitive);
+        }
+    }
+
+    fn change(
+        &self,
+        rc: &'a RawValue,
+        modules: &mut SharedModules<'_>,
+        values: &mut SensitiveValues,
+    ) -> Result<Change<'a>, LoadError> {
         let (name, text) = (self.name, self.text);
         let c: RawResourceChange<'a> = nested(name, text, rc)?;
         let action = Action::from_actions(&c.change.actions);
+        // Read before deciding to skip the object: a deleted resource's secrets are secrets.
+        let before_sensitive = SensitivePaths::of(c.change.before_sensitive);
+        let after_sensitive = SensitivePaths::of(c.change.after_sensitive);
+        values.add_marked(c.change.before, &before_sensitive);
+        values.add_marked(c.change.after, &after_sensitive);
         if c.deposed.is_some() || action == Action::Delete {
             return Ok((c.address, None));
         }
         let addr = parse_address(name, text, rc, &c.address, (&c.type_, &c.name), modules)?;
-        let after = if action == Action::Forget { c.change.before } else { c.change.after };
+        let (after, sensitive) = if action == Action::Forget {
+            (c.change.before, before_sensitive.clone())
+        } else {
+            (c.change.after, after_sensitive)
+        };
         let instance = ResourceInstance {
             address: c.address.clone(),
             addr,
@@ -126,6 +155,8 @@ impl<'a> Background<'a> {
             after,
             after_unknown: c.change.after_unknown,
             before: c.change.before,
+            sensitive,
+            before_sensitive,
             span: span_of(text, rc),
         };
         Ok((c.address, Some(instance)))
@@ -146,13 +177,19 @@ impl<'a> Background<'a> {
         if let Some(root) = values.root_module {
             flatten(root, &mut raw);
         }
+        let mut secrets = SensitiveValues::default();
+        for output in values.outputs.iter().flat_map(BTreeMap::values).filter(|o| o.sensitive) {
+            secrets.add_raw(output.value);
+        }
         let (name, text) = (self.name, self.text);
-        raw.par_iter()
+        let resources: Vec<ResourceInstance<'a>> = raw
+            .par_iter()
             .map_init(
                 || SharedModules::new(&self.modules),
                 |modules, raw| {
                     let r: RawStateResource<'a> = nested(name, text, raw)?;
                     let addr = parse_address(name, text, raw, &r.address, (&r.type_, &r.name), modules)?;
+                    let sensitive = SensitivePaths::of(r.sensitive_values);
                     Ok(ResourceInstance {
                         address: r.address,
                         addr,
@@ -160,11 +197,20 @@ impl<'a> Background<'a> {
                         after: r.values,
                         after_unknown: None,
                         before: r.values,
+                        before_sensitive: sensitive.clone(),
+                        sensitive,
                         span: span_of(text, raw),
                     })
                 },
             )
-            .collect()
+            .collect::<Result<_, LoadError>>()?;
+        for r in resources.iter().filter(|r| !r.sensitive.is_empty()) {
+            secrets.add_marked(r.after, &r.sensitive);
+        }
+        if !secrets.is_empty() {
+            lock(&self.sensitive).extend(&secrets);
+        }
+        Ok(resources)
     }
 }
 
@@ -250,6 +296,7 @@ where
                 "prior_state" => "prior_state",
                 "values" => "values",
                 "configuration" => "configuration",
+                "output_changes" => "output_changes",
                 "version" => "version",
                 "serial" => "serial",
                 _ => {
@@ -288,6 +335,7 @@ where
                         scope.spawn(move |_| *lock(&bg.configuration) = Some(nested(bg.name, bg.text, c)));
                     }
                 }
+                "output_changes" => doc.output_changes = map.next_value()?,
                 "version" => doc.version = map.next_value::<Option<IgnoredAny>>()?.is_some(),
                 _ => doc.serial = map.next_value::<Option<IgnoredAny>>()?.is_some(),
             }
@@ -384,12 +432,40 @@ struct RawChange<'a> {
     after: Option<&'a RawValue>,
     #[serde(borrow, default)]
     after_unknown: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    before_sensitive: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    after_sensitive: Option<&'a RawValue>,
+}
+
+/// An entry of `output_changes`.
+#[derive(Deserialize)]
+pub(super) struct RawOutputChange<'a> {
+    #[serde(borrow, default)]
+    pub before: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub after: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub before_sensitive: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub after_sensitive: Option<&'a RawValue>,
+}
+
+/// An output in a state's (or `prior_state`'s) `values`.
+#[derive(Deserialize)]
+struct RawStateOutput<'a> {
+    #[serde(default)]
+    sensitive: bool,
+    #[serde(borrow, default)]
+    value: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize, Default)]
 struct RawStateValues<'a> {
     #[serde(borrow, default)]
     root_module: Option<RawStateModule<'a>>,
+    #[serde(borrow, default)]
+    outputs: Option<BTreeMap<CowStr<'a>, RawStateOutput<'a>>>,
 }
 
 #[derive(Deserialize)]
@@ -416,6 +492,8 @@ struct RawStateResource<'a> {
     name: Option<CowStr<'a>>,
     #[serde(borrow, default)]
     values: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    sensitive_values: Option<&'a RawValue>,
 }
 
 #[cfg(test)]
