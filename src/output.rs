@@ -83,9 +83,24 @@ pub fn errln(line: &str) {
 
 /// Writes a diagnostic (a bad input, a bad configuration) to standard error, rendered whole
 /// before a single write.
-pub fn diagnostic(err: impl miette::Diagnostic + Send + Sync + 'static) {
-    let report = miette::Report::new(err);
-    self::err(&format!("{report:?}\n"));
+pub fn diagnostic(err: impl miette::Diagnostic) {
+    use std::io::IsTerminal;
+    let tty = std::io::stderr().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme =
+        if tty && !no_color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+    let width = if tty { terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)) } else { None };
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(width.unwrap_or(100))
+        .with_links(false)
+        // `hashicorp/setup-terraform` and `subnet-0fedcba9876543210` stay whole.
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_break_words(false);
+    let mut text = String::new();
+    if handler.render_report(&mut text, &err).is_err() {
+        text = format!("{err}\n");
+    }
+    self::err(&text);
 }
 
 /// Writes to standard error from the panic hook. The hook runs before unwinding: when the

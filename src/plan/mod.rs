@@ -11,7 +11,9 @@ pub mod config;
 pub mod error;
 pub mod input;
 mod read;
+mod recognize;
 pub mod sensitive;
+mod snippet;
 pub mod values;
 
 use std::borrow::Cow;
@@ -176,6 +178,9 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
         return Err(LoadError::Empty { name: name.to_string() });
     };
     if !text[first..].starts_with('{') {
+        if let Some(e) = recognize::recognise(name, text) {
+            return Err(e);
+        }
         // Still report real syntax errors as such.
         if let Err(e) = serde_json::from_str::<IgnoredAny>(text) {
             return Err(json_error(name, text, text, &e));
@@ -197,7 +202,7 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
     }
 
     let background = read::Background::new(name, text);
-    let raw = background.read()?;
+    let raw = background.read().map_err(|e| recognize::recognise(name, text).unwrap_or(e))?;
 
     let kind = if raw.resource_changes.is_some() || raw.planned_values.is_some() || raw.configuration.is_some() {
         DocumentKind::Plan
@@ -211,6 +216,8 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
             "this is a raw terraform.tfstate file, not the JSON of `terraform show -json`",
             "convert it first: `terraform show -json > state.json` (or `terraform show -json terraform.tfstate`)",
         ));
+    } else if let Some(e) = recognize::recognise(name, text) {
+        return Err(e);
     } else {
         return Err(LoadError::shape(
             name,

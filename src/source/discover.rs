@@ -112,7 +112,7 @@ fn load(root_dir: &Path, rel: PathBuf) -> Loaded {
     let shown = rel.display().to_string();
     let bytes = std::fs::read(&path).map_err(|err| format!("skipped {shown}: {err}"))?;
     // The same decoding as plan files: a UTF-8 BOM or UTF-16 from a Windows editor is fine.
-    let text = crate::plan::input::decode(&shown, bytes).map_err(|err| format!("skipped, {err}"))?;
+    let text = crate::plan::input::decode(&shown, bytes).map_err(|err| format!("skipped {err}"))?;
     let body = hcl_edit::parser::parse_body(&text).map_err(|err| {
         let at = err.location();
         format!("skipped {shown}:{}:{}: not valid HCL: {}", at.line(), at.column(), err.message())
