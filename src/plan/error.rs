@@ -39,14 +39,14 @@ pub enum LoadError {
     )]
     Empty { name: String },
 
-    #[error("{name} is a saved plan and tfreach could not read it: {reason}")]
-    #[diagnostic(
-        code(tfreach::input::saved_plan),
-        help(
-            "tfreach runs `terraform show -json` on saved plans, in the plan's (initialised) directory; put terraform on PATH (or set TFREACH_TERRAFORM), or pass the JSON: `terraform show -json tfplan > plan.json`"
-        )
-    )]
-    SavedPlan { name: String, reason: String },
+    /// Running `terraform show -json` on a saved plan failed; the reason names the command.
+    #[error("{reason}")]
+    #[diagnostic(code(tfreach::input::saved_plan))]
+    SavedPlan {
+        reason: String,
+        #[help]
+        help: String,
+    },
 
     #[error("standard input holds a saved plan, not JSON")]
     #[diagnostic(

@@ -45,7 +45,7 @@ impl SourceFile {
             return Err(LoadError::IsDirectory { name: arg.to_string() });
         }
         let bytes = std::fs::read(path).map_err(|source| LoadError::Io { name: arg.to_string(), source })?;
-        let bytes = if is_saved_plan(&bytes) { show_saved_plan(arg, path)? } else { bytes };
+        let bytes = if is_saved_plan(&bytes) { crate::plan::terraform::show_json(arg, path)? } else { bytes };
         let text = decode(arg, bytes)?;
         Ok(SourceFile { name: arg.to_string(), path: Some(path.to_path_buf()), text: Arc::new(text) })
     }
@@ -54,38 +54,6 @@ impl SourceFile {
 /// A saved plan (`terraform plan -out tfplan`) is a zip archive.
 fn is_saved_plan(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04")
-}
-
-/// The JSON of a saved plan, from `terraform show -json` run in the plan's directory (which
-/// must be initialised, as Terraform needs the providers' schemas).
-fn show_saved_plan(name: &str, path: &Path) -> Result<Vec<u8>, LoadError> {
-    let terraform = std::env::var_os("TFREACH_TERRAFORM").unwrap_or_else(|| "terraform".into());
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let file = path.file_name().map(std::path::PathBuf::from).unwrap_or_else(|| path.to_path_buf());
-    let out = std::process::Command::new(&terraform)
-        .args(["show", "-no-color", "-json"])
-        .arg(&file)
-        .current_dir(dir)
-        .output()
-        .map_err(|e| LoadError::SavedPlan {
-            name: name.to_string(),
-            reason: format!("cannot run `{}`: {e}", terraform.to_string_lossy()),
-        })?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        // Terraform frames its diagnostics with box drawing; keep the words.
-        let reason = stderr
-            .lines()
-            .map(|l| l.trim_matches(|c: char| c.is_whitespace() || matches!(c, '│' | '╷' | '╵')))
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-        return Err(LoadError::SavedPlan {
-            name: name.to_string(),
-            reason: format!("`terraform show -json` failed: {reason}"),
-        });
-    }
-    Ok(out.stdout)
 }
 
 /// Decodes UTF-8 (with or without BOM) and UTF-16 LE/BE with BOM.

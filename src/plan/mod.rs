@@ -14,6 +14,7 @@ mod read;
 mod recognize;
 pub mod sensitive;
 mod snippet;
+pub mod terraform;
 pub mod values;
 
 use std::borrow::Cow;
