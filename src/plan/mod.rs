@@ -8,6 +8,7 @@
 
 pub mod address;
 pub mod config;
+pub mod depth;
 pub mod error;
 pub mod input;
 mod read;
@@ -334,8 +335,22 @@ fn plan_resources<'a>(
 }
 
 /// Parses a raw slice of `text`, reporting errors at their position in the whole input.
-fn nested<'a, T: Deserialize<'a>>(name: &str, text: &'a str, raw: &'a RawValue) -> Result<T, LoadError> {
-    serde_json::from_str(raw.get()).map_err(|e| json_error(name, text, raw.get(), &e))
+fn nested<'a, T: Deserialize<'a> + Send>(name: &str, text: &'a str, raw: &'a RawValue) -> Result<T, LoadError> {
+    let part = raw.get();
+    match serde_json::from_str(part) {
+        Err(e) if depth::is_recursion_limit(&e) => depth::from_str(part).map_err(|e| match e {
+            depth::DeepError::TooDeep(offset) => LoadError::shape(
+                name,
+                text,
+                span_of(text, raw).offset + offset,
+                format!("the JSON nests more than {} levels deep, more than tfreach reads", depth::MAX_DEPTH),
+                "a plan nests about three levels per module call; check that this file is the JSON of `terraform show -json`",
+            ),
+            depth::DeepError::Json(e) => json_error(name, text, part, &e),
+            depth::DeepError::Thread(source) => LoadError::Io { name: name.to_string(), source },
+        }),
+        result => result.map_err(|e| json_error(name, text, part, &e)),
+    }
 }
 
 fn span_of(text: &str, raw: &RawValue) -> Span {

@@ -36,7 +36,7 @@ impl SensitivePaths {
         let Some(marks) = marks.filter(|m| m.get().contains("true")) else {
             return SensitivePaths::default();
         };
-        let Ok(value) = serde_json::from_str::<Value>(marks.get()) else {
+        let Some(value) = parse(marks.get()) else {
             return SensitivePaths::default();
         };
         let mut paths = Vec::new();
@@ -75,12 +75,21 @@ impl SensitivePaths {
     /// Adds the leaves of `value` under these marks to `out`.
     fn collect_values(&self, value: Option<&RawValue>, out: &mut SensitiveValues) {
         let Some(value) = value.filter(|_| !self.is_empty()) else { return };
-        let Ok(value) = serde_json::from_str::<Value>(value.get()) else { return };
+        let Some(value) = parse(value.get()) else { return };
         for path in &self.paths {
             if let Some(v) = lookup(&value, path) {
                 out.add_leaves(v);
             }
         }
+    }
+}
+
+/// A value at any depth tfreach reads ([`super::depth`]): secrets nested deep are secrets.
+fn parse(json: &str) -> Option<Value> {
+    match serde_json::from_str::<Value>(json) {
+        Ok(v) => Some(v),
+        Err(e) if super::depth::is_recursion_limit(&e) => super::depth::from_str(json).ok(),
+        Err(_) => None,
     }
 }
 
@@ -148,7 +157,7 @@ impl SensitiveValues {
 
     /// Adds every leaf of a value that is sensitive as a whole (an output, a variable).
     pub fn add_raw(&mut self, value: Option<&RawValue>) {
-        if let Some(v) = value.and_then(|v| serde_json::from_str::<Value>(v.get()).ok()) {
+        if let Some(v) = value.and_then(|v| parse(v.get())) {
             self.add_leaves(&v);
         }
     }
