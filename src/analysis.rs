@@ -58,9 +58,10 @@ pub fn with_context<T>(
 ) -> Result<T, LoadError> {
     let doc = plan::load(source)?;
     let sources = source_root(source, options).map(|dir| SourceTree::discover(&dir, &doc.configuration));
-    let sources = sources.filter(|s| !s.is_empty());
+    // A tree without a usable file still carries the notes that say why.
+    let usable = sources.as_ref().filter(|s| !s.is_empty());
     let model = Model::build(&doc);
-    let net = Network::build(&model, sources.as_ref().map(|s| s as &dyn LocalSource));
+    let net = Network::build(&model, usable.map(|s| s as &dyn LocalSource));
     let reach = Reach::build(&net, options.assumptions());
     Ok(f(&Context { doc: &doc, model: &model, net: &net, reach: &reach, sources: sources.as_ref() }))
 }

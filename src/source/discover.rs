@@ -81,6 +81,7 @@ pub(crate) fn discover(root_dir: &Path, configuration: &Configuration<'_>) -> Di
             Err(err) => notes.push(format!("cannot read source directory {}: {err}", display_dir(rel_dir))),
         }
     }
+    let attempted = jobs.len();
     let parsed: Vec<(usize, Loaded)> =
         jobs.into_par_iter().map(|(module, rel)| (module, load(root_dir, rel))).collect();
 
@@ -90,6 +91,11 @@ pub(crate) fn discover(root_dir: &Path, configuration: &Configuration<'_>) -> Di
             Ok((file, index)) => add_file(&mut found.modules[module], file, index),
             Err(note) => notes.push(note),
         }
+    }
+    if attempted > 0 && found.modules.iter().all(|m| m.files.is_empty()) {
+        notes.push(format!(
+            "none of the {attempted} .tf file(s) could be used (see the notes above), so findings point into the plan JSON and `local.` references fall back to candidate sets; fix the files or pass --source-dir"
+        ));
     }
     found.notes = notes;
     found
