@@ -10,11 +10,14 @@
 //! values found by this file's own walk of its marks.
 
 mod common;
+#[path = "support/sensitive.rs"]
+mod support;
 
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
+use support::{printable, sensitive_values, written};
 
 /// Every invocation whose output is checked: each command, each format.
 const RUNS: [&[&str]; 11] = [
@@ -69,8 +72,11 @@ fn change<'p>(plan: &'p mut Value, address: &str) -> &'p mut Value {
     &mut rc["change"]
 }
 
+/// A scenario, its plan (or state) file, and how to mark it.
+type Marking = (&'static str, &'static str, fn(&mut Value));
+
 /// The scenarios and how each is marked.
-fn marked_scenarios() -> Vec<(&'static str, &'static str, fn(&mut Value))> {
+fn marked_scenarios() -> Vec<Marking> {
     vec![
         ("net002_ssh_vpc", "plan.json", |p| {
             change(p, "aws_security_group_rule.app_ssh_from_vpc")["after_sensitive"]["cidr_blocks"] = json!([true]);
@@ -133,85 +139,8 @@ fn the_real_terraform_fixture_when_it_is_there() {
     }
 }
 
-/// The values the output filter promises to hide: at least 4 characters, not a boolean.
-fn printable(values: &[String]) -> Vec<String> {
-    let mut out: Vec<String> =
-        values.iter().filter(|v| v.chars().count() >= 4 && !matches!(v.as_str(), "true" | "false")).cloned().collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// Whether `value` occurs in `out` as the filter's policy defines an occurrence: as a whole
-/// word where it begins or ends with a letter or digit (`default` is not in `defaults`).
-fn written(out: &str, value: &str) -> bool {
-    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    let (first, last) = (word(value.chars().next()), word(value.chars().next_back()));
-    out.match_indices(value).any(|(at, _)| {
-        let end = at + value.len();
-        !(first && word(out[..at].chars().next_back()) || last && word(out[end..].chars().next()))
-    })
-}
-
 fn around(text: &str, needle: &str) -> String {
     let at = text.find(needle).unwrap_or(0);
     let start = text[..at].char_indices().rev().nth(200).map_or(0, |(i, _)| i);
     text[start..].chars().take(400 + needle.len()).collect()
-}
-
-/// The leaves under every sensitive mark of a plan or state, found independently of tfreach.
-fn sensitive_values(doc: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    for rc in doc["resource_changes"].as_array().into_iter().flatten() {
-        for (value, marks) in [("after", "after_sensitive"), ("before", "before_sensitive")] {
-            marked_leaves(&rc["change"][value], &rc["change"][marks], &mut out);
-        }
-    }
-    for oc in doc["output_changes"].as_object().into_iter().flat_map(|o| o.values()) {
-        marked_leaves(&oc["after"], &oc["after_sensitive"], &mut out);
-        marked_leaves(&oc["before"], &oc["before_sensitive"], &mut out);
-    }
-    for values in [&doc["values"], &doc["prior_state"]["values"], &doc["planned_values"]] {
-        state_module(&values["root_module"], &mut out);
-        for output in values["outputs"].as_object().into_iter().flat_map(|o| o.values()) {
-            if output["sensitive"] == true {
-                leaves(&output["value"], &mut out);
-            }
-        }
-    }
-    let declared = &doc["configuration"]["root_module"]["variables"];
-    for (name, variable) in doc["variables"].as_object().into_iter().flatten() {
-        if declared[name]["sensitive"] == true {
-            leaves(&variable["value"], &mut out);
-        }
-    }
-    out
-}
-
-fn state_module(module: &Value, out: &mut Vec<String>) {
-    for r in module["resources"].as_array().into_iter().flatten() {
-        marked_leaves(&r["values"], &r["sensitive_values"], out);
-    }
-    for child in module["child_modules"].as_array().into_iter().flatten() {
-        state_module(child, out);
-    }
-}
-
-fn marked_leaves(value: &Value, marks: &Value, out: &mut Vec<String>) {
-    match marks {
-        Value::Bool(true) => leaves(value, out),
-        Value::Object(fields) => fields.iter().for_each(|(k, m)| marked_leaves(&value[k], m, out)),
-        Value::Array(items) => items.iter().enumerate().for_each(|(i, m)| marked_leaves(&value[i], m, out)),
-        _ => {}
-    }
-}
-
-fn leaves(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::String(s) => out.push(s.clone()),
-        Value::Number(n) => out.push(n.to_string()),
-        Value::Array(items) => items.iter().for_each(|v| leaves(v, out)),
-        Value::Object(fields) => fields.values().for_each(|v| leaves(v, out)),
-        _ => {}
-    }
 }
