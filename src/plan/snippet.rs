@@ -1,5 +1,5 @@
 //! The excerpt of the input that a load error shows: a small window of the error's line,
-//! with JSON string values masked.
+//! with JSON string values (and numbers of 4 characters or more) masked.
 //!
 //! Terraform writes a plan on one line, so "the line" can be the whole plan — every
 //! sensitive value in it, tens of megabytes written to a terminal or a CI log. The window
@@ -107,7 +107,7 @@ fn string_open_at(prefix: &str) -> bool {
     open
 }
 
-/// `window` with its string values masked and control characters replaced, and where
+/// `window` with string values and long numbers masked, control characters replaced, and where
 /// byte `at` of `window` went. `after` is the rest of the line, to tell keys from values.
 fn mask(window: &str, at: usize, in_string: bool, after: &str) -> (String, usize) {
     let mut out = String::with_capacity(window.len());
@@ -155,6 +155,20 @@ fn mask(window: &str, at: usize, in_string: bool, after: &str) -> (String, usize
             rest = &rest[end..];
             pos += end;
             continue;
+        }
+        if c == '-' || c.is_ascii_digit() {
+            // Numbers of more than a few characters are masked too: a sensitive port or
+            // account id is a number.
+            let end = rest.find(|c: char| !matches!(c, '0'..='9' | '-' | '+' | '.' | 'e' | 'E')).unwrap_or(rest.len());
+            if end >= crate::redact::MIN_LEN {
+                if label.is_none() && at >= pos && at < pos + end {
+                    label = Some(out.len());
+                }
+                out.push('…');
+                rest = &rest[end..];
+                pos += end;
+                continue;
+            }
         }
         if pos == at {
             label = Some(out.len());
@@ -205,11 +219,11 @@ mod tests {
 
     #[test]
     fn masks_string_values_and_keeps_keys() {
-        let text = r#"{"cidr": "10.0.0.0/8", "port": 22, "tags": {"Name": "secret"}; "x": 1}"#;
+        let text = r#"{"cidr": "10.0.0.0/8", "port": 22, "id": 123456789012, "t": {"N": "secret"}; "x": 1}"#;
         let at = text.find(';').unwrap();
         assert_eq!(
             snippet(text, at),
-            (r#"{"cidr": "…", "port": 22, "tags": {"Name": "…"}; "x": 1}"#.into(), ";".into())
+            (r#"{"cidr": "…", "port": 22, "id": …, "t": {"N": "…"}; "x": 1}"#.into(), ";".into())
         );
     }
 
