@@ -11,6 +11,7 @@ pub mod config;
 pub mod depth;
 pub mod error;
 pub mod input;
+mod raw;
 mod read;
 mod recognize;
 pub mod sensitive;
@@ -289,7 +290,7 @@ fn sensitive_outside_resources<'a>(
         out.add_raw(v.default);
     }
     if let Some(changes) = raw.output_changes {
-        let changes: Option<std::collections::BTreeMap<values::CowStr<'a>, read::RawOutputChange<'a>>> =
+        let changes: Option<std::collections::BTreeMap<values::CowStr<'a>, raw::RawOutputChange<'a>>> =
             nested(name, text, changes)?;
         for change in changes.iter().flat_map(|c| c.values()) {
             out.add_marked(change.before, &SensitivePaths::of(change.before_sensitive));

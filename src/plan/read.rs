@@ -10,15 +10,15 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
-use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::address::{ModuleCache, ResourceAddress, SharedModules};
 use super::config::Configuration;
+use super::raw::{RawResourceChange, RawStateModule, RawStateResource, RawStateValues, RawStateWrapper, RawVariable};
 use super::sensitive::{SensitivePaths, SensitiveValues};
 use super::values::CowStr;
-use super::{Action, Actions, LoadError, PLAN_HELP, ResourceInstance, json_error, nested, span_of};
+use super::{Action, LoadError, PLAN_HELP, ResourceInstance, json_error, nested, span_of};
 
 /// Resource changes per background task: enough to outweigh spawning one, few enough to
 /// keep both threads busy.
@@ -398,102 +398,6 @@ where
         }
         Ok(Some(count))
     }
-}
-
-/// `variables` is an object of `{"value": …}`.
-#[derive(Deserialize)]
-struct RawVariable<'a> {
-    #[serde(borrow, default)]
-    value: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct RawResourceChange<'a> {
-    #[serde(borrow)]
-    address: Cow<'a, str>,
-    /// `type` and `name`, which the address repeats.
-    #[serde(borrow, default, rename = "type")]
-    type_: Option<CowStr<'a>>,
-    #[serde(borrow, default)]
-    name: Option<CowStr<'a>>,
-    #[serde(borrow, default)]
-    deposed: Option<CowStr<'a>>,
-    #[serde(borrow)]
-    change: RawChange<'a>,
-}
-
-#[derive(Deserialize)]
-struct RawChange<'a> {
-    #[serde(default)]
-    actions: Actions,
-    #[serde(borrow, default)]
-    before: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    after: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    after_unknown: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    before_sensitive: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    after_sensitive: Option<&'a RawValue>,
-}
-
-/// An entry of `output_changes`.
-#[derive(Deserialize)]
-pub(super) struct RawOutputChange<'a> {
-    #[serde(borrow, default)]
-    pub before: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    pub after: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    pub before_sensitive: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    pub after_sensitive: Option<&'a RawValue>,
-}
-
-/// An output in a state's (or `prior_state`'s) `values`.
-#[derive(Deserialize)]
-struct RawStateOutput<'a> {
-    #[serde(default)]
-    sensitive: bool,
-    #[serde(borrow, default)]
-    value: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawStateValues<'a> {
-    #[serde(borrow, default)]
-    root_module: Option<RawStateModule<'a>>,
-    #[serde(borrow, default)]
-    outputs: Option<BTreeMap<CowStr<'a>, RawStateOutput<'a>>>,
-}
-
-#[derive(Deserialize)]
-struct RawStateWrapper<'a> {
-    #[serde(borrow, default)]
-    values: Option<RawStateValues<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RawStateModule<'a> {
-    #[serde(borrow, default)]
-    resources: Vec<&'a RawValue>,
-    #[serde(borrow, default)]
-    child_modules: Vec<RawStateModule<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RawStateResource<'a> {
-    #[serde(borrow)]
-    address: Cow<'a, str>,
-    #[serde(borrow, default, rename = "type")]
-    type_: Option<CowStr<'a>>,
-    #[serde(borrow, default)]
-    name: Option<CowStr<'a>>,
-    #[serde(borrow, default)]
-    values: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    sensitive_values: Option<&'a RawValue>,
 }
 
 #[cfg(test)]
