@@ -14,6 +14,7 @@ pub mod input;
 mod raw;
 mod read;
 mod recognize;
+mod scan;
 pub mod sensitive;
 mod snippet;
 pub mod terraform;

@@ -11,8 +11,9 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
 use serde_json::value::RawValue;
+
+use super::scan::{Leaf, leaves};
 
 /// One step of a path into a value: an object field or a list element.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -36,11 +37,12 @@ impl SensitivePaths {
         let Some(marks) = marks.filter(|m| m.get().contains("true")) else {
             return SensitivePaths::default();
         };
-        let Some(value) = parse(marks.get()) else {
-            return SensitivePaths::default();
-        };
         let mut paths = Vec::new();
-        collect_paths(&value, &mut Vec::new(), &mut paths);
+        leaves(marks.get(), |path, leaf| {
+            if matches!(leaf, Leaf::Bool(true)) {
+                paths.push(path.to_vec());
+            }
+        });
         SensitivePaths { paths }
     }
 
@@ -75,50 +77,12 @@ impl SensitivePaths {
     /// Adds the leaves of `value` under these marks to `out`.
     fn collect_values(&self, value: Option<&RawValue>, out: &mut SensitiveValues) {
         let Some(value) = value.filter(|_| !self.is_empty()) else { return };
-        let Some(value) = parse(value.get()) else { return };
-        for path in &self.paths {
-            if let Some(v) = lookup(&value, path) {
-                out.add_leaves(v);
+        leaves(value.get(), |path, leaf| {
+            if self.covers(path) {
+                out.add_leaf(leaf);
             }
-        }
+        });
     }
-}
-
-/// A value at any depth tfreach reads ([`super::depth`]): secrets nested deep are secrets.
-fn parse(json: &str) -> Option<Value> {
-    match serde_json::from_str::<Value>(json) {
-        Ok(v) => Some(v),
-        Err(e) if super::depth::is_recursion_limit(&e) => super::depth::from_str(json).ok(),
-        Err(_) => None,
-    }
-}
-
-fn collect_paths(marks: &Value, at: &mut Vec<PathStep>, out: &mut Vec<Vec<PathStep>>) {
-    match marks {
-        Value::Bool(true) => out.push(at.clone()),
-        Value::Object(fields) => {
-            for (key, mark) in fields {
-                at.push(PathStep::Key(key.clone()));
-                collect_paths(mark, at, out);
-                at.pop();
-            }
-        }
-        Value::Array(items) => {
-            for (i, mark) in items.iter().enumerate() {
-                at.push(PathStep::Index(i));
-                collect_paths(mark, at, out);
-                at.pop();
-            }
-        }
-        _ => {}
-    }
-}
-
-fn lookup<'v>(value: &'v Value, path: &[PathStep]) -> Option<&'v Value> {
-    path.iter().try_fold(value, |v, step| match step {
-        PathStep::Key(k) => v.get(k),
-        PathStep::Index(i) => v.get(i),
-    })
 }
 
 /// Every value a document marks sensitive, as text: strings as they are, numbers and booleans
@@ -157,21 +121,23 @@ impl SensitiveValues {
 
     /// Adds every leaf of a value that is sensitive as a whole (an output, a variable).
     pub fn add_raw(&mut self, value: Option<&RawValue>) {
-        if let Some(v) = value.and_then(|v| parse(v.get())) {
-            self.add_leaves(&v);
+        if let Some(value) = value {
+            leaves(value.get(), |_, leaf| self.add_leaf(leaf));
         }
     }
 
-    fn add_leaves(&mut self, value: &Value) {
-        match value {
-            Value::Null => {}
-            Value::Bool(b) => {
+    fn add_leaf(&mut self, leaf: Leaf<'_>) {
+        match leaf {
+            Leaf::Null => {}
+            Leaf::Bool(b) => {
                 self.values.insert(b.to_string());
             }
-            Value::Number(n) => self.add_number(n),
-            Value::String(s) => self.add_string(s),
-            Value::Array(items) => items.iter().for_each(|v| self.add_leaves(v)),
-            Value::Object(fields) => fields.values().for_each(|v| self.add_leaves(v)),
+            Leaf::Number(text) => {
+                if let Ok(n) = serde_json::from_str::<serde_json::Number>(text) {
+                    self.add_number(&n);
+                }
+            }
+            Leaf::Str(s) => self.add_string(&s),
         }
     }
 
@@ -245,6 +211,17 @@ mod tests {
         let all: Vec<&str> = values.iter().collect();
         assert_eq!(all, ["10.20.0.0/16", "10.20.0.1", "10.20.0.1/16", "443", "443.0", "hunter2!", "x"]);
         assert!(!values.contains("10.0.0.0/8") && !values.contains("ami-0123"));
+    }
+
+    #[test]
+    fn values_nested_deeper_than_any_parser_reads_are_found() {
+        let deep = |leaf: &str| format!("{}{leaf}{}", "[".repeat(5000), "]".repeat(5000));
+        let after = format!(r#"{{"policy":{},"name":"app"}}"#, deep("\"s3cr3t-deep\""));
+        let marks = format!(r#"{{"policy":{}}}"#, deep("true"));
+        let marks = SensitivePaths::of(Some(&RawValue::from_string(marks).unwrap()));
+        let mut values = SensitiveValues::default();
+        values.add_marked(Some(&RawValue::from_string(after).unwrap()), &marks);
+        assert_eq!(values.iter().collect::<Vec<_>>(), ["s3cr3t-deep"]);
     }
 
     #[test]
