@@ -104,13 +104,15 @@ fn run(dir: &Path, args: &[&str]) -> Result<Outcome, String> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| e.to_string())?;
-    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
-    let reader = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        std::io::Read::read_to_end(&mut out, &mut b).map(|_| b)
-    });
-    let mut stderr = Vec::new();
-    std::io::Read::read_to_end(&mut err, &mut stderr).map_err(|e| e.to_string())?;
+    // Both pipes are drained on threads of their own, so that the wait below can time out.
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut b = Vec::new();
+            pipe.read_to_end(&mut b).map(|_| b)
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
     let started = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
@@ -118,11 +120,13 @@ fn run(dir: &Path, args: &[&str]) -> Result<Outcome, String> {
         }
         if started.elapsed() > HANG {
             let _ = child.kill();
+            let _ = child.wait();
             return Err(format!("hangs: no exit after {HANG:?}"));
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    let stdout = reader.join().unwrap().map_err(|e| e.to_string())?;
+    let stdout = stdout.join().unwrap().map_err(|e| e.to_string())?;
+    let stderr = stderr.join().unwrap().map_err(|e| e.to_string())?;
     Ok(Outcome { code: status.code(), stdout, stderr })
 }
 
