@@ -5,9 +5,10 @@
 //! `service_name` in SSM008, a `subnet_id` in TFR001 and `reach`), marked sensitive the way
 //! Terraform marks them: a nested `after_sensitive` path, a whole attribute, a root variable
 //! declared `sensitive`, a sensitive output, a state's `sensitive_values`. Each is run twice:
-//! unmarked, to show the values are printed, and marked, to show none is. When the
-//! real-Terraform fixture `testdata/sensitive_values/` exists, it is checked too, with the
-//! values found by this file's own walk of its marks.
+//! unmarked, to show the values are printed, and marked, to show none is. The real-Terraform
+//! fixtures `testdata/sensitive_values/` (a plan) and `testdata/sensitive_state/` (a state)
+//! are checked too, with the values found by this file's own walk of their marks, and
+//! their unmarked twin `testdata/sensitive_values_plain/` shows those values are printed.
 
 mod common;
 #[path = "support/sensitive.rs"]
@@ -19,27 +20,29 @@ use std::process::Command;
 use serde_json::{Value, json};
 use support::{printable, sensitive_values, written};
 
-/// Every invocation whose output is checked: each command, each format.
+/// Every invocation whose output is checked: each command, each format (the input file
+/// goes after the command).
 const RUNS: [&[&str]; 11] = [
-    &["check", "plan.json"],
-    &["check", "plan.json", "--format", "json"],
-    &["check", "plan.json", "--format", "sarif"],
-    &["check", "plan.json", "--format", "junit"],
-    &["check", "plan.json", "--format", "github"],
-    &["check", "plan.json", "--format", "gcc"],
-    &["reach", "plan.json"],
-    &["reach", "plan.json", "--format", "json"],
-    &["graph", "plan.json"],
-    &["graph", "plan.json", "--format", "dot"],
-    &["graph", "plan.json", "--format", "mermaid"],
+    &["check"],
+    &["check", "--format", "json"],
+    &["check", "--format", "sarif"],
+    &["check", "--format", "junit"],
+    &["check", "--format", "github"],
+    &["check", "--format", "gcc"],
+    &["reach"],
+    &["reach", "--format", "json"],
+    &["graph"],
+    &["graph", "--format", "dot"],
+    &["graph", "--format", "mermaid"],
 ];
 
-/// Everything tfreach writes for `plan.json` in `dir`, all runs together.
-fn everything(dir: &Path) -> String {
+/// Everything tfreach writes for `file` in `dir`, all runs together.
+fn everything(dir: &Path, file: &str) -> String {
     let mut all = String::new();
-    for args in RUNS {
+    for run in RUNS {
+        let args = [&run[..1], &[file], &run[1..]].concat();
         let out = Command::new(env!("CARGO_BIN_EXE_tfreach"))
-            .args(args)
+            .args(&args)
             .current_dir(dir)
             .env("NO_COLOR", "1")
             .output()
@@ -111,11 +114,11 @@ fn no_sensitive_value_is_written_in_any_command_or_format() {
         let values = printable(&sensitive_values(&plan));
         assert!(!values.is_empty(), "{name}: nothing marked");
 
-        let plain = everything(scenario(name, file, |_| {}).path());
+        let plain = everything(scenario(name, file, |_| {}).path(), "plan.json");
         let shown: Vec<&String> = values.iter().filter(|v| written(&plain, v)).collect();
         assert!(!shown.is_empty(), "{name}: unmarked, the output shows none of {values:?}");
 
-        let out = everything(marked.path());
+        let out = everything(marked.path(), "plan.json");
         for v in &values {
             assert!(!written(&out, v), "{name}: `{v}` is written:\n{}", around(&out, v));
         }
@@ -123,20 +126,38 @@ fn no_sensitive_value_is_written_in_any_command_or_format() {
     }
 }
 
+/// The real-Terraform fixtures: a plan and a state with `sensitive()` values and sensitive
+/// variables. The values their READMEs list must be among those this file finds under the
+/// marks, and none of those may be written.
 #[test]
-fn the_real_terraform_fixture_when_it_is_there() {
-    let dir = common::root().join("testdata/sensitive_values");
-    if !dir.join("plan.json").is_file() {
-        eprintln!("SKIPPED: testdata/sensitive_values/ has not landed; the crafted scenarios above stand in");
-        return;
+fn the_real_terraform_fixtures() {
+    for (scenario, file) in [("sensitive_values", "plan.json"), ("sensitive_state", "state.json")] {
+        let dir = common::root().join("testdata").join(scenario);
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
+        let values = printable(&sensitive_values(&doc));
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+        let listed = readme.lines().skip_while(|l| !l.starts_with("Sensitive values")).nth(1).unwrap_or_default();
+        let listed: Vec<&str> = listed.split(", ").map(|v| v.trim_matches('`')).collect();
+        assert!(listed.len() >= 3, "{scenario}: the README lists {listed:?}");
+        for v in &listed {
+            assert!(values.iter().any(|found| found == v), "{scenario}: `{v}` is not under a mark: {values:?}");
+        }
+        let out = everything(&dir, file);
+        for v in &values {
+            assert!(!written(&out, v), "{scenario}: `{v}` is written:\n{}", around(&out, v));
+        }
+        assert!(out.contains("(sensitive)"), "{scenario}: nothing was redacted");
     }
-    let plan: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).unwrap()).unwrap();
-    let values = printable(&sensitive_values(&plan));
-    assert!(!values.is_empty(), "the fixture marks nothing sensitive");
-    let out = everything(&dir);
-    for v in &values {
-        assert!(!written(&out, v), "`{v}` is written:\n{}", around(&out, v));
+}
+
+#[test]
+fn the_unmarked_twin_shows_the_same_values() {
+    let dir = common::root().join("testdata/sensitive_values_plain");
+    let out = everything(&dir, "plan.json");
+    for v in ["203.0.113.77/32", "com.amazonaws.us-west-2.ssm", "subnet-0sensitive12345"] {
+        assert!(written(&out, v), "`{v}` is not in the twin's output");
     }
+    assert!(!out.contains("(sensitive)"));
 }
 
 fn around(text: &str, needle: &str) -> String {
