@@ -124,7 +124,7 @@ impl LoadError {
 }
 
 /// A message without the input's string values (serde quotes them: `invalid type: string
-/// "…"`), no longer than [`MAX_MESSAGE`] characters.
+/// "…"`) or long numbers, no longer than [`MAX_MESSAGE`] characters.
 fn clean_message(message: &str) -> String {
     let mut out = String::with_capacity(message.len().min(MAX_MESSAGE));
     let mut rest = message;
@@ -138,6 +138,17 @@ fn clean_message(message: &str) -> String {
         rest = &body[end..];
     }
     out.push_str(rest);
+    // Numbers too (`invalid type: integer `123456789012``), when long enough to be a secret.
+    for kind in ["integer `", "floating point `"] {
+        let mut at = 0;
+        while let Some(p) = out[at..].find(kind).map(|p| at + p + kind.len()) {
+            let end = out[p..].find('`').map_or(out.len(), |e| p + e);
+            if out[p..end].chars().count() >= crate::redact::MIN_LEN {
+                out.replace_range(p..end, "…");
+            }
+            at = p;
+        }
+    }
     if out.chars().count() > MAX_MESSAGE {
         out = out.chars().take(MAX_MESSAGE).collect::<String>() + "…";
     }
@@ -222,6 +233,10 @@ mod tests {
             "invalid type: a string, expected a sequence"
         );
         assert_eq!(clean_message("invalid value: string \"x\""), "invalid value: a string");
+        assert_eq!(
+            clean_message("invalid type: integer `123456789012`, expected a string; integer `22`"),
+            "invalid type: integer `…`, expected a string; integer `22`"
+        );
         assert_eq!(clean_message(&"x".repeat(400)).chars().count(), MAX_MESSAGE + 1);
     }
 

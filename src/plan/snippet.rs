@@ -156,11 +156,14 @@ fn mask(window: &str, at: usize, in_string: bool, after: &str) -> (String, usize
             pos += end;
             continue;
         }
-        if c == '-' || c.is_ascii_digit() {
-            // Numbers of more than a few characters are masked too: a sensitive port or
-            // account id is a number.
-            let end = rest.find(|c: char| !matches!(c, '0'..='9' | '-' | '+' | '.' | 'e' | 'E')).unwrap_or(rest.len());
-            if end >= crate::redact::MIN_LEN {
+        if !is_structural(c) {
+            // Outside strings, valid JSON has only numbers and `true`, `false`, `null`. Any
+            // other word of 4 characters or more is masked: a number (a sensitive port or
+            // account id is a number) or, where a stray quote has turned the strings inside
+            // out, a value. Shorter words are no secret (see `crate::redact`) and show typos.
+            let end = rest.find(is_structural).unwrap_or(rest.len());
+            let word = &rest[..end];
+            if !matches!(word, "true" | "false" | "null") && word.chars().count() >= crate::redact::MIN_LEN {
                 if label.is_none() && at >= pos && at < pos + end {
                     label = Some(out.len());
                 }
@@ -179,6 +182,11 @@ fn mask(window: &str, at: usize, in_string: bool, after: &str) -> (String, usize
     }
     let label = label.unwrap_or(out.len()).min(out.len().saturating_sub(1));
     (out, label)
+}
+
+/// JSON's punctuation and blanks, which separate the bare words outside strings.
+fn is_structural(c: char) -> bool {
+    matches!(c, '{' | '}' | '[' | ']' | ',' | ':' | '"' | ' ' | '\t' | '\r' | '\n')
 }
 
 /// The byte index of the quote that ends a string whose body starts `body`.
@@ -252,6 +260,16 @@ mod tests {
         let (shown, label) = snippet(text, text.find('q').unwrap());
         assert_eq!(shown, "{\"k\": \"…\"}");
         assert_eq!(label, "…");
+    }
+
+    #[test]
+    fn a_stray_quote_turning_strings_inside_out_shows_no_value() {
+        let text = r#"{"tags":[{"key":"tag1","value":"v4lue"},{"key" "tag2","x":true,"n":null,"p":22}]}"#;
+        let at = text.find(r#" "tag2""#).unwrap() + 1;
+        // From the stray quote on, keys look like values and values like bare words.
+        let bad = format!("{}\"{}", &text[..at], &text[at..]);
+        let (shown, _) = snippet(&bad, at);
+        assert!(!shown.contains("tag2") && !shown.contains("tag1") && !shown.contains("v4lue"), "{shown}");
     }
 
     #[test]
