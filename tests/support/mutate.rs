@@ -219,7 +219,14 @@ fn mark_sensitive(doc: &mut Value, rng: &mut Rng) -> bool {
             return false;
         }
         let name = rng.pick(&vars).clone();
-        doc["configuration"]["root_module"]["variables"][name.as_str()]["sensitive"] = json!(true);
+        // Through objects only: indexing into anything else panics.
+        let mut at = &mut *doc;
+        for key in ["configuration", "root_module", "variables", name.as_str()] {
+            let Some(fields) = at.as_object_mut() else { return false };
+            at = fields.entry(key).or_insert_with(|| json!({}));
+        }
+        let Some(variable) = at.as_object_mut() else { return false };
+        variable.insert("sensitive".into(), json!(true));
         return true;
     }
     let changes = doc.get_mut("resource_changes").and_then(Value::as_array_mut);
@@ -227,7 +234,7 @@ fn mark_sensitive(doc: &mut Value, rng: &mut Rng) -> bool {
         return mark_state(doc, rng);
     };
     let i = rng.below(changes.len());
-    let change = &mut changes[i]["change"];
+    let Some(change) = changes[i].get_mut("change").filter(|c| c.is_object()) else { return false };
     let Some(after) = change.get("after").and_then(Value::as_object) else { return false };
     let keys: Vec<String> = after.keys().cloned().collect();
     if keys.is_empty() || rng.chance(10) {
@@ -284,9 +291,11 @@ fn mark_state(doc: &mut Value, rng: &mut Rng) -> bool {
         return false;
     }
     let i = rng.below(resources.len());
-    let r = &mut resources[i];
-    let Some(key) = r["values"].as_object().and_then(|v| v.keys().next().cloned()) else { return false };
-    r["sensitive_values"] = json!({ key: true });
+    let Some(r) = resources[i].as_object_mut() else { return false };
+    let Some(key) = r.get("values").and_then(Value::as_object).and_then(|v| v.keys().next().cloned()) else {
+        return false;
+    };
+    r.insert("sensitive_values".into(), json!({ key: true }));
     true
 }
 
