@@ -1,40 +1,39 @@
 //! `tfreach check`.
 
-use std::io::Write;
-
 use rayon::prelude::*;
 
+use super::ExitStatus;
 use super::args::{CheckArgs, CheckFormat};
-use super::{ExitStatus, emit, report_error};
 use crate::config::Config;
 use crate::engine::{FileReport, Options, analyze};
+use crate::output;
 use crate::plan::SourceFile;
 use crate::policy::{Baseline, select_rules};
 use crate::report;
 
-pub fn run(args: &CheckArgs, out: &mut dyn Write) -> ExitStatus {
+pub fn run(args: &CheckArgs) -> ExitStatus {
     if args.plans.iter().filter(|p| *p == "-").count() > 1 {
-        eprintln!("tfreach: standard input (`-`) can be given only once");
+        output::errln("tfreach: standard input (`-`) can be given only once");
         return ExitStatus::Error;
     }
     let config = match Config::discover(args.config.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
-            report_error(e);
+            output::diagnostic(e);
             return ExitStatus::Error;
         }
     };
     let rules = match select_rules(&config, &args.select, &args.ignore) {
         Ok(r) => r,
         Err(msg) => {
-            eprintln!("tfreach: {msg}");
+            output::errln(&format!("tfreach: {msg}"));
             return ExitStatus::Error;
         }
     };
     let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
         Ok(b) => b,
         Err(e) => {
-            report_error(e);
+            output::diagnostic(e);
             return ExitStatus::Error;
         }
     };
@@ -47,29 +46,37 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> ExitStatus {
     };
     let results: Vec<_> =
         args.plans.par_iter().map(|p| SourceFile::read(p).and_then(|src| analyze(&src, &options))).collect();
+    // Every input's secrets are hidden before anything about any input is written.
+    for r in results.iter().flatten() {
+        output::protect(&r.sensitive);
+    }
+    // One unusable input does not hide the report on the others; the run still fails.
+    let mut status = ExitStatus::Clean;
     let mut reports: Vec<FileReport> = Vec::new();
-    let mut failed = false;
     for r in results {
         match r {
             Ok(rep) => reports.push(rep),
             Err(e) => {
-                report_error(e);
-                failed = true;
+                output::diagnostic(e);
+                status = ExitStatus::Error;
             }
         }
     }
-    // A malformed suppression is an input error: it would silently suppress nothing.
-    for r in &reports {
-        for e in &r.ignore_errors {
-            report_error(e.clone());
-            failed = true;
-        }
+    // A malformed suppression makes its input unusable: it would silently suppress nothing.
+    reports.retain(|r| {
         for w in &r.ignore_warnings {
-            report_error(w.clone());
+            output::diagnostic(w.clone());
         }
+        for e in &r.ignore_errors {
+            output::diagnostic(e.clone());
+        }
+        r.ignore_errors.is_empty()
+    });
+    if reports.len() < args.plans.len() {
+        status = ExitStatus::Error;
     }
-    if failed {
-        return ExitStatus::Error;
+    if reports.is_empty() {
+        return status;
     }
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     let format = match args.format {
@@ -84,7 +91,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> ExitStatus {
     let style = report::human::Style { verbose: args.verbose, ..report::human::Style::for_stdout() };
     let how = report::Render { style, fails: &|s| args.fail_on.fails(s) };
     let text = report::render(format, &reports, &how);
-    emit(out, &text);
+    output::out(&text);
     let failing = reports.iter().flat_map(|r| &r.findings).any(|f| args.fail_on.fails(f.severity));
-    if failing { ExitStatus::Findings } else { ExitStatus::Clean }
+    status.max(if failing { ExitStatus::Findings } else { ExitStatus::Clean })
 }

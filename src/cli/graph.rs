@@ -1,16 +1,16 @@
 //! `tfreach graph`.
 
-use std::io::Write;
-
+use super::ExitStatus;
 use super::args::{GraphArgs, GraphFormat};
-use super::{ExitStatus, emit, report_error};
 use crate::engine::{Options, with_context};
+use crate::output;
 use crate::plan::SourceFile;
 
-pub fn run(args: &GraphArgs, out: &mut dyn Write) -> ExitStatus {
+pub fn run(args: &GraphArgs) -> ExitStatus {
     let options = Options { source_dir: args.sources.source_dir.clone(), ..Options::default() };
     let text = SourceFile::read(&args.plan).and_then(|source| {
         with_context(&source, &options, |ctx| -> String {
+            output::protect(&ctx.doc.sensitive);
             match args.format {
                 GraphFormat::Json => serde_json::to_string_pretty(&ctx.net.to_json()).expect("graph serialises") + "\n",
                 GraphFormat::Dot => ctx.net.to_dot(),
@@ -20,11 +20,11 @@ pub fn run(args: &GraphArgs, out: &mut dyn Write) -> ExitStatus {
     });
     match text {
         Ok(t) => {
-            emit(out, &t);
+            output::out(&t);
             ExitStatus::Clean
         }
         Err(e) => {
-            report_error(e);
+            output::diagnostic(e);
             ExitStatus::Error
         }
     }

@@ -1,19 +1,18 @@
 //! `tfreach reach`.
 
-use std::io::Write;
-
+use super::ExitStatus;
 use super::args::{ReachArgs, ReachFormat};
-use super::{ExitStatus, emit, report_error};
 use crate::engine::{Options, analyze};
+use crate::output;
 use crate::plan::SourceFile;
 use crate::reach::Verdict;
 use crate::report;
 
-pub fn run(args: &ReachArgs, out: &mut dyn Write) -> ExitStatus {
+pub fn run(args: &ReachArgs) -> ExitStatus {
     let config = match crate::config::Config::discover(args.config.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
-            report_error(e);
+            output::diagnostic(e);
             return ExitStatus::Error;
         }
     };
@@ -21,17 +20,18 @@ pub fn run(args: &ReachArgs, out: &mut dyn Write) -> ExitStatus {
     let source = match SourceFile::read(&args.plan) {
         Ok(s) => s,
         Err(e) => {
-            report_error(e);
+            output::diagnostic(e);
             return ExitStatus::Error;
         }
     };
     let report = match analyze(&source, &options) {
         Ok(r) => r,
         Err(e) => {
-            report_error(e);
+            output::diagnostic(e);
             return ExitStatus::Error;
         }
     };
+    output::protect(&report.sensitive);
     let mut instances: Vec<_> = report.instances.iter().collect();
     if let Some(addr) = &args.instance {
         instances.retain(|i| &i.resource == addr);
@@ -39,7 +39,7 @@ pub fn run(args: &ReachArgs, out: &mut dyn Write) -> ExitStatus {
             let known: Vec<&str> = report.instances.iter().map(|i| i.resource.as_str()).collect();
             let listed =
                 if known.is_empty() { String::new() } else { format!("\ninstances in the plan: {}", known.join(", ")) };
-            eprintln!("tfreach: no instance `{addr}` in {}{listed}", source.name);
+            output::errln(&format!("tfreach: no instance `{addr}` in {}{listed}", source.name));
             return ExitStatus::Error;
         }
     }
@@ -54,6 +54,6 @@ pub fn run(args: &ReachArgs, out: &mut dyn Write) -> ExitStatus {
             serde_json::to_string_pretty(&items).expect("serialises") + "\n"
         }
     };
-    emit(out, &text);
+    output::out(&text);
     if instances.iter().any(|i| i.verdict == Verdict::Unreachable) { ExitStatus::Findings } else { ExitStatus::Clean }
 }

@@ -1,22 +1,21 @@
 //! `tfreach explain` and `tfreach rules`.
 
-use std::io::Write;
-
 use serde::Serialize;
 
+use super::ExitStatus;
 use super::args::{ExplainArgs, RulesArgs, RulesFormat};
-use super::{ExitStatus, emit};
+use crate::output;
 use crate::rules;
 
-pub fn explain(args: &ExplainArgs, out: &mut dyn Write) -> ExitStatus {
+pub fn explain(args: &ExplainArgs) -> ExitStatus {
     match rules::by_id_or_name(&args.rule) {
         Some(r) => {
-            emit(out, r.meta().doc);
+            output::out(r.meta().doc);
             ExitStatus::Clean
         }
         None => {
             let ids: Vec<&str> = rules::all().iter().map(|r| r.meta().id).collect();
-            eprintln!("tfreach: unknown rule `{}`; rules are {}", args.rule, ids.join(", "));
+            output::errln(&format!("tfreach: unknown rule `{}`; rules are {}", args.rule, ids.join(", ")));
             ExitStatus::Error
         }
     }
@@ -30,7 +29,7 @@ struct RuleRow {
     summary: &'static str,
 }
 
-pub fn list(args: &RulesArgs, out: &mut dyn Write) -> ExitStatus {
+pub fn list(args: &RulesArgs) -> ExitStatus {
     let rows: Vec<RuleRow> = rules::all()
         .iter()
         .map(|r| {
@@ -46,7 +45,7 @@ pub fn list(args: &RulesArgs, out: &mut dyn Write) -> ExitStatus {
         RulesFormat::Json => serde_json::to_string_pretty(&rows).expect("serialises") + "\n",
         RulesFormat::Markdown => markdown_table(),
     };
-    emit(out, &text);
+    output::out(&text);
     ExitStatus::Clean
 }
 

@@ -67,8 +67,9 @@ pub fn with_context<T>(
 ) -> Result<T, LoadError> {
     let doc = plan::load(source)?;
     let sources = source_root(source, options).map(|dir| SourceTree::discover(&dir, &doc.configuration));
-    let sources = sources.filter(|s| !s.is_empty());
-    let locals = sources.as_ref().map(|s| s as &dyn LocalSource);
+    // A tree without a usable file still carries the notes that say why.
+    let usable = sources.as_ref().filter(|s| !s.is_empty());
+    let locals = usable.map(|s| s as &dyn LocalSource);
     let (model, before) = rayon::join(|| Model::build(&doc), || before_world(&doc, locals, options));
     let net = Network::build(&model, locals);
     let reach = Reach::new(&net, options.assumptions());
@@ -185,5 +186,6 @@ fn report_of(source: &SourceFile, options: &Options, ctx: &Context<'_, '_, '_>) 
         notes,
         counts,
         text: source.text.clone(),
+        sensitive: doc.sensitive.clone(),
     }
 }

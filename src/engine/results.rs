@@ -211,4 +211,6 @@ pub struct FileReport {
     pub counts: LinkCounts,
     /// The input text, for renderers that point into the plan JSON.
     pub text: Arc<String>,
+    /// The values Terraform marks sensitive: the output filter hides them.
+    pub sensitive: crate::plan::SensitiveValues,
 }

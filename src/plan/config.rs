@@ -114,6 +114,9 @@ pub struct ConfigOutput<'a> {
 pub struct ConfigVariable<'a> {
     #[serde(borrow, default)]
     pub default: Option<&'a RawValue>,
+    /// Declared `sensitive = true`: its value is never printed.
+    #[serde(default)]
+    pub sensitive: bool,
 }
 
 /// A JSON object of named entries (module calls, outputs, …) as a vector sorted by name:

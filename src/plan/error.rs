@@ -3,8 +3,15 @@
 //! Every variant names the input; those about content carry the source and a labelled span so
 //! that miette shows the file, line and column. These end the run with exit status 2.
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
+
+use super::snippet::Snippet;
+
+/// Longest message (in characters) a load error repeats from the input or from serde.
+const MAX_MESSAGE: usize = 300;
+
+const ENCODING_HELP: &str = "terraform writes UTF-8 JSON (UTF-16 is read too, with its byte-order mark); write the file again with `terraform show -json tfplan > plan.json` (in PowerShell: `terraform show -json tfplan | Out-File -Encoding utf8 plan.json`)";
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum LoadError {
@@ -32,14 +39,14 @@ pub enum LoadError {
     )]
     Empty { name: String },
 
-    #[error("{name} is a saved plan and tfreach could not read it: {reason}")]
-    #[diagnostic(
-        code(tfreach::input::saved_plan),
-        help(
-            "tfreach runs `terraform show -json` on saved plans, in the plan's (initialised) directory; put terraform on PATH (or set TFREACH_TERRAFORM), or pass the JSON: `terraform show -json tfplan > plan.json`"
-        )
-    )]
-    SavedPlan { name: String, reason: String },
+    /// Running `terraform show -json` on a saved plan failed; the reason names the command.
+    #[error("{reason}")]
+    #[diagnostic(code(tfreach::input::saved_plan))]
+    SavedPlan {
+        reason: String,
+        #[help]
+        help: String,
+    },
 
     #[error("standard input holds a saved plan, not JSON")]
     #[diagnostic(
@@ -48,16 +55,15 @@ pub enum LoadError {
     )]
     SavedPlanOnStdin,
 
-    #[error("{name} is not UTF-8 text (invalid byte at offset {offset})")]
-    #[diagnostic(
-        code(tfreach::input::encoding),
-        help("terraform writes UTF-8 JSON; UTF-16 is accepted only with a byte-order mark")
+    #[error(
+        "{name}:{line}:{column}: not UTF-8 text: byte 0x{byte:02x} at byte offset {offset} cannot start or continue a character"
     )]
-    InvalidUtf8 { name: String, offset: usize, text: String },
+    #[diagnostic(code(tfreach::input::encoding), help("{}", ENCODING_HELP))]
+    InvalidUtf8 { name: String, line: usize, column: usize, offset: usize, byte: u8 },
 
-    #[error("{name} is not valid UTF-16 (at byte offset {offset})")]
-    #[diagnostic(code(tfreach::input::encoding))]
-    InvalidUtf16 { name: String, offset: usize },
+    #[error("{name}:{line}:{column}: not valid UTF-16: {problem} at byte offset {offset}")]
+    #[diagnostic(code(tfreach::input::encoding), help("{}", ENCODING_HELP))]
+    InvalidUtf16 { name: String, line: usize, column: usize, offset: usize, problem: String },
 
     /// JSON that does not parse, or does not have the shape of a plan or state.
     #[error(transparent)]
@@ -78,7 +84,7 @@ pub struct PositionedError {
     #[help]
     pub help: Option<String>,
     #[source_code]
-    src: NamedSource<String>,
+    src: Snippet,
     #[label("{label}")]
     span: SourceSpan,
     label: String,
@@ -98,31 +104,55 @@ impl LoadError {
     fn at(name: &str, text: &str, offset: usize, message: String, help: Option<String>) -> Self {
         let offset = offset.min(text.len());
         let (line, column) = line_column(text, offset);
-        let label = if offset >= text.len() { "the input ends after this" } else { "here" };
+        let at_end = offset >= text.len();
+        // miette draws no label on an empty span at the very end: mark the last character.
+        let shown_at = if at_end { text.trim_end().len().saturating_sub(1) } else { offset };
+        let label = if at_end { "the input ends after this" } else { "here" };
+        let src = Snippet::new(name, text, shown_at, line_column(text, shown_at));
         LoadError::At(Box::new(PositionedError {
             name: name.to_string(),
             line,
             column,
             offset,
-            message,
+            message: clean_message(&message),
             help,
-            src: NamedSource::new(name, text.to_string()),
-            span: span_at(text, offset),
+            span: src.label(),
+            src,
             label: label.to_string(),
         }))
     }
 }
 
-/// A one-character span at `offset`, clamped to a character boundary, or an empty span at EOF.
-fn span_at(text: &str, offset: usize) -> SourceSpan {
-    // miette draws no label on an empty span at the very end: mark the last character.
-    let offset = if offset >= text.len() { text.trim_end().len().saturating_sub(1) } else { offset };
-    let mut start = offset.min(text.len());
-    while start > 0 && !text.is_char_boundary(start) {
-        start -= 1;
+/// A message without the input's string values (serde quotes them: `invalid type: string
+/// "…"`) or long numbers, no longer than [`MAX_MESSAGE`] characters.
+fn clean_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(MAX_MESSAGE));
+    let mut rest = message;
+    while let Some(p) = rest.find("string \"") {
+        out.push_str(&rest[..p]);
+        out.push_str("a string");
+        // serde writes the string with `{:?}`: it ends at the last quote before the next
+        // `, expected` (or at the last quote of all).
+        let body = &rest[p + "string \"".len()..];
+        let end = body.rfind("\", expected").or_else(|| body.rfind('"')).map_or(body.len(), |e| e + 1);
+        rest = &body[end..];
     }
-    let len = text[start..].chars().next().map_or(0, char::len_utf8);
-    SourceSpan::new(start.into(), len)
+    out.push_str(rest);
+    // Numbers too (`invalid type: integer `123456789012``), when long enough to be a secret.
+    for kind in ["integer `", "floating point `"] {
+        let mut at = 0;
+        while let Some(p) = out[at..].find(kind).map(|p| at + p + kind.len()) {
+            let end = out[p..].find('`').map_or(out.len(), |e| p + e);
+            if out[p..end].chars().count() >= crate::redact::MIN_LEN {
+                out.replace_range(p..end, "…");
+            }
+            at = p;
+        }
+    }
+    if out.chars().count() > MAX_MESSAGE {
+        out = out.chars().take(MAX_MESSAGE).collect::<String>() + "…";
+    }
+    out
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -194,6 +224,20 @@ mod tests {
             let expected: Vec<(usize, usize)> = offsets.iter().map(|&o| line_column(text, o)).collect();
             assert_eq!(line_columns(text, &offsets), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn messages_do_not_repeat_string_values() {
+        assert_eq!(
+            clean_message("invalid type: string \"hunter2\\\", expected\", expected a sequence"),
+            "invalid type: a string, expected a sequence"
+        );
+        assert_eq!(clean_message("invalid value: string \"x\""), "invalid value: a string");
+        assert_eq!(
+            clean_message("invalid type: integer `123456789012`, expected a string; integer `22`"),
+            "invalid type: integer `…`, expected a string; integer `22`"
+        );
+        assert_eq!(clean_message(&"x".repeat(400)).chars().count(), MAX_MESSAGE + 1);
     }
 
     #[test]

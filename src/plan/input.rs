@@ -45,7 +45,7 @@ impl SourceFile {
             return Err(LoadError::IsDirectory { name: arg.to_string() });
         }
         let bytes = std::fs::read(path).map_err(|source| LoadError::Io { name: arg.to_string(), source })?;
-        let bytes = if is_saved_plan(&bytes) { show_saved_plan(arg, path)? } else { bytes };
+        let bytes = if is_saved_plan(&bytes) { crate::plan::terraform::show_json(arg, path)? } else { bytes };
         let text = decode(arg, bytes)?;
         Ok(SourceFile { name: arg.to_string(), path: Some(path.to_path_buf()), text: Arc::new(text) })
     }
@@ -56,69 +56,51 @@ fn is_saved_plan(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04")
 }
 
-/// The JSON of a saved plan, from `terraform show -json` run in the plan's directory (which
-/// must be initialised, as Terraform needs the providers' schemas).
-fn show_saved_plan(name: &str, path: &Path) -> Result<Vec<u8>, LoadError> {
-    let terraform = std::env::var_os("TFREACH_TERRAFORM").unwrap_or_else(|| "terraform".into());
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let file = path.file_name().map(std::path::PathBuf::from).unwrap_or_else(|| path.to_path_buf());
-    let out = std::process::Command::new(&terraform)
-        .args(["show", "-no-color", "-json"])
-        .arg(&file)
-        .current_dir(dir)
-        .output()
-        .map_err(|e| LoadError::SavedPlan {
-            name: name.to_string(),
-            reason: format!("cannot run `{}`: {e}", terraform.to_string_lossy()),
-        })?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        // Terraform frames its diagnostics with box drawing; keep the words.
-        let reason = stderr
-            .lines()
-            .map(|l| l.trim_matches(|c: char| c.is_whitespace() || matches!(c, '│' | '╷' | '╵')))
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-        return Err(LoadError::SavedPlan {
-            name: name.to_string(),
-            reason: format!("`terraform show -json` failed: {reason}"),
-        });
-    }
-    Ok(out.stdout)
-}
-
 /// Decodes UTF-8 (with or without BOM) and UTF-16 LE/BE with BOM.
 pub fn decode(name: &str, mut bytes: Vec<u8>) -> Result<String, LoadError> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
     } else if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        let little = bytes[0] == 0xFF;
-        let body = &bytes[2..];
-        if !body.len().is_multiple_of(2) {
-            return Err(LoadError::InvalidUtf16 { name: name.to_string(), offset: bytes.len() - 1 });
-        }
-        let units = body.chunks_exact(2).map(|pair| {
-            if little { u16::from_le_bytes([pair[0], pair[1]]) } else { u16::from_be_bytes([pair[0], pair[1]]) }
-        });
-        let mut text = String::with_capacity(body.len() / 2);
-        for (i, unit) in char::decode_utf16(units).enumerate() {
-            match unit {
-                Ok(c) => text.push(c),
-                Err(_) => {
-                    return Err(LoadError::InvalidUtf16 { name: name.to_string(), offset: 2 + 2 * i });
-                }
-            }
-        }
-        return Ok(text);
+        return decode_utf16(name, &bytes);
     }
     String::from_utf8(bytes).map_err(|err| {
         let offset = err.utf8_error().valid_up_to();
-        let bytes = err.into_bytes();
-        // Show the valid prefix so the label lands on the right line.
-        let shown = String::from_utf8_lossy(&bytes).into_owned();
-        LoadError::InvalidUtf8 { name: name.to_string(), offset, text: shown }
+        let bytes = err.as_bytes();
+        // The bytes before the first invalid one are valid: count lines and columns there.
+        let valid = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+        let (line, column) = crate::plan::error::line_column(valid, offset);
+        LoadError::InvalidUtf8 { name: name.to_string(), line, column, offset, byte: bytes[offset] }
     })
+}
+
+fn decode_utf16(name: &str, bytes: &[u8]) -> Result<String, LoadError> {
+    let little = bytes[0] == 0xFF;
+    let body = &bytes[2..];
+    let units = body.chunks_exact(2).map(|pair| {
+        if little { u16::from_le_bytes([pair[0], pair[1]]) } else { u16::from_be_bytes([pair[0], pair[1]]) }
+    });
+    let mut text = String::with_capacity(body.len() / 2);
+    let error = |text: &str, offset: usize, problem: String| {
+        let (line, column) = crate::plan::error::line_column(text, text.len());
+        LoadError::InvalidUtf16 { name: name.to_string(), line, column, offset, problem }
+    };
+    let mut at = 2;
+    for unit in char::decode_utf16(units) {
+        match unit {
+            Ok(c) => {
+                text.push(c);
+                at += 2 * c.len_utf16();
+            }
+            Err(e) => {
+                let problem = format!("unpaired surrogate 0x{:04X}", e.unpaired_surrogate());
+                return Err(error(&text, at, problem));
+            }
+        }
+    }
+    if !body.len().is_multiple_of(2) {
+        return Err(error(&text, bytes.len() - 1, "the input ends in the middle of a character".into()));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -140,15 +122,38 @@ mod tests {
     }
 
     #[test]
-    fn reports_the_first_invalid_utf8_byte() {
-        match decode("x", b"{\"a\": \"\xFF\"}".to_vec()) {
-            Err(LoadError::InvalidUtf8 { offset, .. }) => assert_eq!(offset, 7),
+    fn reports_the_first_invalid_utf8_byte_by_line_and_column() {
+        match decode("x", b"{\n  \"\xC3\xA9\": \"\xFF\"}".to_vec()) {
+            Err(LoadError::InvalidUtf8 { offset, line, column, byte, .. }) => {
+                assert_eq!((offset, line, column, byte), (11, 2, 9, 0xFF));
+            }
             other => panic!("expected InvalidUtf8, got {other:?}"),
         }
     }
 
+    fn utf16le(text: &str) -> Vec<u8> {
+        [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect()
+    }
+
     #[test]
-    fn odd_length_utf16_is_an_error() {
-        assert!(matches!(decode("x", vec![0xFF, 0xFE, 0x7B]), Err(LoadError::InvalidUtf16 { .. })));
+    fn odd_length_utf16_is_located() {
+        let mut bytes = utf16le("{\n\"a\": 1}");
+        bytes.push(0x7B);
+        match decode("x", bytes) {
+            Err(LoadError::InvalidUtf16 { line, column, offset, .. }) => assert_eq!((line, column, offset), (2, 8, 20)),
+            other => panic!("expected InvalidUtf16, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unpaired_surrogates_are_located() {
+        let mut bytes = utf16le("{\"a\": \"x");
+        bytes.extend([0x00, 0xD8, 0x41, 0x00]);
+        match decode("x", bytes) {
+            Err(LoadError::InvalidUtf16 { line, column, problem, .. }) => {
+                assert_eq!((line, column, problem.as_str()), (1, 9, "unpaired surrogate 0xD800"));
+            }
+            other => panic!("expected InvalidUtf16, got {other:?}"),
+        }
     }
 }

@@ -8,9 +8,16 @@
 
 pub mod address;
 pub mod config;
+pub mod depth;
 pub mod error;
 pub mod input;
+mod raw;
 mod read;
+mod recognize;
+mod scan;
+pub mod sensitive;
+mod snippet;
+pub mod terraform;
 pub mod values;
 
 use std::borrow::Cow;
@@ -24,6 +31,7 @@ pub use address::{Key, Mode, ModuleInstance, Reference, ResourceAddress};
 pub use config::{Configuration, Expression, Expressions};
 pub use error::LoadError;
 pub use input::SourceFile;
+pub use sensitive::{PathStep, SensitivePaths, SensitiveValues};
 pub use values::Values;
 
 /// Whether the input was a plan or a state snapshot.
@@ -122,6 +130,11 @@ pub struct ResourceInstance<'a> {
     pub after_unknown: Option<&'a RawValue>,
     /// The values before the change, when the object exists already.
     pub before: Option<&'a RawValue>,
+    /// Which of `after` Terraform marks sensitive (`after_sensitive`, a state's
+    /// `sensitive_values`): such values decide the analysis but are never printed.
+    pub sensitive: SensitivePaths,
+    /// Which of `before` Terraform marks sensitive.
+    pub before_sensitive: SensitivePaths,
     /// Where the resource's object sits in the input.
     pub span: Span,
 }
@@ -146,6 +159,9 @@ pub struct Document<'a> {
     pub configuration: Configuration<'a>,
     /// Oddities worth telling the user (duplicate addresses, unusual versions).
     pub notes: Vec<String>,
+    /// Every value Terraform marks sensitive anywhere in the document (resources, outputs,
+    /// variables declared `sensitive`): what the output filter hides.
+    pub sensitive: SensitiveValues,
 }
 
 impl<'a> Document<'a> {
@@ -171,6 +187,9 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
         return Err(LoadError::Empty { name: name.to_string() });
     };
     if !text[first..].starts_with('{') {
+        if let Some(e) = recognize::recognise(name, text) {
+            return Err(e);
+        }
         // Still report real syntax errors as such.
         if let Err(e) = serde_json::from_str::<IgnoredAny>(text) {
             return Err(json_error(name, text, text, &e));
@@ -192,7 +211,7 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
     }
 
     let background = read::Background::new(name, text);
-    let raw = background.read()?;
+    let raw = background.read().map_err(|e| recognize::recognise(name, text).unwrap_or(e))?;
 
     let kind = if raw.resource_changes.is_some() || raw.planned_values.is_some() || raw.configuration.is_some() {
         DocumentKind::Plan
@@ -206,6 +225,8 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
             "this is a raw terraform.tfstate file, not the JSON of `terraform show -json`",
             "convert it first: `terraform show -json > state.json` (or `terraform show -json terraform.tfstate`)",
         ));
+    } else if let Some(e) = recognize::recognise(name, text) {
+        return Err(e);
     } else {
         return Err(LoadError::shape(
             name,
@@ -226,6 +247,9 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
     };
     let deleted: Vec<ResourceInstance<'_>> = resources.iter().filter(|r| r.action == Action::Delete).cloned().collect();
     resources.retain(|r| r.action != Action::Delete);
+
+    let mut sensitive = background.sensitive();
+    sensitive_outside_resources(name, text, &raw, &configuration, &mut sensitive)?;
 
     let mut notes = Vec::new();
     let before = resources.len();
@@ -254,7 +278,36 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
         prior,
         configuration,
         notes,
+        sensitive,
     })
+}
+
+/// The sensitive values of root variables and outputs.
+fn sensitive_outside_resources<'a>(
+    name: &str,
+    text: &'a str,
+    raw: &read::RawDocument<'a>,
+    configuration: &Configuration<'a>,
+    out: &mut SensitiveValues,
+) -> Result<(), LoadError> {
+    let declared = &configuration.root_module.variables;
+    for (variable, value) in &raw.variables {
+        if declared.get(variable).is_some_and(|v| v.sensitive) {
+            out.add_raw(Some(value));
+        }
+    }
+    for v in declared.values().filter(|v| v.sensitive) {
+        out.add_raw(v.default);
+    }
+    if let Some(changes) = raw.output_changes {
+        let changes: Option<std::collections::BTreeMap<values::CowStr<'a>, raw::RawOutputChange<'a>>> =
+            nested(name, text, changes)?;
+        for change in changes.iter().flat_map(|c| c.values()) {
+            out.add_marked(change.before, &SensitivePaths::of(change.before_sensitive));
+            out.add_marked(change.after, &SensitivePaths::of(change.after_sensitive));
+        }
+    }
+    Ok(())
 }
 
 /// A plan's resources: those its changes leave, then those only `prior_state` has (data
@@ -295,8 +348,22 @@ fn plan_resources<'a>(
 }
 
 /// Parses a raw slice of `text`, reporting errors at their position in the whole input.
-fn nested<'a, T: Deserialize<'a>>(name: &str, text: &'a str, raw: &'a RawValue) -> Result<T, LoadError> {
-    serde_json::from_str(raw.get()).map_err(|e| json_error(name, text, raw.get(), &e))
+fn nested<'a, T: Deserialize<'a> + Send>(name: &str, text: &'a str, raw: &'a RawValue) -> Result<T, LoadError> {
+    let part = raw.get();
+    match serde_json::from_str(part) {
+        Err(e) if depth::is_recursion_limit(&e) => depth::from_str(part).map_err(|e| match e {
+            depth::DeepError::TooDeep(offset) => LoadError::shape(
+                name,
+                text,
+                span_of(text, raw).offset + offset,
+                format!("the JSON nests more than {} levels deep, more than tfreach reads", depth::MAX_DEPTH),
+                "a plan nests about three levels per module call; check that this file is the JSON of `terraform show -json`",
+            ),
+            depth::DeepError::Json(e) => json_error(name, text, part, &e),
+            depth::DeepError::Thread(source) => LoadError::Io { name: name.to_string(), source },
+        }),
+        result => result.map_err(|e| json_error(name, text, part, &e)),
+    }
 }
 
 fn span_of(text: &str, raw: &RawValue) -> Span {

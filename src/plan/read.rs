@@ -10,14 +10,15 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
-use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::address::{ModuleCache, ResourceAddress, SharedModules};
 use super::config::Configuration;
+use super::raw::{RawResourceChange, RawStateModule, RawStateResource, RawStateValues, RawStateWrapper, RawVariable};
+use super::sensitive::{SensitivePaths, SensitiveValues};
 use super::values::CowStr;
-use super::{Action, Actions, LoadError, PLAN_HELP, ResourceInstance, json_error, nested, span_of};
+use super::{Action, LoadError, PLAN_HELP, ResourceInstance, json_error, nested, span_of};
 
 /// Resource changes per background task: enough to outweigh spawning one, few enough to
 /// keep both threads busy.
@@ -35,6 +36,8 @@ pub(super) struct RawDocument<'a> {
     pub prior_state: Option<&'a RawValue>,
     pub values: Option<&'a RawValue>,
     pub configuration: Option<&'a RawValue>,
+    /// Root module outputs as the plan changes them (`after_sensitive` marks the secret ones).
+    pub output_changes: Option<&'a RawValue>,
     // The raw `terraform.tfstate` format, recognised only to explain what to do with it.
     pub version: bool,
     pub serial: bool,
@@ -58,6 +61,8 @@ pub(super) struct Background<'a> {
     changes: Runs<'a>,
     prior_state: Slot<Vec<ResourceInstance<'a>>>,
     configuration: Slot<Configuration<'a>>,
+    /// Values under sensitive marks, gathered by every task.
+    sensitive: Mutex<SensitiveValues>,
 }
 
 impl<'a> Background<'a> {
@@ -69,6 +74,7 @@ impl<'a> Background<'a> {
             changes: Mutex::new(Vec::new()),
             prior_state: Mutex::new(None),
             configuration: Mutex::new(None),
+            sensitive: Mutex::new(SensitiveValues::default()),
         }
     }
 
@@ -104,26 +110,45 @@ impl<'a> Background<'a> {
         lock(&self.configuration).take().unwrap_or_else(|| Ok(Configuration::default()))
     }
 
-    fn parse_changes(&self, index: usize, run: &[&'a RawValue]) {
-        let mut modules = SharedModules::new(&self.modules);
-        let parsed = run.iter().map(|rc| self.change(rc, &mut modules)).collect();
-        lock(&self.changes).push((index, parsed));
+    /// Every value under a sensitive mark that the tasks have read so far.
+    pub fn sensitive(&self) -> SensitiveValues {
+        std::mem::take(&mut *lock(&self.sensitive))
     }
 
-    fn change(&self, rc: &'a RawValue, modules: &mut SharedModules<'_>) -> Result<Change<'a>, LoadError> {
+    fn parse_changes(&self, index: usize, run: &[&'a RawValue]) {
+        let mut modules = SharedModules::new(&self.modules);
+        let mut sensitive = SensitiveValues::default();
+        let parsed = run.iter().map(|rc| self.change(rc, &mut modules, &mut sensitive)).collect();
+        lock(&self.changes).push((index, parsed));
+        if !sensitive.is_empty() {
+            lock(&self.sensitive).extend(&sensitive);
+        }
+    }
+
+    fn change(
+        &self,
+        rc: &'a RawValue,
+        modules: &mut SharedModules<'_>,
+        values: &mut SensitiveValues,
+    ) -> Result<Change<'a>, LoadError> {
         let (name, text) = (self.name, self.text);
         let c: RawResourceChange<'a> = nested(name, text, rc)?;
         let action = Action::from_actions(&c.change.actions);
+        // Read before deciding to skip the object: a deleted resource's secrets are secrets.
+        let before_sensitive = SensitivePaths::of(c.change.before_sensitive);
+        let after_sensitive = SensitivePaths::of(c.change.after_sensitive);
+        values.add_marked(c.change.before, &before_sensitive);
+        values.add_marked(c.change.after, &after_sensitive);
         if c.deposed.is_some() {
             return Ok((c.address, None));
         }
         let addr = parse_address(name, text, rc, &c.address, (&c.type_, &c.name), modules)?;
         // A deleted object is kept with its `before` (what goes away); it is not in the
         // world after the plan.
-        let after = match action {
-            Action::Forget => c.change.before,
-            Action::Delete => None,
-            _ => c.change.after,
+        let (after, sensitive) = match action {
+            Action::Forget => (c.change.before, before_sensitive.clone()),
+            Action::Delete => (None, SensitivePaths::default()),
+            _ => (c.change.after, after_sensitive),
         };
         let instance = ResourceInstance {
             address: c.address.clone(),
@@ -132,6 +157,8 @@ impl<'a> Background<'a> {
             after,
             after_unknown: c.change.after_unknown,
             before: c.change.before,
+            sensitive,
+            before_sensitive,
             span: span_of(text, rc),
         };
         Ok((c.address, Some(instance)))
@@ -152,13 +179,19 @@ impl<'a> Background<'a> {
         if let Some(root) = values.root_module {
             flatten(root, &mut raw);
         }
+        let mut secrets = SensitiveValues::default();
+        for output in values.outputs.iter().flat_map(BTreeMap::values).filter(|o| o.sensitive) {
+            secrets.add_raw(output.value);
+        }
         let (name, text) = (self.name, self.text);
-        raw.par_iter()
+        let resources: Vec<ResourceInstance<'a>> = raw
+            .par_iter()
             .map_init(
                 || SharedModules::new(&self.modules),
                 |modules, raw| {
                     let r: RawStateResource<'a> = nested(name, text, raw)?;
                     let addr = parse_address(name, text, raw, &r.address, (&r.type_, &r.name), modules)?;
+                    let sensitive = SensitivePaths::of(r.sensitive_values);
                     Ok(ResourceInstance {
                         address: r.address,
                         addr,
@@ -166,11 +199,20 @@ impl<'a> Background<'a> {
                         after: r.values,
                         after_unknown: None,
                         before: r.values,
+                        before_sensitive: sensitive.clone(),
+                        sensitive,
                         span: span_of(text, raw),
                     })
                 },
             )
-            .collect()
+            .collect::<Result<_, LoadError>>()?;
+        for r in resources.iter().filter(|r| !r.sensitive.is_empty()) {
+            secrets.add_marked(r.after, &r.sensitive);
+        }
+        if !secrets.is_empty() {
+            lock(&self.sensitive).extend(&secrets);
+        }
+        Ok(resources)
     }
 }
 
@@ -256,6 +298,7 @@ where
                 "prior_state" => "prior_state",
                 "values" => "values",
                 "configuration" => "configuration",
+                "output_changes" => "output_changes",
                 "version" => "version",
                 "serial" => "serial",
                 _ => {
@@ -294,6 +337,7 @@ where
                         scope.spawn(move |_| *lock(&bg.configuration) = Some(nested(bg.name, bg.text, c)));
                     }
                 }
+                "output_changes" => doc.output_changes = map.next_value()?,
                 "version" => doc.version = map.next_value::<Option<IgnoredAny>>()?.is_some(),
                 _ => doc.serial = map.next_value::<Option<IgnoredAny>>()?.is_some(),
             }
@@ -356,72 +400,6 @@ where
         }
         Ok(Some(count))
     }
-}
-
-/// `variables` is an object of `{"value": …}`.
-#[derive(Deserialize)]
-struct RawVariable<'a> {
-    #[serde(borrow, default)]
-    value: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct RawResourceChange<'a> {
-    #[serde(borrow)]
-    address: Cow<'a, str>,
-    /// `type` and `name`, which the address repeats.
-    #[serde(borrow, default, rename = "type")]
-    type_: Option<CowStr<'a>>,
-    #[serde(borrow, default)]
-    name: Option<CowStr<'a>>,
-    #[serde(borrow, default)]
-    deposed: Option<CowStr<'a>>,
-    #[serde(borrow)]
-    change: RawChange<'a>,
-}
-
-#[derive(Deserialize)]
-struct RawChange<'a> {
-    #[serde(default)]
-    actions: Actions,
-    #[serde(borrow, default)]
-    before: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    after: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    after_unknown: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawStateValues<'a> {
-    #[serde(borrow, default)]
-    root_module: Option<RawStateModule<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RawStateWrapper<'a> {
-    #[serde(borrow, default)]
-    values: Option<RawStateValues<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RawStateModule<'a> {
-    #[serde(borrow, default)]
-    resources: Vec<&'a RawValue>,
-    #[serde(borrow, default)]
-    child_modules: Vec<RawStateModule<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RawStateResource<'a> {
-    #[serde(borrow)]
-    address: Cow<'a, str>,
-    #[serde(borrow, default, rename = "type")]
-    type_: Option<CowStr<'a>>,
-    #[serde(borrow, default)]
-    name: Option<CowStr<'a>>,
-    #[serde(borrow, default)]
-    values: Option<&'a RawValue>,
 }
 
 #[cfg(test)]

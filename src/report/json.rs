@@ -36,6 +36,10 @@ struct Input<'r> {
     kind: DocumentKind,
     format_version: Option<&'r str>,
     terraform_version: Option<&'r str>,
+    /// What the user should know about this input: unusable `.tf` files, duplicate
+    /// addresses, expired waivers (an extension of the SPEC schema; absent when none).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'r [String],
 }
 
 #[derive(Serialize)]
@@ -257,6 +261,7 @@ pub fn render(reports: &[FileReport]) -> String {
                 kind: r.kind,
                 format_version: r.format_version.as_deref(),
                 terraform_version: r.terraform_version.as_deref(),
+                notes: &r.notes,
             })
             .collect(),
         summary: Summary::of(findings.iter().copied()),

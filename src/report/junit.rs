@@ -273,8 +273,13 @@ fn one_line(s: &str) -> String {
     xml_text(&s.replace(['\r', '\n'], " "))
 }
 
-/// Text XML 1.0 can carry: control characters other than tab, CR and LF are not allowed
-/// even escaped, so they become U+FFFD.
+/// Text XML 1.0 can carry: characters outside its `Char` production (control characters
+/// other than tab, CR and LF; U+FFFE and U+FFFF) are not allowed even escaped, so they
+/// become U+FFFD. <https://www.w3.org/TR/xml/#charsets>
 fn xml_text(s: &str) -> String {
-    s.chars().map(|c| if c < ' ' && !matches!(c, '\t' | '\n' | '\r') { '\u{FFFD}' } else { c }).collect()
+    s.chars().map(|c| if is_xml_char(c) { c } else { '\u{FFFD}' }).collect()
+}
+
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }

@@ -56,6 +56,23 @@ struct Run<'r> {
     /// Our columns count characters (as HCL's positions do).
     column_kind: &'static str,
     results: Vec<SarifResult<'r>>,
+    /// Notes about the inputs (unusable `.tf` files, expired waivers), as tool execution
+    /// notifications: present only when there are some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invocations: Vec<Invocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Message,
 }
 
 #[derive(Serialize)]
@@ -205,9 +222,25 @@ pub fn render(reports: &[FileReport]) -> String {
             },
             column_kind: "unicodeCodePoints",
             results,
+            invocations: invocations(reports),
         }],
     };
     serde_json::to_string_pretty(&log).expect("SARIF serialises") + "\n"
+}
+
+fn invocations(reports: &[FileReport]) -> Vec<Invocation> {
+    let notifications: Vec<Notification> = reports
+        .iter()
+        .flat_map(|r| {
+            r.notes
+                .iter()
+                .map(|n| Notification { level: "note", message: Message { text: format!("{}: {n}", r.path) } })
+        })
+        .collect();
+    if notifications.is_empty() {
+        return Vec::new();
+    }
+    vec![Invocation { execution_successful: true, tool_execution_notifications: notifications }]
 }
 
 fn level(s: Severity) -> &'static str {

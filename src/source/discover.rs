@@ -81,6 +81,7 @@ pub(crate) fn discover(root_dir: &Path, configuration: &Configuration<'_>) -> Di
             Err(err) => notes.push(format!("cannot read source directory {}: {err}", display_dir(rel_dir))),
         }
     }
+    let attempted = jobs.len();
     let parsed: Vec<(usize, Loaded)> =
         jobs.into_par_iter().map(|(module, rel)| (module, load(root_dir, rel))).collect();
 
@@ -90,6 +91,11 @@ pub(crate) fn discover(root_dir: &Path, configuration: &Configuration<'_>) -> Di
             Ok((file, index)) => add_file(&mut found.modules[module], file, index),
             Err(note) => notes.push(note),
         }
+    }
+    if attempted > 0 && found.modules.iter().all(|m| m.files.is_empty()) {
+        notes.push(format!(
+            "none of the {attempted} .tf file(s) could be used (see the notes above), so findings point into the plan JSON and `local.` references fall back to candidate sets; fix the files or pass --source-dir"
+        ));
     }
     found.notes = notes;
     found
@@ -107,12 +113,34 @@ fn add_file(module: &mut ModuleSources, file: Arc<TfFile>, index: FileIndex) {
 /// A file read and indexed, or why it was skipped.
 type Loaded = Result<(Arc<TfFile>, FileIndex), String>;
 
+/// Larger `.tf` files are skipped: parsing keeps dozens of bytes per byte of source, and a
+/// file this size is generated, not the configuration a finding should point into.
+pub(crate) const MAX_TF_BYTES: u64 = 10 * 1024 * 1024;
+
 fn load(root_dir: &Path, rel: PathBuf) -> Loaded {
     let path = root_dir.join(&rel);
     let shown = rel.display().to_string();
-    let bytes = std::fs::read(&path).map_err(|err| format!("skipped {shown}: {err}"))?;
+    let too_big = |size: u64| {
+        format!(
+            "skipped {shown}: it holds {:.1} MB, more than the {} MB tfreach reads from one .tf file; the resources declared in it are located in the plan JSON",
+            size as f64 / 1e6,
+            MAX_TF_BYTES / (1024 * 1024)
+        )
+    };
+    let file = std::fs::File::open(&path).map_err(|err| format!("skipped {shown}: {err}"))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_TF_BYTES {
+        return Err(too_big(size));
+    }
+    // Never more than the limit, even if the file grows meanwhile (or is not a regular file).
+    let mut bytes = Vec::with_capacity(size as usize);
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_TF_BYTES + 1), &mut bytes)
+        .map_err(|err| format!("skipped {shown}: {err}"))?;
+    if bytes.len() as u64 > MAX_TF_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
     // The same decoding as plan files: a UTF-8 BOM or UTF-16 from a Windows editor is fine.
-    let text = crate::plan::input::decode(&shown, bytes).map_err(|err| format!("skipped, {err}"))?;
+    let text = crate::plan::input::decode(&shown, bytes).map_err(|err| format!("skipped {err}"))?;
     let body = hcl_edit::parser::parse_body(&text).map_err(|err| {
         let at = err.location();
         format!("skipped {shown}:{}:{}: not valid HCL: {}", at.line(), at.column(), err.message())
@@ -226,6 +254,26 @@ mod tests {
         assert_eq!(normalize(Path::new("../shared/./x")), PathBuf::from("../shared/x"));
         assert_eq!(normalize(Path::new("a/../../b")), PathBuf::from("../b"));
         assert_eq!(normalize(Path::new(".")), PathBuf::new());
+    }
+
+    #[test]
+    fn a_tf_file_over_the_limit_is_skipped_with_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), "locals {\n  x = var.y\n}\n").unwrap();
+        // Sparse: the size is there without writing it, and tfreach must not read it.
+        let big = std::fs::File::create(dir.path().join("generated.tf")).unwrap();
+        big.set_len(MAX_TF_BYTES + 1).unwrap();
+        let found = discover(dir.path(), &Configuration::default());
+        assert_eq!(found.modules[0].files.len(), 1);
+        assert_eq!(
+            found.notes,
+            [
+                "skipped generated.tf: it holds 10.5 MB, more than the 10 MB tfreach reads from one .tf file; the resources declared in it are located in the plan JSON"
+            ]
+        );
+        std::fs::File::create(dir.path().join("generated.tf")).unwrap().set_len(MAX_TF_BYTES).unwrap();
+        let found = discover(dir.path(), &Configuration::default());
+        assert!(found.notes[0].starts_with("skipped generated.tf:1:1: not valid HCL"), "{:?}", found.notes);
     }
 
     #[test]

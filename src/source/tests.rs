@@ -264,7 +264,7 @@ fn bad_files_and_missing_modules_become_notes() {
         "no sources for module.remote (source \"git::https://example.com/net.git\"): .terraform/modules/modules.json does not list it; run `terraform init` in the source directory"
     );
     assert!(notes[2].starts_with("cannot read source directory modules/gone: "), "{}", notes[2]);
-    assert!(notes[3].starts_with("skipped, binary.tf is not UTF-8 text"), "{}", notes[3]);
+    assert!(notes[3].starts_with("skipped binary.tf:1:2: not UTF-8 text: byte 0xff"), "{}", notes[3]);
     assert!(notes[4].starts_with("skipped broken.tf:2:9: not valid HCL: "), "{}", notes[4]);
 }
 
