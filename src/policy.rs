@@ -130,14 +130,18 @@ pub struct Applied {
 }
 
 /// Applies configured severities, inline ignores, waivers and the baseline, in that order.
-pub fn apply(
-    config: &Config,
-    baseline: Option<&Baseline>,
-    today: time::Date,
-    blocks: &[(Vec<String>, String)],
-    sources: Option<&SourceTree>,
-    findings: Vec<FindingReport>,
-) -> Applied {
+/// Where a policy is applied: the day waivers are checked against, every resource block
+/// (module path, address), the `.tf` sources, and the repository root that paths in notes
+/// and suppressions are relative to.
+pub struct Scope<'s> {
+    pub today: time::Date,
+    pub blocks: &'s [(Vec<String>, String)],
+    pub sources: Option<&'s SourceTree>,
+    pub root: &'s std::path::Path,
+}
+
+pub fn apply(config: &Config, baseline: Option<&Baseline>, scope: &Scope<'_>, findings: Vec<FindingReport>) -> Applied {
+    let Scope { today, blocks, sources, root } = *scope;
     let mut applied = Applied::default();
     if let Some(s) = sources {
         for e in s.ignore_errors() {
@@ -159,7 +163,7 @@ pub fn apply(
                 if ig.reason.is_empty() {
                     let note = format!(
                         "{}:{}: tfreach:ignore[{}] gives no reason; say why the finding is accepted",
-                        ig.location.file.relative_path().display(),
+                        crate::engine::paths::relative(root, ig.location.file.path()),
                         ig.location.line,
                         f.rule
                     );
@@ -169,7 +173,7 @@ pub fn apply(
                 }
                 let by = Suppression::Inline {
                     reason: ig.reason.clone(),
-                    file: ig.location.file.relative_path().display().to_string(),
+                    file: crate::engine::paths::relative(root, ig.location.file.path()),
                     line: ig.location.line,
                 };
                 applied.suppressed.push((f, by));

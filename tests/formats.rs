@@ -97,11 +97,15 @@ fn cases() -> Vec<(String, FileReport, Option<tempfile::TempDir>)> {
     out
 }
 
+/// The machine's paths out of the text: a temporary copy's directory, and the checkout's
+/// (SARIF declares the repository root as an absolute `file:` URI).
 fn redact(text: &str, tmp: &Option<tempfile::TempDir>) -> String {
-    match tmp {
-        Some(t) => text.replace(&t.path().display().to_string(), "suppressed"),
+    let text = match tmp {
+        Some(t) => text.replace(&t.path().canonicalize().unwrap().display().to_string(), "suppressed"),
         None => text.to_string(),
-    }
+    };
+    let root = common::root().canonicalize().unwrap();
+    text.replace(&format!("file://{}/", root.display()), "file:///REPO/")
 }
 
 fn fail_on_error(s: Severity) -> bool {

@@ -133,7 +133,9 @@ fn inline_ignores_suppress_with_a_reason_and_malformed_ones_fail() {
     );
     assert_ne!(tf, with_ignore);
     std::fs::write(&main, &with_ignore).unwrap();
-    let r = common::analyze_with(&dir.join("plan.json"), Options::default());
+    // Outside any git repository: paths are relative to the root given.
+    let r =
+        common::analyze_with(&dir.join("plan.json"), Options { repo_root: Some(dir.clone()), ..Options::default() });
     assert!(!rules_of(&r).iter().any(|(id, _)| *id == "SSM010"));
     let (f, why) = r.suppressed.iter().find(|(f, _)| f.rule == "SSM010").expect("suppressed");
     assert_eq!(f.resource, "aws_instance.my-ec2-1");

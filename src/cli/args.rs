@@ -120,6 +120,10 @@ pub struct SourceArgs {
     /// files [default: the plan file's directory, then the working directory].
     #[arg(long, value_name = "DIR")]
     pub source_dir: Option<std::path::PathBuf>,
+    /// What file locations are relative to in every format [default: the git top level
+    /// above the plan, else the working directory].
+    #[arg(long, value_name = "DIR")]
+    pub repo_root: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -39,6 +39,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     };
     let options = Options {
         source_dir: args.sources.source_dir.clone(),
+        repo_root: args.sources.repo_root.clone(),
         config,
         rules: Some(rules),
         baseline,

@@ -13,6 +13,8 @@ pub(super) struct Converter<'x, 'c, 'm, 'a> {
     ctx: &'x Context<'c, 'm, 'a>,
     source: &'x SourceFile,
     paths: bool,
+    /// The repository root locations are relative to.
+    root: std::path::PathBuf,
 }
 
 /// The findings about each instance (as their resource or a related one).
@@ -63,8 +65,8 @@ pub(super) fn blocks(ctx: &Context<'_, '_, '_>) -> Vec<(Vec<String>, String)> {
 }
 
 impl<'x, 'c, 'm, 'a> Converter<'x, 'c, 'm, 'a> {
-    pub fn new(ctx: &'x Context<'c, 'm, 'a>, source: &'x SourceFile, paths: bool) -> Self {
-        Converter { ctx, source, paths }
+    pub fn new(ctx: &'x Context<'c, 'm, 'a>, source: &'x SourceFile, paths: bool, root: std::path::PathBuf) -> Self {
+        Converter { ctx, source, paths, root }
     }
 
     pub fn link(&self, id: LinkId) -> LinkReport {
@@ -130,6 +132,7 @@ impl<'x, 'c, 'm, 'a> Converter<'x, 'c, 'm, 'a> {
             related_source,
             plan_location: PlanLocation { line: 1, column: 1, offset: r.inst.span.offset, len: r.inst.span.len },
             input: self.source.name.clone(),
+            input_file: self.source.path.as_deref().map(|p| super::paths::relative(&self.root, p)),
             config_path: r.module().config_path().iter().map(|s| s.to_string()).collect(),
             config_address: r.inst.addr.config_address(),
         }
@@ -153,7 +156,7 @@ impl<'x, 'c, 'm, 'a> Converter<'x, 'c, 'm, 'a> {
         let block = sources.resource_block(&r.module().config_path(), &r.inst.addr.config_address())?;
         let header = &block.header;
         Some(SourceLocation {
-            file: header.file.relative_path().display().to_string(),
+            file: super::paths::relative(&self.root, header.file.path()),
             line: header.line,
             column: header.column,
             excerpt: Some((header.file.clone(), header.span.clone())),

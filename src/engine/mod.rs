@@ -3,6 +3,7 @@
 //! can be analysed in parallel and reported together.
 
 mod convert;
+pub mod paths;
 pub mod results;
 
 use std::collections::BTreeMap;
@@ -36,6 +37,9 @@ pub struct Options {
     /// Keep every service's path hop by hop in the result (`tfreach reach`), not only the
     /// hop that blocks.
     pub paths: bool,
+    /// What locations are relative to (`--repo-root`); by default the git top level above
+    /// the plan, else the working directory (see [`paths::repo_root`]).
+    pub repo_root: Option<PathBuf>,
 }
 
 impl Options {
@@ -138,12 +142,13 @@ fn report_of(source: &SourceFile, options: &Options, ctx: &Context<'_, '_, '_>) 
     let rule_ctx = RuleContext { net, reach: ctx.reach, instances: &instances, before: ctx.before };
     let selected: Vec<&'static dyn AnyRule> = options.rules.clone().unwrap_or_else(|| rules::all().to_vec());
     let found = rules::run(&selected, &rule_ctx, &options.settings());
-    let conv = convert::Converter::new(ctx, source, options.paths);
+    let root = paths::repo_root(options.repo_root.as_deref(), source.path.as_deref());
+    let conv = convert::Converter::new(ctx, source, options.paths, root.clone());
     let rendered: Vec<FindingReport> = found.iter().map(|f| conv.finding(f)).collect();
     let today = options.today.unwrap_or_else(crate::config::today);
     let blocks = convert::blocks(ctx);
-    let applied =
-        policy::apply(&options.config, options.baseline.as_ref(), today, &blocks, ctx.sources, rendered.clone());
+    let scope = policy::Scope { today, blocks: &blocks, sources: ctx.sources, root: &root };
+    let applied = policy::apply(&options.config, options.baseline.as_ref(), &scope, rendered.clone());
     let by_instance = convert::findings_by_instance(&found);
     let mut instance_reports: Vec<InstanceReport> =
         instances.iter().map(|inst| conv.instance(inst, &by_instance)).collect();
@@ -187,5 +192,6 @@ fn report_of(source: &SourceFile, options: &Options, ctx: &Context<'_, '_, '_>) 
         counts,
         text: source.text.clone(),
         sensitive: doc.sensitive.clone(),
+        repo_root: root,
     }
 }

@@ -112,7 +112,7 @@ pub struct InstanceReport {
 /// A place in a `.tf` file.
 #[derive(Debug, Clone)]
 pub struct SourceLocation {
-    /// Relative to the root module's directory.
+    /// Relative to the repository root (see [`super::paths`]), with `/` separators.
     pub file: String,
     pub line: usize,
     pub column: usize,
@@ -148,8 +148,10 @@ pub struct FindingReport {
     /// The first related resource's `.tf` location, for a second label.
     pub related_source: Option<(String, SourceLocation)>,
     pub plan_location: PlanLocation,
-    /// The input the finding comes from.
+    /// The input the finding comes from, as given.
     pub input: String,
+    /// The input's path relative to the repository root (none: standard input).
+    pub input_file: Option<String>,
     /// The resource's module (call names from the root) and address inside it.
     pub config_path: Vec<String>,
     pub config_address: String,
@@ -213,4 +215,6 @@ pub struct FileReport {
     pub text: Arc<String>,
     /// The values Terraform marks sensitive: the output filter hides them.
     pub sensitive: crate::plan::SensitiveValues,
+    /// What the locations of this input's findings are relative to.
+    pub repo_root: std::path::PathBuf,
 }

@@ -83,25 +83,14 @@ impl std::fmt::Display for Position<'_> {
     }
 }
 
-/// The finding's [`Position`].
-///
-/// The `.tf` path is the one the file was read from (the source directory joined with the
-/// path inside the module), not the path relative to the root module that the JSON schema
-/// carries: editors, terminals and GitHub resolve `file:line` against the working directory
-/// (GitHub: the workspace), and only this path is right there when the root module is a
-/// subdirectory (`tfreach check infra/plan.json`). It agrees with the plan fallback, which
-/// is the input path as given.
+/// The finding's [`Position`]: the resource's block in its `.tf` file, else its object in the
+/// plan JSON; the path relative to the repository root, where code scanning, GitHub, GitLab
+/// and editors opened at the repository look for it. Standard input has no path: `<stdin>`.
 pub fn position(f: &FindingReport) -> Position<'_> {
     match &f.source {
-        Some(s) => {
-            let file = match &s.excerpt {
-                Some((tf, _)) => Cow::Owned(display_path(tf.path())),
-                None => Cow::Borrowed(s.file.as_str()),
-            };
-            Position { file, line: s.line, column: s.column }
-        }
+        Some(s) => Position { file: Cow::Borrowed(s.file.as_str()), line: s.line, column: s.column },
         None => Position {
-            file: Cow::Borrowed(f.input.as_str()),
+            file: Cow::Borrowed(f.input_file.as_deref().unwrap_or(f.input.as_str())),
             line: f.plan_location.line,
             column: f.plan_location.column,
         },

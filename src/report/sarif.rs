@@ -4,9 +4,10 @@
 //! One run. `tool.driver.rules` is the whole catalogue, each rule with its summary, the
 //! first paragraph of `rules/<ID>.md` as full description and the whole document as help,
 //! so that a viewer explains a result without tfreach at hand. A result points at the
-//! resource's block header in its `.tf` file (relative to the root module, `uriBaseId`
-//! `%SRCROOT%`) or, when the block was not found, at the resource's object in the plan
-//! file; related resources become `relatedLocations`; the resource address is the logical
+//! resource's block header in its `.tf` file or, when the block was not found, at the
+//! resource's object in the plan file, both relative to the repository root (`uriBaseId`
+//! `%SRCROOT%`, which `originalUriBaseIds` declares as that directory, and every file listed
+//! in `artifacts`), where code scanning looks for them; related resources become `relatedLocations`; the resource address is the logical
 //! location. Suppressed findings are results with `suppressions` (`inSource` for a
 //! `tfreach:ignore` comment, `external` for a waiver or the baseline), as the standard
 //! asks, so that viewers can show them as such.
@@ -29,7 +30,7 @@ use crate::rules::{self, Severity};
 
 const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
-/// The base of every `.tf` location: the root module's directory.
+/// The base of every location: the repository root.
 const SRCROOT: &str = "%SRCROOT%";
 
 /// Where users learn about tfreach. Cargo.toml has no `homepage` or `repository` yet; the
@@ -55,11 +56,25 @@ struct Run<'r> {
     tool: Tool,
     /// Our columns count characters (as HCL's positions do).
     column_kind: &'static str,
+    /// `%SRCROOT%`: the repository root, as a `file:` URI ending in `/`.
+    original_uri_base_ids: BTreeMap<&'static str, BaseUri>,
+    /// Every file a result points at.
+    artifacts: Vec<Artifact>,
     results: Vec<SarifResult<'r>>,
     /// Notes about the inputs (unusable `.tf` files, expired waivers), as tool execution
     /// notifications: present only when there are some.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     invocations: Vec<Invocation>,
+}
+
+#[derive(Serialize)]
+struct BaseUri {
+    uri: String,
+}
+
+#[derive(Serialize)]
+struct Artifact {
+    location: ArtifactLocation,
 }
 
 #[derive(Serialize)]
@@ -163,7 +178,7 @@ struct PhysicalLocation {
     region: Region,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
@@ -202,11 +217,22 @@ struct SarifSuppression {
 pub fn render(reports: &[FileReport]) -> String {
     let catalogue = rules::all();
     let rules = catalogue.iter().map(|r| rule(r.meta())).collect();
+    // One base for the run: the first input's repository root (inputs from one repository
+    // share it; another's locations are made relative to it, or absolute).
+    let base = reports.first().map(|r| r.repo_root.clone()).unwrap_or_default();
     let mut results = Vec::new();
     for r in reports {
-        results.extend(r.findings.iter().map(|f| result(f, None)));
-        results.extend(r.suppressed.iter().map(|(f, why)| result(f, Some(why))));
+        let at = Base { run: &base, input: &r.repo_root };
+        results.extend(r.findings.iter().map(|f| result(f, None, &at)));
+        results.extend(r.suppressed.iter().map(|(f, why)| result(f, Some(why), &at)));
     }
+    let mut artifacts: Vec<ArtifactLocation> = results
+        .iter()
+        .flat_map(|r| r.locations.iter().chain(&r.related_locations))
+        .filter_map(|l| l.physical_location.as_ref().map(|p| p.artifact_location.clone()))
+        .collect();
+    artifacts.sort();
+    artifacts.dedup();
     let log = Log {
         schema: SCHEMA,
         version: "2.1.0",
@@ -221,6 +247,8 @@ pub fn render(reports: &[FileReport]) -> String {
                 },
             },
             column_kind: "unicodeCodePoints",
+            original_uri_base_ids: BTreeMap::from([(SRCROOT, BaseUri { uri: directory_uri(&base) })]),
+            artifacts: artifacts.into_iter().map(|location| Artifact { location }).collect(),
             results,
             invocations: invocations(reports),
         }],
@@ -271,7 +299,42 @@ fn first_paragraph(doc: &str) -> Option<String> {
         .map(|p| p.lines().map(str::trim).collect::<Vec<_>>().join(" "))
 }
 
-fn result<'r>(f: &'r FindingReport, suppressed: Option<&Suppression>) -> SarifResult<'r> {
+/// The run's base directory and the one an input's paths are relative to.
+struct Base<'b> {
+    run: &'b std::path::Path,
+    input: &'b std::path::Path,
+}
+
+impl Base<'_> {
+    /// A path relative to the input's root, as a location relative to the run's base (or,
+    /// outside it, an absolute `file:` URI).
+    fn artifact(&self, path: &str) -> ArtifactLocation {
+        let path = if self.run == self.input || path.starts_with('/') {
+            path.to_string()
+        } else {
+            crate::engine::paths::relative(self.run, &self.input.join(path))
+        };
+        if path.starts_with('/') || path.as_bytes().get(1) == Some(&b':') {
+            ArtifactLocation { uri: file_uri(&path), uri_base_id: None }
+        } else {
+            ArtifactLocation { uri: relative_uri(&path), uri_base_id: Some(SRCROOT) }
+        }
+    }
+}
+
+/// A directory as a `file:` URI that ends in `/` (a base URI must).
+fn directory_uri(dir: &std::path::Path) -> String {
+    let mut uri = file_uri(&dir.display().to_string());
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    if !uri.starts_with("file:") {
+        uri = format!("file:///{uri}");
+    }
+    uri
+}
+
+fn result<'r>(f: &'r FindingReport, suppressed: Option<&Suppression>, at: &Base<'_>) -> SarifResult<'r> {
     let rule_index = rules::all().iter().position(|r| r.meta().id == f.rule).unwrap_or_default();
     let mut text = f.message.clone();
     if !f.help.is_empty() {
@@ -280,7 +343,7 @@ fn result<'r>(f: &'r FindingReport, suppressed: Option<&Suppression>) -> SarifRe
     }
     let primary = Location {
         id: None,
-        physical_location: physical(f),
+        physical_location: physical(f, at),
         logical_locations: vec![resource(&f.resource)],
         message: None,
     };
@@ -290,7 +353,11 @@ fn result<'r>(f: &'r FindingReport, suppressed: Option<&Suppression>) -> SarifRe
         .enumerate()
         .map(|(i, address)| Location {
             id: Some(i + 1),
-            physical_location: f.related_source.as_ref().filter(|(a, _)| a == address).map(|(_, loc)| tf_location(loc)),
+            physical_location: f
+                .related_source
+                .as_ref()
+                .filter(|(a, _)| a == address)
+                .map(|(_, loc)| tf_location(loc, at)),
             logical_locations: vec![resource(address)],
             message: Some(Message { text: address.clone() }),
         })
@@ -303,7 +370,7 @@ fn result<'r>(f: &'r FindingReport, suppressed: Option<&Suppression>) -> SarifRe
         locations: vec![primary],
         related_locations,
         partial_fingerprints: BTreeMap::from([("tfreachFinding/v1", format!("{}|{}|{}", f.rule, f.resource, f.input))]),
-        suppressions: suppressed.map(suppression).into_iter().collect(),
+        suppressions: suppressed.map(|s| suppression(s, at)).into_iter().collect(),
         properties: Properties { certainty: f.certainty, explanation_code: f.code.map(|c| c.name()), input: &f.input },
     }
 }
@@ -314,15 +381,13 @@ fn resource(address: &str) -> LogicalLocation {
 
 /// The block header in its `.tf` file, else the resource's object in the plan file (none
 /// for standard input, which has no file to point at).
-fn physical(f: &FindingReport) -> Option<PhysicalLocation> {
+fn physical(f: &FindingReport, at: &Base<'_>) -> Option<PhysicalLocation> {
     if let Some(s) = &f.source {
-        return Some(tf_location(s));
+        return Some(tf_location(s, at));
     }
-    if f.input == "<stdin>" {
-        return None;
-    }
+    let input = f.input_file.as_deref()?;
     Some(PhysicalLocation {
-        artifact_location: ArtifactLocation { uri: file_uri(&f.input), uri_base_id: None },
+        artifact_location: at.artifact(input),
         region: Region {
             start_line: f.plan_location.line,
             start_column: Some(f.plan_location.column),
@@ -332,10 +397,10 @@ fn physical(f: &FindingReport) -> Option<PhysicalLocation> {
     })
 }
 
-fn tf_location(s: &SourceLocation) -> PhysicalLocation {
+fn tf_location(s: &SourceLocation, at: &Base<'_>) -> PhysicalLocation {
     let end = s.excerpt.as_ref().map(|(file, span)| file.line_column(span.end));
     PhysicalLocation {
-        artifact_location: ArtifactLocation { uri: relative_uri(&s.file), uri_base_id: Some(SRCROOT) },
+        artifact_location: at.artifact(&s.file),
         region: Region {
             start_line: s.line,
             start_column: Some(s.column),
@@ -345,7 +410,7 @@ fn tf_location(s: &SourceLocation) -> PhysicalLocation {
     }
 }
 
-fn suppression(why: &Suppression) -> SarifSuppression {
+fn suppression(why: &Suppression, at: &Base<'_>) -> SarifSuppression {
     match why {
         Suppression::Inline { reason, file, line } => SarifSuppression {
             kind: "inSource",
@@ -354,7 +419,7 @@ fn suppression(why: &Suppression) -> SarifSuppression {
             location: Some(Location {
                 id: None,
                 physical_location: Some(PhysicalLocation {
-                    artifact_location: ArtifactLocation { uri: relative_uri(file), uri_base_id: Some(SRCROOT) },
+                    artifact_location: at.artifact(file),
                     region: Region { start_line: *line, start_column: None, end_line: None, end_column: None },
                 }),
                 logical_locations: Vec::new(),
