@@ -121,17 +121,27 @@ struct RawWaiver {
 impl Config {
     /// Reads `--config FILE`, or the nearest `tfreach.toml` from the working directory up;
     /// the defaults when there is none.
-    pub fn discover(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    /// The configuration for a plan at `plan` (none: standard input): `explicit` when given,
+    /// else the nearest `tfreach.toml` from the plan's directory (the working directory for
+    /// standard input) up to the repository root `root`, as cargo and ruff look for theirs.
+    pub fn discover(explicit: Option<&Path>, plan: Option<&Path>, root: &Path) -> Result<Config, ConfigError> {
         if let Some(path) = explicit {
             return Config::read(path);
         }
-        let mut dir = std::env::current_dir().ok();
-        while let Some(d) = dir {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let start = plan
+            .and_then(Path::parent)
+            .map(|p| if p.as_os_str().is_empty() { cwd.clone() } else { cwd.join(p) })
+            .unwrap_or(cwd);
+        let start = start.canonicalize().unwrap_or(start);
+        for d in start.ancestors() {
             let candidate = d.join(FILE_NAME);
             if candidate.is_file() {
                 return Config::read(&candidate);
             }
-            dir = d.parent().map(Path::to_path_buf);
+            if d == root {
+                break;
+            }
         }
         Ok(Config::default())
     }

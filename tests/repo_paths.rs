@@ -12,10 +12,11 @@ use std::process::{Command, Output, Stdio};
 
 const NESTED: &str = "infra/envs/prod";
 
-/// A git repository holding `seed003_pitfall` (plan and `.tf`) in `infra/envs/prod/`.
+/// A git repository (inside a temporary directory) holding `seed003_pitfall` (plan and `.tf`) in `infra/envs/prod/`.
 fn repository() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
-    let repo = tmp.path().canonicalize().unwrap();
+    let repo = tmp.path().canonicalize().unwrap().join("repo");
+    std::fs::create_dir(&repo).unwrap();
     let status = Command::new("git").args(["init", "-q"]).current_dir(&repo).status().expect("git runs");
     assert!(status.success());
     let dir = repo.join(NESTED);
@@ -157,4 +158,25 @@ fn repo_root_overrides_the_git_top_level() {
     let out = run(&repo, &["check", &format!("{NESTED}/plan.json"), "--format", "gcc", "--repo-root", "infra"], None);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.lines().all(|l| l.starts_with("envs/prod/main.tf:")), "{text}");
+}
+
+#[test]
+fn the_config_beside_the_plan_or_above_it_in_the_repository_is_found() {
+    let (tmp, repo) = repository();
+    let plan = format!("{NESTED}/plan.json");
+    let rules = |out: &Output| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+    };
+    let all = rules(&run(&repo, &["check", &plan, "--format", "json"], None));
+    assert!(all.contains(&"SSM005".to_string()));
+    // Above the repository root: not this repository's configuration.
+    std::fs::write(tmp.path().join("tfreach.toml"), "[rules]\nSSM010 = \"off\"\n").unwrap();
+    std::fs::write(repo.join("infra/tfreach.toml"), "[rules]\nSSM005 = \"off\"\n").unwrap();
+    for cwd in [repo.clone(), repo.join(NESTED), repo.join("infra")] {
+        let plan_arg = repo.join(&plan);
+        let found = rules(&run(&cwd, &["check", plan_arg.to_str().unwrap(), "--format", "json"], None));
+        assert!(!found.contains(&"SSM005".to_string()), "infra/tfreach.toml applies from {}", cwd.display());
+        assert!(found.contains(&"SSM010".to_string()), "a tfreach.toml outside the repository does not");
+    }
 }

@@ -109,7 +109,8 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
-    /// Configuration file [default: the nearest tfreach.toml from the working directory up].
+    /// Configuration file [default: the nearest tfreach.toml from the plan's directory up to
+    /// the repository root; from the working directory for standard input].
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
 }

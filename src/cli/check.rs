@@ -16,7 +16,10 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         output::errln("tfreach: standard input (`-`) can be given only once");
         return ExitStatus::Error;
     }
-    let config = match Config::discover(args.config.config.as_deref()) {
+    // The first plan's directory decides the configuration (and its repository root).
+    let first = args.plans.first().filter(|p| *p != "-").map(std::path::Path::new);
+    let root = crate::engine::paths::repo_root(args.sources.repo_root.as_deref(), first);
+    let config = match Config::discover(args.config.config.as_deref(), first, &root) {
         Ok(c) => c,
         Err(e) => {
             output::diagnostic(e);

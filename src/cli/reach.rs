@@ -9,14 +9,22 @@ use crate::reach::Verdict;
 use crate::report;
 
 pub fn run(args: &ReachArgs) -> ExitStatus {
-    let config = match crate::config::Config::discover(args.config.config.as_deref()) {
+    let plan = Some(std::path::Path::new(&args.plan)).filter(|_| args.plan != "-");
+    let root = crate::engine::paths::repo_root(args.sources.repo_root.as_deref(), plan);
+    let config = match crate::config::Config::discover(args.config.config.as_deref(), plan, &root) {
         Ok(c) => c,
         Err(e) => {
             output::diagnostic(e);
             return ExitStatus::Error;
         }
     };
-    let options = Options { source_dir: args.sources.source_dir.clone(), config, paths: true, ..Options::default() };
+    let options = Options {
+        source_dir: args.sources.source_dir.clone(),
+        repo_root: args.sources.repo_root.clone(),
+        config,
+        paths: true,
+        ..Options::default()
+    };
     let source = match SourceFile::read(&args.plan) {
         Ok(s) => s,
         Err(e) => {
