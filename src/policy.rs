@@ -72,6 +72,11 @@ impl Baseline {
         self.accepted.len()
     }
 
+    /// Every accepted (rule, resource).
+    pub fn entries(&self) -> impl Iterator<Item = &(String, String)> {
+        self.accepted.iter()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.accepted.is_empty()
     }
@@ -103,8 +108,19 @@ pub fn select_rules(
     let ignored: Vec<&'static dyn AnyRule> =
         ignore.iter().map(|s| matching(s)).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
     let named = |r: &&'static dyn AnyRule| select.iter().any(|s| s.eq_ignore_ascii_case(r.meta().id));
+    // Selecting and ignoring the same rule contradicts itself: say so rather than run less.
+    if let Some(both) =
+        explicitly.iter().filter(|r| named(r)).find(|r| ignored.iter().any(|i| i.meta().id == r.meta().id))
+    {
+        return Err(format!(
+            "`{}` is both selected (--select {}) and ignored (--ignore {}); drop one of them",
+            both.meta().id,
+            select.join(","),
+            ignore.join(",")
+        ));
+    }
     let base: Vec<&'static dyn AnyRule> = if select.is_empty() { rules::all().to_vec() } else { explicitly };
-    Ok(base
+    let chosen: Vec<&'static dyn AnyRule> = base
         .into_iter()
         .filter(|r| named(r) || config.setting(r.meta().id) != Some(RuleSetting::Off))
         .filter(|r| !ignored.iter().any(|i| i.meta().id == r.meta().id))
@@ -113,7 +129,11 @@ pub fn select_rules(
                 acc.push(r);
             }
             acc
-        }))
+        });
+    if chosen.is_empty() && !select.is_empty() {
+        return Err(format!("--select {} --ignore {} leaves no rule to run", select.join(","), ignore.join(",")));
+    }
+    Ok(chosen)
 }
 
 /// What the policy did to one input's findings.

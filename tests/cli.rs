@@ -226,6 +226,53 @@ fn the_readme_states_the_rust_version_cargo_declares() {
 }
 
 #[test]
+fn flags_that_would_fail_silently_are_errors() {
+    let plan = "testdata/baseline_endpoints/plan.json";
+    let out = tfreach(&["check", plan, "--source-dir", "no/such/dir"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--source-dir no/such/dir:"), "{}", text(&out.stderr));
+    let out = tfreach(&["check", plan, "--source-dir", plan]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not a directory"));
+    let out = tfreach(&["reach", plan, "--repo-root", "no/such/dir"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = tfreach(&["check", plan, "--select", "SSM005", "--ignore", "SSM005"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("`SSM005` is both selected"), "{}", text(&out.stderr));
+    let out = tfreach(&["check", plan, "--select", "SSM", "--ignore", "SSM005"]);
+    assert_eq!(out.status.code(), Some(0), "a prefix narrowed by an ignore is fine");
+}
+
+#[test]
+fn waivers_and_baseline_entries_that_match_nothing_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tfreach.toml");
+    std::fs::write(
+        &config,
+        "[[waiver]]\nrule = \"SSM005\"\nresource = \"aws_instance.gone\"\nreason = \"renamed since\"\n",
+    )
+    .unwrap();
+    let baseline = dir.path().join("baseline.json");
+    std::fs::write(&baseline, r#"{"findings":[{"rule":"SSM010","resource":"aws_instance.old"}]}"#).unwrap();
+    let out = tfreach(&[
+        "check",
+        "testdata/seed003_pitfall/plan.json",
+        "--config",
+        config.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+    ]);
+    let err = text(&out.stderr);
+    assert!(err.contains("the waiver of SSM005 for aws_instance.gone"), "{err}");
+    assert!(err.contains("1 baseline entry matches no finding (SSM010 aws_instance.old)"), "{err}");
+    assert_eq!(out.status.code(), Some(1), "a warning, not an error");
+    // Entries that match are not warned about.
+    std::fs::write(&baseline, r#"{"findings":[{"rule":"SSM010","resource":"aws_instance.my-ec2-1"}]}"#).unwrap();
+    let out = tfreach(&["check", "testdata/seed003_pitfall/plan.json", "--baseline", baseline.to_str().unwrap()]);
+    assert!(!text(&out.stderr).contains("warning"), "{}", text(&out.stderr));
+}
+
+#[test]
 fn explain_takes_an_id_or_a_name() {
     for key in ["SSM005", "ssm005", "instance-egress-blocked"] {
         let out = tfreach(&["explain", key]);

@@ -83,6 +83,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         return status;
     }
     reports.sort_by(|a, b| a.path.cmp(&b.path));
+    unmatched_suppressions(&options, &reports);
     let format = match args.format {
         CheckFormat::Human => report::Format::Human,
         CheckFormat::Json => report::Format::Json,
@@ -98,4 +99,35 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     output::out(&text);
     let failing = reports.iter().flat_map(|r| &r.findings).any(|f| args.fail_on.fails(f.severity));
     status.max(if failing { ExitStatus::Findings } else { ExitStatus::Clean })
+}
+
+/// Waivers and baseline entries that match no finding of any input: stale after a rename or
+/// a fix, or a typo in the address. Said on standard error, not fatal.
+fn unmatched_suppressions(options: &Options, reports: &[FileReport]) {
+    let matches = |rule: &str, resource: &str| {
+        reports.iter().any(|r| r.finding_keys.contains(&(rule.to_string(), resource.to_string())))
+    };
+    let config = options.config.path.as_ref().map_or_else(|| "tfreach.toml".to_string(), |p| p.display().to_string());
+    for w in &options.config.waivers {
+        if !matches(&w.rule, &w.resource) {
+            output::errln(&format!(
+                "warning: the waiver of {} for {} in {config} matches no finding; remove it, or correct the rule or the resource address",
+                w.rule, w.resource
+            ));
+        }
+    }
+    if let Some(b) = &options.baseline {
+        let stale: Vec<String> =
+            b.entries().filter(|(rule, res)| !matches(rule, res)).map(|(rule, res)| format!("{rule} {res}")).collect();
+        if !stale.is_empty() {
+            let shown = stale.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+            let more = if stale.len() > 5 { format!(" and {} more", stale.len() - 5) } else { String::new() };
+            output::errln(&format!(
+                "warning: {} baseline {} no finding ({shown}{more}): fixed or renamed since; write the baseline again to drop {}",
+                stale.len(),
+                if stale.len() == 1 { "entry matches" } else { "entries match" },
+                if stale.len() == 1 { "it" } else { "them" }
+            ));
+        }
+    }
 }

@@ -50,6 +50,10 @@ pub const INTERNAL_ERROR: i32 = 101;
 pub fn main() -> ExitCode {
     install_panic_hook();
     let cli = Cli::parse();
+    if let Err(msg) = validate(&cli.command) {
+        output::errln(&format!("tfreach: {msg}"));
+        return output::finish(ExitStatus::Error.code());
+    }
     let status = match &cli.command {
         Command::Check(a) => check::run(a),
         Command::Reach(a) => reach::run(a),
@@ -58,6 +62,26 @@ pub fn main() -> ExitCode {
         Command::Rules(a) => rules::list(a),
     };
     output::finish(status.code())
+}
+
+/// Directories the command line names must be directories: a typo in `--source-dir` would
+/// otherwise fall back to the plan's directory without a word.
+fn validate(command: &Command) -> Result<(), String> {
+    let sources = match command {
+        Command::Check(a) => &a.sources,
+        Command::Reach(a) => &a.sources,
+        Command::Graph(a) => &a.sources,
+        Command::Explain(_) | Command::Rules(_) => return Ok(()),
+    };
+    for (flag, dir) in [("--source-dir", &sources.source_dir), ("--repo-root", &sources.repo_root)] {
+        let Some(dir) = dir else { continue };
+        match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(format!("{flag} {}: not a directory", dir.display())),
+            Err(e) => return Err(format!("{flag} {}: {e}", dir.display())),
+        }
+    }
+    Ok(())
 }
 
 /// An internal error is a bug: say so plainly, without a Rust backtrace, and exit with

@@ -147,6 +147,7 @@ fn report_of(source: &SourceFile, options: &Options, ctx: &Context<'_, '_, '_>) 
     let rendered: Vec<FindingReport> = found.iter().map(|f| conv.finding(f)).collect();
     let today = options.today.unwrap_or_else(crate::config::today);
     let blocks = convert::blocks(ctx);
+    let finding_keys = rendered.iter().map(|f| (f.rule.to_string(), f.resource.clone())).collect();
     let scope = policy::Scope { today, blocks: &blocks, sources: ctx.sources, root: &root };
     let applied = policy::apply(&options.config, options.baseline.as_ref(), &scope, rendered.clone());
     let by_instance = convert::findings_by_instance(&found);
@@ -193,5 +194,6 @@ fn report_of(source: &SourceFile, options: &Options, ctx: &Context<'_, '_, '_>) 
         text: source.text.clone(),
         sensitive: doc.sensitive.clone(),
         repo_root: root,
+        finding_keys,
     }
 }

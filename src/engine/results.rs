@@ -217,4 +217,7 @@ pub struct FileReport {
     pub sensitive: crate::plan::SensitiveValues,
     /// What the locations of this input's findings are relative to.
     pub repo_root: std::path::PathBuf,
+    /// (rule, resource) of every finding before waivers and the baseline: what they can
+    /// match.
+    pub finding_keys: std::collections::BTreeSet<(String, String)>,
 }
