@@ -272,6 +272,26 @@ fn waivers_and_baseline_entries_that_match_nothing_are_warned_about() {
     assert!(!text(&out.stderr).contains("warning"), "{}", text(&out.stderr));
 }
 
+/// The gate: possible findings (some resolutions of the plan fail) are reported but do not
+/// fail the run unless asked; definite ones do.
+#[test]
+fn possible_findings_fail_the_gate_only_when_asked() {
+    let possible = "testdata/possible_subnet_choice/plan.json";
+    let out = tfreach(&["check", possible, "--format", "gcc"]);
+    assert!(text(&out.stdout).contains("[SSM007]"), "{}", text(&out.stdout));
+    assert_eq!(out.status.code(), Some(0), "reported, not failing");
+    let out = tfreach(&["check", possible, "--fail-on-certainty", "possible"]);
+    assert_eq!(out.status.code(), Some(1));
+    // A plan that fails in every resolution fails either way.
+    for certainty in ["definite", "possible"] {
+        let out = tfreach(&["check", "testdata/seed003_pitfall/plan.json", "--fail-on-certainty", certainty]);
+        assert_eq!(out.status.code(), Some(1), "{certainty}");
+    }
+    // A correct stack whose module sources are absent (the usual CI shape) passes.
+    let out = tfreach(&["check", "testdata/tam_stack/plan.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
 #[test]
 fn explain_takes_an_id_or_a_name() {
     for key in ["SSM005", "ssm005", "instance-egress-blocked"] {

@@ -108,8 +108,8 @@ fn redact(text: &str, tmp: &Option<tempfile::TempDir>) -> String {
     text.replace(&format!("file://{}/", root.display()), "file:///REPO/")
 }
 
-fn fail_on_error(s: Severity) -> bool {
-    s == Severity::Error
+fn fail_on_error(f: &tfreach::engine::FindingReport) -> bool {
+    f.severity == Severity::Error
 }
 
 /// What the CLI renders with by default, without colour at a fixed width.
@@ -377,4 +377,15 @@ fn gitlab_code_quality_has_the_documented_fields() {
     }
     let again = tfreach::report::gitlab::render(&[scenario("seed003_pitfall"), scenario("ssm001_no_path")]);
     assert_eq!(text, again, "stable across runs");
+}
+
+/// An instance that the network reaches but whose credentials fail: JUnit says so, instead
+/// of "unreachable" with an empty list of services.
+#[test]
+fn junit_names_a_credentials_failure() {
+    let text = junit::render(&[scenario("ssm010_no_profile")], &fail_on_error);
+    assert!(
+        text.contains("message=\"Session Manager cannot reach aws_instance.app: credentials: the instance has no IAM instance profile; see SSM010\""),
+        "{text}"
+    );
 }

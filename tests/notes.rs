@@ -53,6 +53,17 @@ fn when_no_tf_file_is_usable_every_format_says_why() {
     assert!(texts[0].starts_with(&format!("plan.json: {SKIPPED}")), "{texts:?}");
     assert!(texts[1].starts_with(&format!("plan.json: {NONE_USABLE}")), "{texts:?}");
     validate_sarif(dir.path(), &sarif);
+
+    // The line formats and JUnit carry them too.
+    let text = |format: &str| {
+        String::from_utf8(tfreach(dir.path(), &["check", "plan.json", "--format", format]).stdout).unwrap()
+    };
+    let github = text("github");
+    assert!(github.starts_with(&format!("::notice title=tfreach::plan.json: {SKIPPED}")), "{github}");
+    let gcc = text("gcc");
+    assert!(gcc.starts_with(&format!("plan.json: note: {SKIPPED}")), "{gcc}");
+    let junit = text("junit");
+    assert!(junit.contains(&format!("<system-out>note: {SKIPPED}")), "{junit}");
 }
 
 #[test]

@@ -88,6 +88,12 @@ pub struct CheckArgs {
     /// Exit with status 1 when a finding has this severity or a higher one.
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     pub fail_on: FailOn,
+    /// Which findings count for `--fail-on`: `definite` ones only (the plan fails in every
+    /// way it can be read), or `possible` ones too (it fails in some). Possible findings come
+    /// from what the plan leaves open — a missing module source, a reference with several
+    /// candidates — so by default they are reported but do not fail the gate.
+    #[arg(long, value_enum, default_value_t = FailOnCertainty::Definite, value_name = "CERTAINTY")]
+    pub fail_on_certainty: FailOnCertainty,
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Findings recorded in this report (written by `tfreach check --format json`) do not
@@ -125,6 +131,22 @@ pub struct SourceArgs {
     /// above the plan, else the working directory].
     #[arg(long, value_name = "DIR")]
     pub repo_root: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnCertainty {
+    /// Only findings that hold in every resolution of the plan.
+    Definite,
+    /// Also findings that hold in some resolutions.
+    Possible,
+}
+
+impl CheckArgs {
+    /// Whether a finding fails the run.
+    pub fn fails(&self, f: &crate::engine::FindingReport) -> bool {
+        self.fail_on.fails(f.severity)
+            && (f.certainty == crate::reach::Certainty::Definite || self.fail_on_certainty == FailOnCertainty::Possible)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -94,10 +94,10 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         CheckFormat::Gcc => report::Format::Gcc,
     };
     let style = report::human::Style { verbose: args.verbose, ..report::human::Style::for_stdout() };
-    let how = report::Render { style, fails: &|s| args.fail_on.fails(s) };
+    let how = report::Render { style, fails: &|f| args.fails(f) };
     let text = report::render(format, &reports, &how);
     output::out(&text);
-    let failing = reports.iter().flat_map(|r| &r.findings).any(|f| args.fail_on.fails(f.severity));
+    let failing = reports.iter().flat_map(|r| &r.findings).any(|f| args.fails(f));
     status.max(if failing { ExitStatus::Findings } else { ExitStatus::Clean })
 }
 

@@ -7,8 +7,15 @@ use std::fmt::Write;
 
 use crate::engine::{FileReport, FindingReport};
 
+/// Each input's notes (missing module sources, unusable `.tf` files) as `file: note: …`
+/// lines, the shape compilers use for a note about a whole file, then the findings.
 pub fn render(reports: &[FileReport]) -> String {
     let mut out = String::new();
+    for r in reports {
+        for n in &r.notes {
+            let _ = writeln!(out, "{}: note: {}", r.path, n.replace(['\r', '\n'], " "));
+        }
+    }
     for f in reports.iter().flat_map(|r| &r.findings) {
         let _ = writeln!(out, "{}", line(f));
     }

@@ -11,6 +11,9 @@
 //! are not annotated. GitHub shows at most 10 annotations of each kind per step, so the
 //! most severe come first (the findings' order).
 //!
+//! Each input's notes (missing module sources, unusable `.tf` files) come first, as
+//! `::notice` commands.
+//!
 //! Escaping follows `@actions/core` (`toolkit/packages/core/src/command.ts`): in the message
 //! `%`, `\r` and `\n`; in property values also `:` and `,`, which delimit properties.
 
@@ -22,6 +25,13 @@ use crate::rules::Severity;
 
 pub fn render(reports: &[FileReport]) -> String {
     let mut out = String::new();
+    // What the user should know about an input (missing module sources, unusable `.tf`
+    // files): a notice each, before the findings.
+    for r in reports {
+        for n in &r.notes {
+            let _ = writeln!(out, "::notice title=tfreach::{}", escape_data(&format!("{}: {n}", r.path)));
+        }
+    }
     for f in reports.iter().flat_map(|r| &r.findings) {
         let _ = writeln!(out, "{}", command(f));
     }

@@ -27,10 +27,10 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 use crate::engine::{FileReport, FindingReport, InstanceReport};
 use crate::policy::Suppression;
 use crate::reach::{Certainty, Verdict, Via};
-use crate::rules::Severity;
 
-/// Renders the reports; `fails` says whether a severity fails the run (`--fail-on`).
-pub fn render(reports: &[FileReport], fails: &dyn Fn(Severity) -> bool) -> String {
+/// Renders the reports; `fails` says whether a finding fails the run (`--fail-on`,
+/// `--fail-on-certainty`).
+pub fn render(reports: &[FileReport], fails: &dyn Fn(&FindingReport) -> bool) -> String {
     let suites: Vec<Suite> = reports.iter().map(|r| suite(r, fails)).collect();
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     write(&mut w, &suites).expect("writing to a Vec does not fail");
@@ -56,6 +56,9 @@ struct Case {
 struct Suite {
     name: String,
     cases: Vec<Case>,
+    /// What to know about the input (missing sources, unusable `.tf` files), as the suite's
+    /// `<system-out>`.
+    notes: Vec<String>,
 }
 
 impl Suite {
@@ -64,11 +67,11 @@ impl Suite {
     }
 }
 
-fn suite(r: &FileReport, fails: &dyn Fn(Severity) -> bool) -> Suite {
+fn suite(r: &FileReport, fails: &dyn Fn(&FindingReport) -> bool) -> Suite {
     let mut cases: Vec<Case> = r.instances.iter().map(instance_case).collect();
     cases.extend(r.findings.iter().map(|f| finding_case(f, fails)));
     cases.extend(r.suppressed.iter().map(|(f, why)| suppressed_case(f, why)));
-    Suite { name: r.path.clone(), cases }
+    Suite { name: r.path.clone(), cases, notes: r.notes.clone() }
 }
 
 fn instance_case(i: &InstanceReport) -> Case {
@@ -96,24 +99,43 @@ fn instance_case(i: &InstanceReport) -> Case {
         .collect();
     let not_reachable =
         |v: Verdict| -> Vec<&str> { by_name.iter().filter(|(_, s)| s.verdict == v).map(|(name, _)| *name).collect() };
+    // The network services, the credentials and the metadata service: whichever fail (or
+    // may) say why, and the findings that explain the verdict are named.
+    let mut body = services;
+    body.push(format!("identity: {}", i.identity.detail));
+    body.push(format!("metadata service: {}", i.metadata_service.detail));
+    let why = |v: Verdict| -> String {
+        let mut parts: Vec<String> = Vec::new();
+        let services = not_reachable(v);
+        if !services.is_empty() {
+            parts.push(format!("{} {}", services.join(", "), verdict_name(v)));
+        }
+        let outcome = if v == Verdict::Unreachable { crate::tri::Tri::No } else { crate::tri::Tri::Maybe };
+        if i.identity.outcome == outcome {
+            parts.push(format!("credentials: {}", i.identity.detail));
+        }
+        if i.metadata_service.outcome == outcome {
+            parts.push(format!("metadata service: {}", i.metadata_service.detail));
+        }
+        if !i.explained_by.is_empty() {
+            parts.push(format!("see {}", i.explained_by.join(", ")));
+        }
+        parts.join("; ")
+    };
     let outcome = match i.verdict {
         Verdict::Reachable => Outcome::Passed,
         Verdict::Unreachable => Outcome::Failed {
             kind: "unreachable",
-            message: format!(
-                "Session Manager cannot reach {}: {} unreachable",
-                i.resource,
-                not_reachable(Verdict::Unreachable).join(", ")
-            ),
-            body: services.join("\n"),
+            message: format!("Session Manager cannot reach {}: {}", i.resource, why(Verdict::Unreachable)),
+            body: body.join("\n"),
         },
         Verdict::Unknown => Outcome::Skipped {
             message: format!(
-                "the plan does not tell whether Session Manager reaches {}: {} unknown",
+                "the plan does not tell whether Session Manager reaches {}: {}",
                 i.resource,
-                not_reachable(Verdict::Unknown).join(", ")
+                why(Verdict::Unknown)
             ),
-            body: services.join("\n"),
+            body: body.join("\n"),
         },
     };
     Case {
@@ -144,8 +166,8 @@ fn details(f: &FindingReport) -> String {
     lines.join("\n")
 }
 
-fn finding_case(f: &FindingReport, fails: &dyn Fn(Severity) -> bool) -> Case {
-    let outcome = if fails(f.severity) {
+fn finding_case(f: &FindingReport, fails: &dyn Fn(&FindingReport) -> bool) -> Case {
+    let outcome = if fails(f) {
         Outcome::Failed { kind: f.severity.name(), message: f.message.clone(), body: details(f) }
     } else {
         Outcome::Skipped { message: format!("{}: {}", f.severity.name(), f.message), body: details(f) }
@@ -216,13 +238,17 @@ fn write_suite(
         .with_attribute(("failures", s.count(failed).to_string().as_str()))
         .with_attribute(("errors", "0"))
         .with_attribute(("skipped", s.count(skipped).to_string().as_str()));
-    if s.cases.is_empty() {
+    if s.cases.is_empty() && s.notes.is_empty() {
         element.write_empty()?;
         return Ok(());
     }
     element.write_inner_content(|w| {
         for c in &s.cases {
             write_case(w, c)?;
+        }
+        if !s.notes.is_empty() {
+            let text: Vec<String> = s.notes.iter().map(|n| format!("note: {n}")).collect();
+            w.create_element("system-out").write_text_content(BytesText::new(&xml_text(&text.join("\n"))))?;
         }
         Ok(())
     })?;

@@ -14,7 +14,6 @@ pub mod sarif;
 use std::borrow::Cow;
 
 use crate::engine::{FileReport, FindingReport};
-use crate::rules::Severity;
 
 /// An output format of `tfreach check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -47,11 +46,11 @@ impl Format {
     }
 }
 
-/// What rendering needs besides the reports: the human style, and which severities fail
-/// the run (JUnit marks those findings as failures).
+/// What rendering needs besides the reports: the human style, and which findings fail the
+/// run (JUnit marks those as failures).
 pub struct Render<'r> {
     pub style: human::Style,
-    pub fails: &'r dyn Fn(Severity) -> bool,
+    pub fails: &'r dyn Fn(&FindingReport) -> bool,
 }
 
 /// `reports` in `format`.
