@@ -293,6 +293,20 @@ fn possible_findings_fail_the_gate_only_when_asked() {
 }
 
 #[test]
+fn reach_follows_fail_on() {
+    let unreachable = "testdata/seed003_pitfall/plan.json";
+    assert_eq!(tfreach(&["reach", unreachable]).status.code(), Some(1));
+    assert_eq!(tfreach(&["reach", unreachable, "--fail-on", "never"]).status.code(), Some(0));
+    let unknown = "testdata/tfr001_external_subnet/plan.json";
+    assert_eq!(tfreach(&["reach", unknown]).status.code(), Some(0));
+    assert_eq!(tfreach(&["reach", unknown, "--fail-on", "unknown"]).status.code(), Some(1));
+    assert_eq!(
+        tfreach(&["reach", "testdata/baseline_endpoints/plan.json", "--fail-on", "unknown"]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
 fn explain_takes_an_id_or_a_name() {
     for key in ["SSM005", "ssm005", "instance-egress-blocked"] {
         let out = tfreach(&["explain", key]);

@@ -62,10 +62,24 @@ pub struct ReachArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReachFormat::Human)]
     pub format: ReachFormat,
+    /// Exit with status 1 when an instance has this verdict (or, for `unknown`, is not
+    /// reachable).
+    #[arg(long, value_enum, default_value_t = ReachFailOn::Unreachable, value_name = "VERDICT")]
+    pub fail_on: ReachFailOn,
     #[command(flatten)]
     pub sources: SourceArgs,
     #[command(flatten)]
     pub config: ConfigArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReachFailOn {
+    /// An instance Session Manager certainly does not reach.
+    Unreachable,
+    /// Also an instance whose verdict the plan leaves open.
+    Unknown,
+    /// Always exit 0 unless the input is unusable.
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

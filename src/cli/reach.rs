@@ -1,7 +1,7 @@
 //! `tfreach reach`.
 
 use super::ExitStatus;
-use super::args::{ReachArgs, ReachFormat};
+use super::args::{ReachArgs, ReachFailOn, ReachFormat};
 use crate::engine::{Options, analyze};
 use crate::output;
 use crate::plan::SourceFile;
@@ -63,5 +63,10 @@ pub fn run(args: &ReachArgs) -> ExitStatus {
         }
     };
     output::out(&text);
-    if instances.iter().any(|i| i.verdict == Verdict::Unreachable) { ExitStatus::Findings } else { ExitStatus::Clean }
+    let fails = |v: Verdict| match args.fail_on {
+        ReachFailOn::Unreachable => v == Verdict::Unreachable,
+        ReachFailOn::Unknown => v != Verdict::Reachable,
+        ReachFailOn::Never => false,
+    };
+    if instances.iter().any(|i| fails(i.verdict)) { ExitStatus::Findings } else { ExitStatus::Clean }
 }
