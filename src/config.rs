@@ -49,6 +49,9 @@ pub struct Config {
     pub require_tags: BTreeMap<String, String>,
     pub rules: BTreeMap<&'static str, RuleSetting>,
     pub waivers: Vec<Waiver>,
+    /// `[hook] plans`: the plans the pre-commit hook checks, relative to this file's
+    /// directory.
+    pub hook_plans: Vec<PathBuf>,
 }
 
 #[derive(Debug, Error, Diagnostic)]
@@ -93,6 +96,16 @@ struct RawConfig {
     rules: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     waiver: Vec<RawWaiver>,
+    #[serde(default)]
+    hook: Option<RawHook>,
+}
+
+/// `[hook]`: what `tfreach hook` (the pre-commit hook) checks.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHook {
+    #[serde(default)]
+    plans: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -237,6 +250,9 @@ impl Config {
                 reason: w.reason.into_inner(),
                 expires,
             });
+        }
+        if let Some(h) = raw.hook {
+            config.hook_plans = h.plans.into_iter().map(PathBuf::from).collect();
         }
         Ok(config)
     }

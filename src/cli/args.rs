@@ -25,6 +25,27 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List every rule: id, name, default severity, summary.
     Rules(RulesArgs),
+    /// The pre-commit hook: check the configured plans (and staged ones) when `.tf` files or
+    /// plans change, and say when a plan is stale.
+    Hook(HookArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The files pre-commit passes (staged `.tf`, `.tfvars` and plan files).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<String>,
+    /// A plan to check whatever changed (repeatable); also `[hook] plans` in tfreach.toml.
+    #[arg(long = "plan", value_name = "PLAN")]
+    pub plans: Vec<String>,
+    /// Exit with status 1 when a finding has this severity or a higher one.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// Findings recorded in this report do not count (see `tfreach check --baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 mod args;
 mod check;
 mod graph;
+mod hook;
 mod reach;
 mod rules;
 
@@ -60,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Graph(a) => graph::run(a),
         Command::Explain(a) => rules::explain(a),
         Command::Rules(a) => rules::list(a),
+        Command::Hook(a) => hook::run(a),
     };
     output::finish(status.code())
 }
@@ -71,7 +73,7 @@ fn validate(command: &Command) -> Result<(), String> {
         Command::Check(a) => &a.sources,
         Command::Reach(a) => &a.sources,
         Command::Graph(a) => &a.sources,
-        Command::Explain(_) | Command::Rules(_) => return Ok(()),
+        Command::Explain(_) | Command::Rules(_) | Command::Hook(_) => return Ok(()),
     };
     for (flag, dir) in [("--source-dir", &sources.source_dir), ("--repo-root", &sources.repo_root)] {
         let Some(dir) = dir else { continue };

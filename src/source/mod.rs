@@ -120,6 +120,17 @@ impl SourceTree {
         errors
     }
 
+    /// The addresses of the `resource`, `data` and `module` blocks the root module's files
+    /// declare (`aws_instance.app`, `data.aws_ami.x`, `module.vpc`), as a plan's configuration
+    /// names them; `None` when the root module has no usable file.
+    pub fn root_declarations(&self) -> Option<std::collections::BTreeSet<String>> {
+        let root = self.module(&[])?;
+        if root.files.is_empty() {
+            return None;
+        }
+        Some(root.resources.keys().filter(|a| !a.starts_with("ephemeral.")).cloned().collect())
+    }
+
     fn module(&self, config_path: &[&str]) -> Option<&ModuleSources> {
         self.modules.get(*self.by_path.get(&config_path.join("."))?)
     }
