@@ -306,6 +306,25 @@ fn reach_follows_fail_on() {
     );
 }
 
+/// `reach` and `rules` wrap at 80 columns when piped, and at `COLUMNS` when it is set.
+#[test]
+fn reach_and_rules_wrap_at_the_width() {
+    for (columns, width) in [(None, 80), (Some("100"), 100)] {
+        for args in [&["reach", "testdata/seed003_pitfall/plan.json"][..], &["rules"][..]] {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_tfreach"));
+            cmd.args(args).current_dir(common::root()).env_remove("COLUMNS");
+            if let Some(c) = columns {
+                cmd.env("COLUMNS", c);
+            }
+            let out = text(&cmd.output().unwrap().stdout);
+            assert!(out.lines().count() > 5);
+            for line in out.lines() {
+                assert!(line.chars().count() <= width, "{args:?} at {width}: {line}");
+            }
+        }
+    }
+}
+
 #[test]
 fn explain_takes_an_id_or_a_name() {
     for key in ["SSM005", "ssm005", "instance-egress-blocked"] {

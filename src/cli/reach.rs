@@ -56,7 +56,10 @@ pub fn run(args: &ReachArgs) -> ExitStatus {
             "{}: no instances (aws_instance, aws_autoscaling_group, aws_spot_instance_request, aws_eks_node_group)\n",
             source.name
         ),
-        ReachFormat::Human => instances.iter().map(|i| report::reach::human(i)).collect::<Vec<_>>().join("\n"),
+        ReachFormat::Human => {
+            let width = report::human::Style::for_stdout().width;
+            instances.iter().map(|i| report::reach::human(i, width)).collect::<Vec<_>>().join("\n")
+        }
         ReachFormat::Json => {
             let items: Vec<_> = instances.iter().map(|i| report::reach::json(i)).collect();
             serde_json::to_string_pretty(&items).expect("serialises") + "\n"

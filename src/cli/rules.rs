@@ -39,8 +39,14 @@ pub fn list(args: &RulesArgs) -> ExitStatus {
         .collect();
     let text = match args.format {
         RulesFormat::Human => {
-            let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
-            rows.iter().map(|r| format!("{}  {:<width$}  {:<7}  {}\n", r.id, r.name, r.severity, r.summary)).collect()
+            let name = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
+            let width = crate::report::human::Style::for_stdout().width;
+            rows.iter()
+                .map(|r| {
+                    let prefix = format!("{}  {:<name$}  {:<7}  ", r.id, r.name, r.severity);
+                    crate::report::hanging(&prefix, r.summary, width)
+                })
+                .collect()
         }
         RulesFormat::Json => serde_json::to_string_pretty(&rows).expect("serialises") + "\n",
         RulesFormat::Markdown => markdown_table(),

@@ -96,6 +96,34 @@ pub fn position(f: &FindingReport) -> Position<'_> {
     }
 }
 
+/// `text` after `prefix`, wrapped at `width` columns with continuation lines indented under
+/// the text (words are never split: resource ids stay whole), and a newline.
+pub fn hanging(prefix: &str, text: &str, width: usize) -> String {
+    let column = prefix.chars().count();
+    let longest = text.split_whitespace().map(|w| w.chars().count()).max().unwrap_or(0);
+    // A word that does not fit under the text: the text starts on the next line, further left.
+    if column + longest > width {
+        let wrapped = textwrap::fill(
+            text,
+            textwrap::Options::new(width.max(28))
+                .initial_indent("        ")
+                .subsequent_indent("        ")
+                .break_words(false)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation),
+        );
+        return format!("{}\n{wrapped}\n", prefix.trim_end());
+    }
+    let indent = " ".repeat(column);
+    let options = textwrap::Options::new(width)
+        .initial_indent(prefix)
+        .subsequent_indent(&indent)
+        .break_words(false)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    let mut out = textwrap::fill(text, options);
+    out.push('\n');
+    out
+}
+
 /// A path for display: `./main.tf` is shown as `main.tf`.
 pub(crate) fn display_path(path: &std::path::Path) -> String {
     let path = path.strip_prefix(".").unwrap_or(path);

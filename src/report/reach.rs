@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use super::hanging;
 use crate::engine::{CheckReport, HopReport, InstanceReport, ServiceReport};
 use crate::reach::{Certainty, Tri, Verdict, Via};
 
@@ -27,25 +28,25 @@ fn check_mark(c: &CheckReport) -> &'static str {
     mark(c.outcome)
 }
 
-/// The human rendering of one instance.
-pub fn human(inst: &InstanceReport) -> String {
+/// The human rendering of one instance, wrapped at `width` columns.
+pub fn human(inst: &InstanceReport, width: usize) -> String {
     let mut out = format!("{} ({}): {}\n", inst.resource, inst.type_name, verdict_word(inst.verdict));
     for s in &inst.services {
-        service_human(s, &mut out);
+        service_human(s, &mut out, width);
     }
-    let _ = writeln!(out, "  {} iam: {}", check_mark(&inst.identity), inst.identity.detail);
-    let _ =
-        writeln!(out, "  {} metadata service: {}", check_mark(&inst.metadata_service), inst.metadata_service.detail);
+    out.push_str(&hanging(&format!("  {} iam: ", check_mark(&inst.identity)), &inst.identity.detail, width));
+    let prefix = format!("  {} metadata service: ", check_mark(&inst.metadata_service));
+    out.push_str(&hanging(&prefix, &inst.metadata_service.detail, width));
     if !inst.unresolved.is_empty() {
         let _ = writeln!(out, "  unresolved:");
         for u in &inst.unresolved {
-            let _ = writeln!(out, "    - {u}");
+            out.push_str(&hanging("    - ", u, width));
         }
     }
     out
 }
 
-fn service_human(s: &ServiceReport, out: &mut String) {
+fn service_human(s: &ServiceReport, out: &mut String, width: usize) {
     let via = match (s.via, &s.endpoint) {
         (Via::Endpoint, Some(e)) => format!(" via {e}"),
         (Via::Internet, _) => " via the internet".to_string(),
@@ -58,10 +59,10 @@ fn service_human(s: &ServiceReport, out: &mut String) {
         Verdict::Unreachable => Tri::No,
         Verdict::Unknown => Tri::Maybe,
     };
-    let _ =
-        writeln!(out, "  {} {}: {}{via}{from}{candidates}", mark(outcome), s.service.name(), verdict_word(s.verdict));
+    let head = format!("{}: {}{via}{from}{candidates}", s.service.name(), verdict_word(s.verdict));
+    out.push_str(&hanging(&format!("  {} ", mark(outcome)), &head, width));
     for h in &s.hops {
-        hop_human(h, out);
+        hop_human(h, out, width);
     }
     if let Some((h, certainty)) = &s.blocked {
         let c = match certainty {
@@ -73,14 +74,14 @@ fn service_human(s: &ServiceReport, out: &mut String) {
     }
 }
 
-fn hop_human(h: &HopReport, out: &mut String) {
-    let _ = writeln!(out, "      {} {:<30} {}", mark(h.outcome), h.kind.label(), h.detail);
+fn hop_human(h: &HopReport, out: &mut String, width: usize) {
+    out.push_str(&hanging(&format!("      {} {:<30} ", mark(h.outcome), h.kind.label()), &h.detail, width));
     if h.outcome != Tri::Yes {
         if let Some(code) = h.code {
             let _ = writeln!(out, "          code: {}", code.name());
         }
         if let Some(fix) = &h.fix {
-            let _ = writeln!(out, "          fix:  {fix}");
+            out.push_str(&hanging("          fix:  ", fix, width));
         }
     }
 }
