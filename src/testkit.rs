@@ -36,6 +36,8 @@ pub struct Plan {
     /// Resources the plan deletes, with their values before (the configuration no longer
     /// declares them).
     deleted: Vec<(String, Value)>,
+    /// Attributes Terraform marks sensitive (`after_sensitive`), by resource.
+    sensitive: Vec<(String, String)>,
     assumptions: Assumptions,
     settings: Settings,
 }
@@ -177,6 +179,12 @@ impl Plan {
         self
     }
 
+    /// Marks the attribute `key` of the resource at `address` sensitive.
+    pub fn sensitive(mut self, address: &str, key: &str) -> Plan {
+        self.sensitive.push((address.into(), key.into()));
+        self
+    }
+
     /// A resource the plan deletes, with its values before (plain JSON).
     pub fn deleting(mut self, address: &str, before: Value) -> Plan {
         self.deleted.push((address.into(), before));
@@ -223,6 +231,9 @@ impl Plan {
         let mut config: Vec<(String, Value)> = Vec::new();
         for (address, attrs) in &self.resources {
             let (mut change, config_address, c) = Plan::change_and_config(address, attrs);
+            for (_, key) in self.sensitive.iter().filter(|(a, _)| a == address) {
+                change["change"]["after_sensitive"][key] = json!(true);
+            }
             if self.existing.contains(address) {
                 change["change"]["actions"] = json!(["no-op"]);
                 change["change"]["before"] = change["change"]["after"].clone();

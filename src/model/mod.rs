@@ -63,6 +63,12 @@ impl<'a> Resource<'a> {
         self.inst.addr.mode == Mode::Data
     }
 
+    /// Whether Terraform marks the attribute `key` (or anything under it) sensitive: a rule
+    /// that quotes its value prints `(sensitive)` instead, however short the value is.
+    pub fn sensitive(&self, key: &str) -> bool {
+        self.inst.sensitive.within(key)
+    }
+
     pub fn expressions(&self) -> Option<&'a Expressions<'a>> {
         self.config.map(ConfigResource::expressions)
     }

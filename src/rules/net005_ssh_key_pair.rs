@@ -27,6 +27,7 @@ struct KeyPair {
 impl Message for KeyPair {
     fn message(&self, net: &Network<'_, '_>) -> String {
         let key = match &self.key {
+            Some(k) if k == crate::redact::MASK => format!("key_name = {k}"),
             Some(k) => format!("key_name = \"{k}\""),
             None => "key_name".into(),
         };
@@ -60,7 +61,9 @@ impl Rule for SshKeyPair {
         let mut out = Vec::new();
         for inst in ctx.instances.iter().filter(|i| i.outcome == Tri::Yes) {
             let c = &ctx.net.compute[inst.compute];
+            let sensitive = ctx.net.resource(c.key_name.holder).is_some_and(|id| ctx.net.model()[id].sensitive("key_name"));
             let key = match &c.key_name.value {
+                Attr::Known(_) if sensitive => Some(crate::redact::MASK.to_string()),
                 Attr::Known(k) if !k.is_empty() => Some(k.clone()),
                 Attr::Unknown => None,
                 _ => continue,
@@ -85,6 +88,15 @@ mod tests {
             let f = t.findings(&SshKeyPair);
             assert_eq!(f.len(), 1);
             assert!(f[0].1.contains("sets key_name = \"deploy\""), "{}", f[0].1);
+        });
+    }
+
+    #[test]
+    fn a_sensitive_key_name_is_never_quoted_however_short() {
+        let plan = baseline().set("aws_instance.app", "key_name", json!("k1")).sensitive("aws_instance.app", "key_name");
+        plan.check(|t| {
+            let f = t.findings(&SshKeyPair);
+            assert!(f[0].1.contains("sets key_name = (sensitive)") && !f[0].1.contains("k1"), "{}", f[0].1);
         });
     }
 
