@@ -90,7 +90,11 @@ pub fn with_context<T>(
 
 /// The world before a plan with a prior state, analysed as the plan's is.
 fn before_world<'a>(doc: &'a Document<'a>, locals: Option<&dyn LocalSource>, options: &Options) -> Option<Before> {
-    if doc.prior.is_empty() {
+    // Without an instance before the plan, nothing can regress.
+    let compute_before = doc.prior.iter().any(|r| {
+        r.addr.mode == crate::plan::Mode::Managed && crate::model::Kind::from_type(&r.addr.type_).is_compute()
+    });
+    if !compute_before {
         return None;
     }
     let model = Model::before(doc);

@@ -254,6 +254,12 @@ impl<'a> Expression<'a> {
         refs.into_iter().map(|s| s.0).collect()
     }
 
+    /// An identity for the `references` list, stable while the document lives: its address in
+    /// the input text (for caching what is read from it).
+    pub fn references_id(&self) -> Option<usize> {
+        self.references.map(|r| r.get().as_ptr() as usize)
+    }
+
     /// Whether the expression makes any reference.
     pub fn has_references(&self) -> bool {
         self.references

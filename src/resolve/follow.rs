@@ -48,10 +48,11 @@ impl<'m, 'a> Resolver<'m, 'a> {
     /// Follows the references of one expression evaluated in `scope`. `hint` names the
     /// output meant when a whole module object is referenced (`var.network.vpc_id` where
     /// `network = module.vpc`).
-    pub(super) fn follow<S: AsRef<str>>(
+    /// `refs` are the expression's most specific references ([`most_specific`]).
+    pub(super) fn follow(
         &self,
         scope: &Scope<'_, 'a>,
-        refs: &[S],
+        refs: &[Reference],
         hint: Option<&str>,
         spec: &TargetSpec,
         walk: &mut Walk,
@@ -61,29 +62,29 @@ impl<'m, 'a> Resolver<'m, 'a> {
             return;
         }
         walk.depth += 1;
-        for r in most_specific(refs) {
+        for r in refs {
             if !walk.visited.insert((scope.module, r.clone())) {
                 continue;
             }
             match r {
                 Reference::Resource { mode, type_, name, key, attr } => {
-                    let target = ResourceRef { mode, type_: &type_, name: &name, key: key.as_ref(), attr: &attr };
+                    let target = ResourceRef { mode: *mode, type_, name, key: key.as_ref(), attr };
                     self.follow_resource(scope.module, &target, spec, walk);
                 }
                 Reference::Var { name, path, index } => {
-                    self.indexed(index.as_ref(), walk, |w| self.follow_var(scope, &name, &path, spec, w));
+                    self.indexed(index.as_ref(), walk, |w| self.follow_var(scope, name, path, spec, w));
                 }
                 Reference::Local { name, index, .. } => {
-                    self.indexed(index.as_ref(), walk, |w| self.follow_local(scope, &name, spec, w));
+                    self.indexed(index.as_ref(), walk, |w| self.follow_local(scope, name, spec, w));
                 }
                 Reference::Module { name, key, output, index } => {
-                    let output = output.or_else(|| hint.map(str::to_string));
+                    let output = output.clone().or_else(|| hint.map(str::to_string));
                     self.indexed(index.as_ref(), walk, |w| {
-                        self.follow_module(scope.module, &name, key.as_ref(), output.as_deref(), spec, w);
+                        self.follow_module(scope.module, name, key.as_ref(), output.as_deref(), spec, w);
                     });
                 }
                 Reference::CountIndex => walk.selection = true,
-                Reference::Each { value, path } => self.follow_each(scope, value, &path, spec, walk),
+                Reference::Each { value, path } => self.follow_each(scope, *value, path, spec, walk),
                 Reference::Other => {}
             }
         }
@@ -109,7 +110,8 @@ impl<'m, 'a> Resolver<'m, 'a> {
         let mut sub = walk.sub();
         let inner = Scope { module: *module, key: None, for_each: None };
         let hint = path.first().map(String::as_str);
-        match (aligned_ref(&fe.references(), scope.key.as_ref()), scope.key.as_ref()) {
+        let refs = self.parsed(fe);
+        match (aligned_ref(&refs, scope.key.as_ref()), scope.key.as_ref()) {
             // `for_each = module.vpcs`: each.value of instance k is module.vpcs[k].
             (Some(Reference::Module { name, output, .. }), Some(k)) => {
                 let output = output.or_else(|| hint.map(str::to_string));
@@ -119,7 +121,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
                 let target = ResourceRef { mode, type_: &type_, name: &name, key: Some(k), attr: &attr };
                 self.follow_resource(*module, &target, spec, &mut sub);
             }
-            _ => self.follow(&inner, &fe.references(), hint, spec, &mut sub),
+            _ => self.follow(&inner, &refs, hint, spec, &mut sub),
         }
         walk.merge_choice(sub);
     }
@@ -308,7 +310,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
                     key: module.last_key().cloned(),
                     for_each: call.for_each_expression.as_ref().map(|fe| (fe, parent)),
                 };
-                self.follow(&outer, &e.references(), path.first().map(String::as_str), spec, walk);
+                self.follow(&outer, &self.parsed(e), path.first().map(String::as_str), spec, walk);
             }
             None => {
                 if let Some(default) = call.module.variables.get(name).and_then(|v| v.default) {
@@ -332,7 +334,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
     fn follow_local(&self, scope: &Scope<'_, 'a>, name: &str, spec: &TargetSpec, walk: &mut Walk) {
         let config_path = self.model.module(scope.module).config_path();
         if let Some(refs) = self.locals.and_then(|l| l.local_references(&config_path, name)) {
-            self.follow(scope, &refs, None, spec, walk);
+            self.follow(scope, &most_specific(&refs), None, spec, walk);
             return;
         }
         // `locals` are not in the plan JSON: every resource of the right type in this module
@@ -388,7 +390,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
                         self.push_value(&v, spec, walk);
                     }
                 } else {
-                    self.follow(&inner, &e.references(), None, spec, walk);
+                    self.follow(&inner, &self.parsed(e), None, spec, walk);
                 }
             }
         }
@@ -397,9 +399,9 @@ impl<'m, 'a> Resolver<'m, 'a> {
 
 /// A `for_each` over exactly one whole module or resource (`for_each = module.vpcs`) keys
 /// its instances like that object's, so `each.value` of instance `k` is the object's `[k]`.
-fn aligned_ref<S: AsRef<str>>(refs: &[S], key: Option<&Key>) -> Option<Reference> {
+fn aligned_ref(refs: &[Reference], key: Option<&Key>) -> Option<Reference> {
     key?;
-    match most_specific(refs).as_slice() {
+    match refs {
         [r @ Reference::Module { key: None, output: None, .. }] => Some(r.clone()),
         [r @ Reference::Resource { key: None, .. }] => Some(r.clone()),
         _ => None,

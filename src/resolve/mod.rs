@@ -93,6 +93,9 @@ pub struct Resolver<'m, 'a> {
     /// Candidate sets found whole (every instance of a block, every resource of a kind in a
     /// module), built once and shared by every link that names them.
     sets: RwLock<FxHashMap<SetKey, Arc<[Target]>>>,
+    /// Each expression's most specific references, parsed once: a module call's argument is
+    /// followed from every resource that reads the variable.
+    parsed: RwLock<FxHashMap<usize, Arc<[crate::plan::Reference]>>>,
 }
 
 /// What a shared candidate set is: the instances of one block, or the resources of some
@@ -140,7 +143,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
                 }
             }
         }
-        Resolver { model, locals, vpc_defaults, sets: RwLock::default() }
+        Resolver { model, locals, vpc_defaults, sets: RwLock::default(), parsed: RwLock::default() }
     }
 
     /// The shared set `key` names, made by `make` the first time.
@@ -179,7 +182,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
     pub fn link_refs<S: AsRef<str>>(&self, res: &Resource<'a>, refs: &[S], spec: &TargetSpec, selection: bool) -> Link {
         let mut walk = Walk::default();
         walk.had_refs = !refs.is_empty();
-        self.follow(&scope_of(res), refs, None, spec, &mut walk);
+        self.follow(&scope_of(res), &refs::most_specific(refs), None, spec, &mut walk);
         walk.selection |= selection && walk.found_len() > 1;
         walk.finish(spec, Outcome::Walked)
     }
@@ -229,7 +232,18 @@ impl<'m, 'a> Resolver<'m, 'a> {
         if site.top && self.select_by_key(site.res, site.attr, spec, walk) {
             return;
         }
-        self.follow(&scope_of(site.res), &expr.references(), None, spec, walk);
+        self.follow(&scope_of(site.res), &self.parsed(expr), None, spec, walk);
+    }
+
+    /// The most specific references of `expr` (see [`refs::most_specific`]), parsed once per
+    /// expression of the document.
+    pub(super) fn parsed(&self, expr: &crate::plan::config::Expression<'a>) -> Arc<[crate::plan::Reference]> {
+        let Some(id) = expr.references_id() else { return Arc::from(Vec::new()) };
+        if let Some(p) = self.parsed.read().unwrap_or_else(|e| e.into_inner()).get(&id) {
+            return Arc::clone(p);
+        }
+        let p: Arc<[crate::plan::Reference]> = refs::most_specific(&expr.references()).into();
+        self.parsed.write().unwrap_or_else(|e| e.into_inner()).entry(id).or_insert(p).clone()
     }
 
     /// Pushes the resources that known values name. A value that several resources carry
