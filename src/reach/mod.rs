@@ -57,6 +57,17 @@ pub enum Verdict {
     Unknown,
 }
 
+impl Verdict {
+    /// `reachable`, `unreachable` or `unknown`, as JSON writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Reachable => "reachable",
+            Verdict::Unreachable => "unreachable",
+            Verdict::Unknown => "unknown",
+        }
+    }
+}
+
 impl From<Tri> for Verdict {
     fn from(t: Tri) -> Verdict {
         match t {
@@ -95,27 +106,25 @@ pub struct ServiceReach {
 }
 
 impl ServiceReach {
-    /// Whether the blocking hop blocks for certain: in every option of some slot, with the
-    /// same explanation code.
-    fn certainty_of(all: &[LocatedPath], code: Option<Code>) -> Certainty {
+    /// Definite when `fails` holds for every option of some slot (a group's subnets are
+    /// slots of their own, candidates are options of one), else possible.
+    fn certainty(all: &[LocatedPath], fails: impl Fn(&PathResult) -> bool) -> Certainty {
         let slots = all.iter().map(|l| l.slot).max().map_or(0, |m| m + 1);
         let definite = (0..slots).any(|slot| {
             let mut options = all.iter().filter(|l| l.slot == slot).peekable();
-            options.peek().is_some()
-                && options.all(|l| l.path.outcome == Tri::No && l.path.blocking_hop().and_then(Hop::code) == code)
+            options.peek().is_some() && options.all(|l| fails(&l.path))
         });
         if definite { Certainty::Definite } else { Certainty::Possible }
     }
 
-    /// Whether a hop with `code` fails in every option of some slot (not necessarily first).
+    /// Whether the blocking hop blocks for certain: the path fails, blocked with `code`.
+    fn certainty_of(all: &[LocatedPath], code: Option<Code>) -> Certainty {
+        Self::certainty(all, |p| p.outcome == Tri::No && p.blocking_hop().and_then(Hop::code) == code)
+    }
+
+    /// Whether a hop with `code` fails for certain, first or not.
     fn certainty_of_failing(all: &[LocatedPath], code: Option<Code>) -> Certainty {
-        let slots = all.iter().map(|l| l.slot).max().map_or(0, |m| m + 1);
-        let definite = (0..slots).any(|slot| {
-            let mut options = all.iter().filter(|l| l.slot == slot).peekable();
-            options.peek().is_some()
-                && options.all(|l| l.path.hops.iter().any(|h| h.outcome == Tri::No && h.code() == code))
-        });
-        if definite { Certainty::Definite } else { Certainty::Possible }
+        Self::certainty(all, |p| p.hops.iter().any(|h| h.outcome == Tri::No && h.code() == code))
     }
 
     /// The blocking hop and every other failing hop of the path shown.
