@@ -101,14 +101,6 @@ pub fn render(reports: &[FileReport], style: &Style) -> String {
     out
 }
 
-fn verdict_word(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Reachable => "reachable",
-        Verdict::Unreachable => "unreachable",
-        Verdict::Unknown => "unknown",
-    }
-}
-
 /// The input's kind and versions, its notes and the instances' verdicts.
 fn header(out: &mut String, r: &FileReport, style: &Style) {
     let kind = match r.kind {
@@ -156,7 +148,7 @@ fn verdict_table(out: &mut String, r: &FileReport, style: &Style) {
             })
             .collect();
         if let Some(b) = inst.before.filter(|b| *b != inst.verdict) {
-            why.push(format!("before this plan: {}", verdict_word(b)));
+            why.push(format!("before this plan: {}", b.name()));
         }
         let head = format!("  {verdict} {:<name_width$}", inst.resource);
         if why.is_empty() {

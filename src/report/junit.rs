@@ -81,7 +81,7 @@ fn instance_case(i: &InstanceReport) -> Case {
     let services: Vec<String> = by_name
         .iter()
         .map(|(name, s)| {
-            let mut line = format!("{name}: {}", verdict_name(s.verdict));
+            let mut line = format!("{name}: {}", s.verdict.name());
             match (&s.endpoint, s.via) {
                 (Some(e), _) => line.push_str(&format!(" via endpoint {e}")),
                 (None, Via::Internet) => line.push_str(" via the internet"),
@@ -108,7 +108,7 @@ fn instance_case(i: &InstanceReport) -> Case {
         let mut parts: Vec<String> = Vec::new();
         let services = not_reachable(v);
         if !services.is_empty() {
-            parts.push(format!("{} {}", services.join(", "), verdict_name(v)));
+            parts.push(format!("{} {}", services.join(", "), v.name()));
         }
         let outcome = if v == Verdict::Unreachable { crate::tri::Tri::No } else { crate::tri::Tri::Maybe };
         if i.identity.outcome == outcome {
@@ -194,14 +194,6 @@ fn suppressed_case(f: &FindingReport, why: &Suppression) -> Case {
         name: f.resource.clone(),
         file: Some(super::position(f).file.into_owned()),
         outcome: Outcome::Skipped { message, body: details(f) },
-    }
-}
-
-fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Reachable => "reachable",
-        Verdict::Unreachable => "unreachable",
-        Verdict::Unknown => "unknown",
     }
 }
 

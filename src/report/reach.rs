@@ -16,21 +16,13 @@ fn mark(t: Tri) -> &'static str {
     }
 }
 
-fn verdict_word(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Reachable => "reachable",
-        Verdict::Unreachable => "unreachable",
-        Verdict::Unknown => "unknown",
-    }
-}
-
 fn check_mark(c: &CheckReport) -> &'static str {
     mark(c.outcome)
 }
 
 /// The human rendering of one instance, wrapped at `width` columns.
 pub fn human(inst: &InstanceReport, width: usize) -> String {
-    let mut out = format!("{} ({}): {}\n", inst.resource, inst.type_name, verdict_word(inst.verdict));
+    let mut out = format!("{} ({}): {}\n", inst.resource, inst.type_name, inst.verdict.name());
     for s in &inst.services {
         service_human(s, &mut out, width);
     }
@@ -59,7 +51,7 @@ fn service_human(s: &ServiceReport, out: &mut String, width: usize) {
         Verdict::Unreachable => Tri::No,
         Verdict::Unknown => Tri::Maybe,
     };
-    let head = format!("{}: {}{via}{from}{candidates}", s.service.name(), verdict_word(s.verdict));
+    let head = format!("{}: {}{via}{from}{candidates}", s.service.name(), s.verdict.name());
     out.push_str(&hanging(&format!("  {} ", mark(outcome)), &head, width));
     for h in &s.hops {
         hop_human(h, out, width);
