@@ -211,6 +211,17 @@ impl<'m, 'a> Network<'m, 'a> {
         positions.into_iter().map(|i| &self.endpoints[i]).filter(|e| e.serves(service)).collect()
     }
 
+    /// Whether `link` names `node`: for certain (a decided slot), maybe (a slot of
+    /// candidates), or not.
+    pub fn link_names(&self, link: LinkId, node: NodeId) -> crate::tri::Tri {
+        use crate::tri::Tri;
+        Tri::any(self.link(link).slots.iter().map(|s| match (s.options.contains(&node), s.options.len()) {
+            (false, _) => Tri::No,
+            (true, 1) => Tri::Yes,
+            (true, _) => Tri::Maybe,
+        }))
+    }
+
     /// The model the network was built from (for the engine; reachability and rules read
     /// the network).
     pub fn model(&self) -> &'m Model<'a> {

@@ -17,19 +17,14 @@ pub fn flag(a: &Attr<bool>) -> Tri {
 /// Whether `name` resolves to endpoint `e` from inside the VPC `vpc` of the instance, whose
 /// region is `region`.
 pub fn private_dns(net: &Network<'_, '_>, e: &Endpoint, service: Service, vpc: &Link, region: Option<&str>) -> Hop {
-    let name = format!("{}.{}.amazonaws.com", service.name(), e.service_region.as_deref().unwrap_or("<region>"));
+    let name = name_of(e, service);
     let hop = |outcome, resources, via, causes, doubt| Hop {
         kind: HopKind::Dns,
         outcome,
         resources,
         data: HopData::PrivateDns { endpoint: e.node, name: name.clone(), via, causes, doubt },
     };
-    // An endpoint serves only the region it is created in, for the service of that region.
-    let other = [e.service_region.as_deref(), e.region.as_deref()]
-        .into_iter()
-        .flatten()
-        .find(|have| region.is_some_and(|want| want != *have));
-    if let (Some(want), Some(have)) = (region, other) {
+    if let (Some(want), Some(have)) = (region, other_region(e, region)) {
         let cause = DnsCause::RegionMismatch { endpoint_region: have.to_string(), instance_region: want.to_string() };
         return hop(Tri::No, vec![e.node], None, vec![cause], None);
     }
@@ -91,7 +86,7 @@ pub fn remote_endpoints<'n>(
     let elsewhere = |e: &&Endpoint| {
         e.is_interface()
             && e.serves(service)
-            && region.zip(e.service_region.as_deref()).is_none_or(|(a, b)| a == b)
+            && other_region(e, region).is_none()
             && e.vpc.is_some_and(|l| !net.link(l).targets().contains(&&vpc) && !net.link(l).targets().is_empty())
     };
     let hop = |e: &Endpoint, outcome, via, causes, doubt| Hop {
@@ -148,21 +143,23 @@ pub fn remote_endpoints<'n>(
     out
 }
 
+/// The region an endpoint serves when it is not the instance's `region`: an endpoint serves
+/// only the region it is created in, for the service of that region.
+fn other_region<'e>(e: &'e Endpoint, region: Option<&str>) -> Option<&'e str> {
+    [e.service_region.as_deref(), e.region.as_deref()]
+        .into_iter()
+        .flatten()
+        .find(|have| region.is_some_and(|want| want != *have))
+}
+
+/// The service's regional name as the endpoint answers it (`ssm.us-east-1.amazonaws.com`).
 fn name_of(e: &Endpoint, service: Service) -> String {
     format!("{}.{}.amazonaws.com", service.name(), e.service_region.as_deref().unwrap_or("<region>"))
 }
 
 /// Whether zone `z` is associated with `vpc`: certainly, maybe (a candidate), or not.
 fn association(net: &Network<'_, '_>, z: &crate::network::HostedZone, vpc: NodeId) -> Tri {
-    let mut associated = Tri::No;
-    for l in &z.vpcs {
-        for slot in &net.link(*l).slots {
-            if slot.options.contains(&vpc) {
-                associated = associated.or(if slot.options.len() == 1 { Tri::Yes } else { Tri::Maybe });
-            }
-        }
-    }
-    associated
+    Tri::any(z.vpcs.iter().map(|l| net.link_names(*l, vpc)))
 }
 
 /// Private hosted zones named `name` associated with `vpc`, each with whether it certainly is.

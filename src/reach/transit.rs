@@ -12,14 +12,9 @@ use crate::network::graph::{LinkId, NodeId};
 use crate::network::routing::{Destination, Membership, TargetKind};
 use crate::tri::Tri;
 
-/// Whether `link` names `node`: for certain (a decided slot), maybe (a candidate), or not.
+/// Whether an optional link names `node` (see [`Network::link_names`]).
 fn names(net: &Network<'_, '_>, link: Option<LinkId>, node: NodeId) -> Tri {
-    let Some(l) = link else { return Tri::No };
-    Tri::any(net.link(l).slots.iter().map(|s| match (s.options.contains(&node), s.options.len()) {
-        (false, _) => Tri::No,
-        (true, 1) => Tri::Yes,
-        (true, _) => Tri::Maybe,
-    }))
+    link.map_or(Tri::No, |l| net.link_names(l, node))
 }
 
 /// The route hop from `subnet` (in `from_vpc`) toward `destination` in `to_vpc`.
