@@ -183,7 +183,8 @@ fn dns_cause(net: &Network<'_, '_>, cause: &DnsCause, ep: &str, name: &str) -> S
     }
 }
 
-fn dns_fix(net: &Network<'_, '_>, cause: &DnsCause, endpoint: NodeId) -> Option<String> {
+/// The fix for one cause of a name that does not resolve to `endpoint`.
+pub fn dns_fix(net: &Network<'_, '_>, cause: &DnsCause, endpoint: NodeId) -> Option<String> {
     match cause {
         DnsCause::RegionMismatch { instance_region, .. } => {
             let service = net.endpoint(endpoint).and_then(|e| e.service_label.clone()).unwrap_or_default();

@@ -64,14 +64,19 @@ pub fn table_to_internet(net: &Network<'_, '_>, table: NodeId, public_ip: Tri) -
     };
     let targets: Vec<NodeId> =
         route.target.link.map(|l| net.link(l).targets().into_iter().copied().collect()).unwrap_or_default();
-    let mut result = match route.target.kind {
-        TargetKind::InternetGateway => {
+    // An instance (or its interface) as the target: a NAT instance.
+    let nat = match route.target.kind {
+        TargetKind::Instance | TargetKind::NetworkInterface => nat_instance(net, &targets),
+        _ => None,
+    };
+    let mut result = match (route.target.kind, nat) {
+        (TargetKind::InternetGateway, _) => {
             let to = DefaultRoute::InternetGateway { gateways: targets.clone(), public_ip };
             let doubt = (public_ip == Tri::Maybe)
                 .then(|| "whether the instance gets a public IP is unknown until apply".to_string());
             (hop(public_ip, Some(to), doubt), Vec::new())
         }
-        TargetKind::NatGateway => {
+        (TargetKind::NatGateway, _) => {
             let mut outcomes = Vec::new();
             let mut subnets = Vec::new();
             let mut failing: Option<(NodeId, Option<NodeId>, bool)> = None;
@@ -93,8 +98,7 @@ pub fn table_to_internet(net: &Network<'_, '_>, table: NodeId, public_ip: Tri) -
                 .then(|| format!("{}: where the NAT gateway leads is not resolved", net.describe(table)));
             (hop(outcome, Some(to), doubt), subnets)
         }
-        TargetKind::Instance | TargetKind::NetworkInterface if nat_instance(net, &targets).is_some() => {
-            let (ci, via) = nat_instance(net, &targets).expect("checked");
+        (_, Some((ci, via))) => {
             let (outcome, gap, subnet) = nat_instance_to_internet(net, ci, via);
             let to = DefaultRoute::NatInstance { instance: net.compute[ci].node, subnet, gap };
             let doubt = (outcome == Tri::Maybe).then(|| {
@@ -106,7 +110,7 @@ pub fn table_to_internet(net: &Network<'_, '_>, table: NodeId, public_ip: Tri) -
             });
             (hop(outcome, Some(to), doubt), subnet.into_iter().collect())
         }
-        kind => {
+        (kind, None) => {
             let doubt = format!("{}: the default route's target ({})", net.describe(table), kind.describe());
             (hop(Tri::Maybe, Some(DefaultRoute::Opaque { target: kind }), Some(doubt)), Vec::new())
         }

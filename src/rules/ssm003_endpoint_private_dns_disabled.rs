@@ -54,22 +54,11 @@ impl Message for PrivateDnsOff {
     }
 
     fn help(&self, net: &Network<'_, '_>) -> String {
-        match self.remote {
-            Some((vpc, Some(z))) => {
-                return format!(
-                    "associate {} with {} (a vpc block or an aws_route53_zone_association)",
-                    net.describe(z),
-                    net.describe(vpc)
-                );
-            }
-            Some((vpc, None)) => {
-                return format!(
-                    "create a private hosted zone for the service name with an alias record to {}, associated with {}",
-                    net.describe(self.endpoint),
-                    net.describe(vpc)
-                );
-            }
-            None => {}
+        if let Some((vpc, zone)) = self.remote
+            && let Some(fix) =
+                crate::reach::explain::dns_fix(net, &DnsCause::ZoneNotAssociated { vpc, zone }, self.endpoint)
+        {
+            return fix;
         }
         format!(
             "set private_dns_enabled = true on {} (and keep enable_dns_support and enable_dns_hostnames on the VPC)",
