@@ -24,8 +24,7 @@ pub struct VarScope<'a> {
 impl<'a> VarScope<'a> {
     /// Whether `e` is one variable whose value is `null` or `""`.
     pub fn is_empty_var(&self, e: &Expression<'a>) -> bool {
-        let refs = e.references();
-        let [only] = refs.as_slice() else { return false };
+        let Some(only) = e.only_reference() else { return false };
         let Some(name) = only.strip_prefix("var.").filter(|n| !n.contains(['.', '['])) else { return false };
         var_value(self.doc, self.module.steps.len(), self.module, name, 0)
             .is_some_and(|raw| matches!(raw.get().trim(), "null" | "\"\""))
@@ -55,9 +54,7 @@ fn var_value<'a>(
         None => call.module.variables.get(name).and_then(|v| v.default),
         Some(e) if e.constant_value.is_some() => e.constant_value,
         Some(e) => {
-            let refs = e.references();
-            let [only] = refs.as_slice() else { return None };
-            let outer = only.strip_prefix("var.").filter(|n| !n.contains(['.', '[']))?;
+            let outer = e.only_reference()?.strip_prefix("var.").filter(|n| !n.contains(['.', '[']))?;
             var_value(doc, depth - 1, module, outer, hops + 1)
         }
     }

@@ -260,6 +260,16 @@ impl<'a> Expression<'a> {
         self.references.map(|r| r.get().as_ptr() as usize)
     }
 
+    /// The one reference of an expression that makes exactly one (`["var.key_name"]`), read
+    /// without allocating: it is asked of many attributes. `None` for any other list, and for
+    /// one with escapes (which a plain reference never has).
+    pub fn only_reference(&self) -> Option<&'a str> {
+        let text = self.references?.get().trim();
+        let inner = text.strip_prefix('[')?.strip_suffix(']')?.trim();
+        let name = inner.strip_prefix('"')?.strip_suffix('"')?;
+        (!name.contains(['"', '\\'])).then_some(name)
+    }
+
     /// Whether the expression makes any reference.
     pub fn has_references(&self) -> bool {
         self.references
