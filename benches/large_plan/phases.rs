@@ -127,7 +127,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let heap = measure::heap();
     let mut line = format!("rss={} heap_peak={} allocations={}", measure::peak_rss(), heap.peak, heap.allocations);
     for (name, h) in marks {
-        line.push_str(&format!(" {name}={}", h.live));
+        line.push_str(&format!(" {name}={} {name}_allocations={}", h.live, h.allocations));
     }
     println!("{line}");
     Ok(())

@@ -74,7 +74,7 @@ impl<'x, 'c, 'm, 'a> Converter<'x, 'c, 'm, 'a> {
         let l = net.link(id);
         LinkReport {
             resolution: l.resolution,
-            slots: l.slots.iter().map(|s| s.options.iter().map(|n| net.name(*n)).collect()).collect(),
+            slots: l.slots.iter().map(|s| s.options().iter().map(|n| net.name(*n)).collect()).collect(),
             unset: l.unset,
             unresolved: l.dead_ends.clone(),
             fallback: l.fallback.clone(),

@@ -75,7 +75,7 @@ impl Network<'_, '_> {
                     Edge::Slot { link, slot } => {
                         let data = self.graph.link_data(link);
                         let l = self.graph.link(link);
-                        let n = l.slots.get(slot as usize).map_or(0, |s| s.options.len());
+                        let n = l.slots.get(slot as usize).map_or(0, |s| s.options().len());
                         (data.key.kind.label(), data.key.attribute(), l.resolution, n)
                     }
                     Edge::Candidate => ("candidate", String::new(), Resolution::Candidates, 1),

@@ -144,20 +144,20 @@ impl Graph {
     /// Adds a resolved link of `from`.
     pub fn add_resolved(&mut self, from: NodeId, key: LinkKey, link: &ResolvedLink) -> LinkId {
         if let [slot] = link.slots.as_slice()
-            && slot.options.len() >= SHARED
+            && slot.options().len() >= SHARED
         {
-            let ptr = slot.options.as_ptr() as usize;
+            let ptr = slot.options().as_ptr() as usize;
             let options = match self.mapped.get(&ptr) {
                 Some(o) => Arc::clone(o),
                 None => {
-                    let o: Arc<[NodeId]> = slot.options.iter().map(|t| self.node(t)).collect::<Vec<_>>().into();
+                    let o: Arc<[NodeId]> = slot.options().iter().map(|t| self.node(t)).collect::<Vec<_>>().into();
                     self.mapped.insert(ptr, Arc::clone(&o));
                     o
                 }
             };
             let content = Link {
                 resolution: link.resolution,
-                slots: vec![Slot { options }],
+                slots: vec![Slot::shared(options)],
                 unset: link.unset,
                 dead_ends: link.dead_ends.clone(),
                 fallback: link.fallback.clone(),
@@ -178,15 +178,12 @@ impl Graph {
     fn add_set(&mut self, from: NodeId, key: LinkKey, set: SetId) -> LinkId {
         let id = LinkId(u32::try_from(self.links.len()).expect("fewer than 2^32 links"));
         self.links.push(LinkData { from, key, set });
-        let slots: Vec<std::sync::Arc<[NodeId]>> =
-            self.sets[set.0 as usize].slots.iter().map(|s| s.options.clone()).collect();
-        for (i, options) in slots.iter().enumerate() {
-            let slot = i as u32;
-            let to = match &options[..] {
+        for slot in 0..self.sets[set.0 as usize].slots.len() {
+            let to = match self.sets[set.0 as usize].slots[slot].options() {
                 [only] => *only,
-                _ => self.choice(set, slot, options),
+                _ => self.choice(set, slot),
             };
-            self.graph.add_edge(from, to, Edge::Slot { link: id, slot });
+            self.graph.add_edge(from, to, Edge::Slot { link: id, slot: slot as u32 });
         }
         id
     }
@@ -195,8 +192,8 @@ impl Graph {
         // A large shared list is told by its address: hashing its content for every link
         // that shares it would cost its length each time.
         let shape = match link.slots.as_slice() {
-            [slot] if slot.options.len() >= SHARED => Some(SharedShape {
-                options: slot.options.as_ptr() as usize,
+            [slot] if slot.options().len() >= SHARED => Some(SharedShape {
+                options: slot.options().as_ptr() as usize,
                 resolution: link.resolution,
                 unset: link.unset,
                 dead_ends: link.dead_ends.clone(),
@@ -222,15 +219,18 @@ impl Graph {
         id
     }
 
-    fn choice(&mut self, set: SetId, slot: u32, options: &[NodeId]) -> NodeId {
-        if let Some(&n) = self.choices.get(&(set, slot)) {
+    /// The node standing for slot `slot` of set `set`, whose options are several.
+    fn choice(&mut self, set: SetId, slot: usize) -> NodeId {
+        let key = (set, slot as u32);
+        if let Some(&n) = self.choices.get(&key) {
             return n;
         }
         let n = self.graph.add_node(Node::Choice(set));
-        for &o in options {
+        let options = self.sets[set.0 as usize].slots[slot].options().to_vec();
+        for o in options {
             self.graph.add_edge(n, o, Edge::Candidate);
         }
-        self.choices.insert((set, slot), n);
+        self.choices.insert(key, n);
         n
     }
 

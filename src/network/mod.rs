@@ -179,7 +179,7 @@ impl<'m, 'a> Network<'m, 'a> {
             .slots
             .iter()
             .map(|s| {
-                let n: Vec<String> = s.options.iter().map(|t| self.describe(*t)).collect();
+                let n: Vec<String> = s.options().iter().map(|t| self.describe(*t)).collect();
                 if n.len() == 1 { n[0].clone() } else { format!("one of {{{}}}", n.join(", ")) }
             })
             .collect();
@@ -215,7 +215,7 @@ impl<'m, 'a> Network<'m, 'a> {
     /// candidates), or not.
     pub fn link_names(&self, link: LinkId, node: NodeId) -> crate::tri::Tri {
         use crate::tri::Tri;
-        Tri::any(self.link(link).slots.iter().map(|s| match (s.options.contains(&node), s.options.len()) {
+        Tri::any(self.link(link).slots.iter().map(|s| match (s.options().contains(&node), s.options().len()) {
             (false, _) => Tri::No,
             (true, 1) => Tri::Yes,
             (true, _) => Tri::Maybe,

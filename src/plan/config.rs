@@ -254,10 +254,10 @@ impl<'a> Expression<'a> {
         refs.into_iter().map(|s| s.0).collect()
     }
 
-    /// An identity for the `references` list, stable while the document lives: its address in
-    /// the input text (for caching what is read from it).
-    pub fn references_id(&self) -> Option<usize> {
-        self.references.map(|r| r.get().as_ptr() as usize)
+    /// The `references` list as it is written in the plan: equal texts make equal lists,
+    /// which is how what is read from them is cached.
+    pub fn references_text(&self) -> Option<&'a str> {
+        self.references.map(RawValue::get)
     }
 
     /// The one reference of an expression that makes exactly one (`["var.key_name"]`), read

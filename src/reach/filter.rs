@@ -57,7 +57,7 @@ pub fn admits(net: &Network<'_, '_>, groups: LinkId, direction: Direction, ports
         let mut outcome = Tri::No;
         for slot in &link.slots {
             let mut per_option = Vec::new();
-            for &g in slot.options.iter() {
+            for &g in slot.options().iter() {
                 let Some(group) = net.groups.get(&g) else {
                     per_option.push(Tri::No);
                     continue;
@@ -144,7 +144,7 @@ fn peer_matches(net: &Network<'_, '_>, rule_peer: &Peer, own: NodeId, peer: &Pee
         (Peer::Cidr(c), Peering::Internet) => cidr_covers_internet(c),
         (Peer::Cidr(c), Peering::Network { cidr, .. }) => cidr.as_ref().map_or(Tri::Maybe, |n| cidr_covers(c, n)),
         (Peer::Group(l), Peering::Network { groups: Some(g), .. }) => {
-            Tri::any(net.link(*l).slots.iter().map(|s| in_groups(&s.options, net.link(*g))))
+            Tri::any(net.link(*l).slots.iter().map(|s| in_groups(s.options(), net.link(*g))))
         }
         (Peer::SelfGroup, Peering::Network { groups: Some(g), .. }) => in_groups(&[own], net.link(*g)),
         (Peer::Group(_) | Peer::SelfGroup, _) => Tri::No,
@@ -182,8 +182,8 @@ fn in_groups(options: &[NodeId], groups: &Link) -> Tri {
     let per_option = options.iter().map(|o| {
         let mut here = Tri::No;
         for slot in &groups.slots {
-            if slot.options.contains(o) {
-                here = here.or(if slot.options.len() == 1 { Tri::Yes } else { Tri::Maybe });
+            if slot.options().contains(o) {
+                here = here.or(if slot.options().len() == 1 { Tri::Yes } else { Tri::Maybe });
             }
         }
         here

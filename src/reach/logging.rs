@@ -32,7 +32,7 @@ pub fn logging_path(net: &Network<'_, '_>, inst: &InstanceReach, c: &Compute, se
     // Options of a slot are alternatives; every slot (a group's subnets) must have the path.
     for slot in &subnets.slots {
         let mut per_option = Vec::new();
-        for &subnet in slot.options.iter() {
+        for &subnet in slot.options().iter() {
             if service == Service::S3
                 && let Some(e) = s3_gateway_for(net, subnet)
             {

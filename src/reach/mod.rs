@@ -288,7 +288,7 @@ impl<'n, 'm, 'a> Reach<'n, 'm, 'a> {
             .slots
             .iter()
             .enumerate()
-            .flat_map(|(i, slot)| slot.options.iter().map(move |&s| (i, s, Location::of(net, s))))
+            .flat_map(|(i, slot)| slot.options().iter().map(move |&s| (i, s, Location::of(net, s))))
             .collect();
         Service::SESSION.iter().map(|&s| self.service(c, side, &locations, s)).collect()
     }

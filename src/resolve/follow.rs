@@ -1,9 +1,9 @@
 //! Following configuration references: resources and their attributes, module input
 //! variables and outputs, locals, `count`/`for_each` instances and data sources.
 
-use super::refs::{known_strings, known_strings_at, most_specific};
+use super::refs::{known_strings, known_strings_at};
 use super::walk::Walk;
-use super::{MAX_DEPTH, Resolver, Scope, SetKey, TargetSpec, vpc_default_attr};
+use super::{MAX_DEPTH, Ref, Resolver, Scope, SetKey, TargetSpec, vpc_default_attr};
 use crate::model::{Fields, Kind, ModId, ROOT, ResId, Resource};
 use crate::plan::{Key, Mode, Reference, Values};
 use crate::resolve::link::Target;
@@ -52,7 +52,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
     pub(super) fn follow(
         &self,
         scope: &Scope<'_, 'a>,
-        refs: &[Reference],
+        refs: &[Ref],
         hint: Option<&str>,
         spec: &TargetSpec,
         walk: &mut Walk,
@@ -62,11 +62,11 @@ impl<'m, 'a> Resolver<'m, 'a> {
             return;
         }
         walk.depth += 1;
-        for r in refs {
-            if !walk.visited.insert((scope.module, r.clone())) {
+        for Ref { id, reference } in refs {
+            if !walk.visited.insert((scope.module, *id)) {
                 continue;
             }
-            match r {
+            match reference {
                 Reference::Resource { mode, type_, name, key, attr } => {
                     let target = ResourceRef { mode: *mode, type_, name, key: key.as_ref(), attr };
                     self.follow_resource(scope.module, &target, spec, walk);
@@ -302,7 +302,9 @@ impl<'m, 'a> Resolver<'m, 'a> {
             }
             Some(e) => {
                 walk.had_refs = true;
-                if self.select_in(parent, &format!("module.{call_name}"), name, module.last_key(), spec, walk) {
+                if self.locals.is_some()
+                    && self.select_in(parent, &format!("module.{call_name}"), name, module.last_key(), spec, walk)
+                {
                     return;
                 }
                 let outer = Scope {
@@ -334,7 +336,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
     fn follow_local(&self, scope: &Scope<'_, 'a>, name: &str, spec: &TargetSpec, walk: &mut Walk) {
         let config_path = self.model.module(scope.module).config_path();
         if let Some(refs) = self.locals.and_then(|l| l.local_references(&config_path, name)) {
-            self.follow(scope, &most_specific(&refs), None, spec, walk);
+            self.follow(scope, &self.parsed_refs(&refs), None, spec, walk);
             return;
         }
         // `locals` are not in the plan JSON: every resource of the right type in this module
@@ -399,11 +401,11 @@ impl<'m, 'a> Resolver<'m, 'a> {
 
 /// A `for_each` over exactly one whole module or resource (`for_each = module.vpcs`) keys
 /// its instances like that object's, so `each.value` of instance `k` is the object's `[k]`.
-fn aligned_ref(refs: &[Reference], key: Option<&Key>) -> Option<Reference> {
+fn aligned_ref(refs: &[Ref], key: Option<&Key>) -> Option<Reference> {
     key?;
     match refs {
-        [r @ Reference::Module { key: None, output: None, .. }] => Some(r.clone()),
-        [r @ Reference::Resource { key: None, .. }] => Some(r.clone()),
+        [Ref { reference: r @ Reference::Module { key: None, output: None, .. }, .. }] => Some(r.clone()),
+        [Ref { reference: r @ Reference::Resource { key: None, .. }, .. }] => Some(r.clone()),
         _ => None,
     }
 }

@@ -49,16 +49,56 @@ pub enum Target {
     VpcDefault(VpcDefault, ResId),
 }
 
-/// One value of a link attribute: exactly one of `options` is meant. The options are shared:
-/// thousands of links naming the same candidate set hold one copy of it.
+/// One value of a link attribute: exactly one of its options is meant. A single option is
+/// held inline; several are shared: thousands of links naming the same candidate set hold
+/// one copy of it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Slot<T = Target> {
-    pub options: Arc<[T]>,
+    options: Options<T>,
+}
+
+/// Always `One` for a single option, so that equal slots compare and hash alike.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Options<T> {
+    One(T),
+    Many(Arc<[T]>),
 }
 
 impl<T> Slot<T> {
-    pub fn new(options: Vec<T>) -> Slot<T> {
-        Slot { options: options.into() }
+    pub fn new(mut options: Vec<T>) -> Slot<T> {
+        match options.len() {
+            1 => Slot::one(options.pop().expect("one option")),
+            _ => Slot { options: Options::Many(options.into()) },
+        }
+    }
+
+    pub fn one(option: T) -> Slot<T> {
+        Slot { options: Options::One(option) }
+    }
+
+    pub fn options(&self) -> &[T] {
+        match &self.options {
+            Options::One(t) => std::slice::from_ref(t),
+            Options::Many(list) => list,
+        }
+    }
+
+    /// The shared list of several options, when the slot has one.
+    pub fn shared_options(&self) -> Option<&Arc<[T]>> {
+        match &self.options {
+            Options::One(_) => None,
+            Options::Many(list) => Some(list),
+        }
+    }
+}
+
+impl<T: Clone> Slot<T> {
+    /// A slot over a list other slots may share.
+    pub fn shared(options: Arc<[T]>) -> Slot<T> {
+        match &options[..] {
+            [only] => Slot::one(only.clone()),
+            _ => Slot { options: Options::Many(options) },
+        }
     }
 }
 
@@ -91,7 +131,7 @@ impl<T: Clone + Eq + std::hash::Hash> Link<T> {
         let mut seen = rustc_hash::FxHashSet::default();
         let mut out: Vec<&T> = Vec::new();
         for s in &self.slots {
-            for t in s.options.iter() {
+            for t in s.options().iter() {
                 if seen.insert(t) {
                     out.push(t);
                 }
@@ -103,7 +143,7 @@ impl<T: Clone + Eq + std::hash::Hash> Link<T> {
     /// The one target when the link is decided (a single slot with a single option).
     pub fn single(&self) -> Option<&T> {
         match self.slots.as_slice() {
-            [s] if s.options.len() == 1 => s.options.first(),
+            [s] if s.options().len() == 1 => s.options().first(),
             _ => None,
         }
     }
@@ -116,7 +156,14 @@ impl<T: Clone + Eq + std::hash::Hash> Link<T> {
     pub fn map<U>(&self, mut f: impl FnMut(&T) -> U) -> Link<U> {
         Link {
             resolution: self.resolution,
-            slots: self.slots.iter().map(|s| Slot::new(s.options.iter().map(&mut f).collect())).collect(),
+            slots: self
+                .slots
+                .iter()
+                .map(|s| match s.options() {
+                    [only] => Slot::one(f(only)),
+                    many => Slot::new(many.iter().map(&mut f).collect()),
+                })
+                .collect(),
             unset: self.unset,
             dead_ends: self.dead_ends.clone(),
             fallback: self.fallback.clone(),

@@ -566,14 +566,13 @@ fn resolve_resource<'a>(resolver: &Resolver<'_, 'a>, r: &Resource<'a>) -> Vec<(L
 /// the rest: an unknown part is then one of the attribute's references.
 fn block_links<'a>(resolver: &Resolver<'_, 'a>, r: &Resource<'a>, spec: &LinkSpec, blocks: &[Fields<'a>]) -> Vec<Link> {
     let [block, attr] = spec.path else { return Vec::new() };
-    let parent: Vec<String> =
-        r.fields.config_expr(block).map(|e| e.references().iter().map(|s| s.to_string()).collect()).unwrap_or_default();
+    let parent = r.fields.config_expr(block).filter(|e| e.has_references());
     let shared = blocks.iter().filter(|b| b.is_unknown(attr)).count() > 1;
     blocks
         .iter()
         .map(|b| {
-            if b.is_unknown(attr) && b.config().is_none() && !parent.is_empty() {
-                resolver.link_refs(r, &parent, &spec.target, shared)
+            if let Some(parent) = parent.filter(|_| b.is_unknown(attr) && b.config().is_none()) {
+                resolver.link_refs(r, parent, &spec.target, shared)
             } else {
                 resolver.link_in(r, b, attr, &spec.target)
             }

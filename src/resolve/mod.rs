@@ -93,9 +93,24 @@ pub struct Resolver<'m, 'a> {
     /// Candidate sets found whole (every instance of a block, every resource of a kind in a
     /// module), built once and shared by every link that names them.
     sets: RwLock<FxHashMap<SetKey, Arc<[Target]>>>,
-    /// Each expression's most specific references, parsed once: a module call's argument is
-    /// followed from every resource that reads the variable.
-    parsed: RwLock<FxHashMap<usize, Arc<[crate::plan::Reference]>>>,
+    /// Reference lists parsed once each: a module call's argument is followed from every
+    /// resource that reads the variable, and module copies repeat the same lists.
+    parsed: RwLock<Parsed>,
+}
+
+/// Reference lists by their text, each reference numbered by its content.
+#[derive(Default)]
+struct Parsed {
+    lists: FxHashMap<Box<str>, Arc<[Ref]>>,
+    ids: FxHashMap<Reference, u32>,
+}
+
+/// A parsed reference and its number: equal references have equal numbers, so the walk's
+/// cycle guard compares numbers rather than the references themselves.
+#[derive(Debug)]
+pub(super) struct Ref {
+    pub id: u32,
+    pub reference: Reference,
 }
 
 /// What a shared candidate set is: the instances of one block, or the resources of some
@@ -175,14 +190,15 @@ impl<'m, 'a> Resolver<'m, 'a> {
         walk.finish(spec, outcome)
     }
 
-    /// Follows `refs` in the scope of `res`. For the parts of attribute-as-block values (an
-    /// inline security group rule's `security_groups`, a route's `gateway_id`) whose only
-    /// configuration is the whole attribute's reference list; `selection` marks that the
-    /// references are shared among several blocks, so any one of them may be meant.
-    pub fn link_refs<S: AsRef<str>>(&self, res: &Resource<'a>, refs: &[S], spec: &TargetSpec, selection: bool) -> Link {
+    /// Follows the references of `expr`, an expression of `res`. For the parts of
+    /// attribute-as-block values (an inline security group rule's `security_groups`, a route's
+    /// `gateway_id`) whose only configuration is the whole attribute's expression; `selection`
+    /// marks that the references are shared among several blocks, so any one of them may be
+    /// meant.
+    pub fn link_refs(&self, res: &Resource<'a>, expr: &Expression<'a>, spec: &TargetSpec, selection: bool) -> Link {
         let mut walk = Walk::default();
-        walk.had_refs = !refs.is_empty();
-        self.follow(&scope_of(res), &refs::most_specific(refs), None, spec, &mut walk);
+        walk.had_refs = expr.has_references();
+        self.follow(&scope_of(res), &self.parsed(expr), None, spec, &mut walk);
         walk.selection |= selection && walk.found_len() > 1;
         walk.finish(spec, Outcome::Walked)
     }
@@ -236,14 +252,35 @@ impl<'m, 'a> Resolver<'m, 'a> {
     }
 
     /// The most specific references of `expr` (see [`refs::most_specific`]), parsed once per
-    /// expression of the document.
-    pub(super) fn parsed(&self, expr: &crate::plan::config::Expression<'a>) -> Arc<[crate::plan::Reference]> {
-        let Some(id) = expr.references_id() else { return Arc::from(Vec::new()) };
-        if let Some(p) = self.parsed.read().unwrap_or_else(|e| e.into_inner()).get(&id) {
+    /// distinct list.
+    pub(super) fn parsed(&self, expr: &Expression<'a>) -> Arc<[Ref]> {
+        let Some(text) = expr.references_text() else { return Arc::from(Vec::new()) };
+        self.parsed_list(text, || refs::most_specific(&expr.references()))
+    }
+
+    /// The most specific of `refs`, as [`Resolver::parsed`] keeps them.
+    pub(super) fn parsed_refs<S: AsRef<str>>(&self, refs: &[S]) -> Arc<[Ref]> {
+        // Each reference behind its length: no two lists have the same key.
+        let key: String = refs.iter().map(|r| format!("{}:{}", r.as_ref().len(), r.as_ref())).collect();
+        self.parsed_list(&key, || refs::most_specific(refs))
+    }
+
+    fn parsed_list(&self, key: &str, parse: impl FnOnce() -> Vec<Reference>) -> Arc<[Ref]> {
+        if let Some(p) = self.parsed.read().unwrap_or_else(|e| e.into_inner()).lists.get(key) {
             return Arc::clone(p);
         }
-        let p: Arc<[crate::plan::Reference]> = refs::most_specific(&expr.references()).into();
-        self.parsed.write().unwrap_or_else(|e| e.into_inner()).entry(id).or_insert(p).clone()
+        let refs = parse();
+        let mut parsed = self.parsed.write().unwrap_or_else(|e| e.into_inner());
+        let Parsed { lists, ids } = &mut *parsed;
+        let list: Arc<[Ref]> = refs
+            .into_iter()
+            .map(|reference| {
+                let next = u32::try_from(ids.len()).expect("fewer than 2^32 distinct references");
+                let id = *ids.entry(reference.clone()).or_insert(next);
+                Ref { id, reference }
+            })
+            .collect();
+        Arc::clone(lists.entry(key.into()).or_insert(list))
     }
 
     /// Pushes the resources that known values name. A value that several resources carry
@@ -306,6 +343,10 @@ impl<'m, 'a> Resolver<'m, 'a> {
     /// Narrows `X[count.index]`-style references to the instance with this one's key, when
     /// the sources show that form.
     fn select_by_key(&self, res: &Resource<'a>, attr: &str, spec: &TargetSpec, walk: &mut Walk) -> bool {
+        // Only sources can tell; without them, or without a key, there is no address to make.
+        if self.locals.is_none() || res.key().is_none() {
+            return false;
+        }
         self.select_in(res.module_id, &res.inst.addr.config_address(), attr, res.key(), spec, walk)
     }
 

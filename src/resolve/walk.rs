@@ -8,7 +8,6 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::TargetSpec;
 use super::link::{Link, Resolution, Slot, Target};
 use crate::model::ModId;
-use crate::plan::Reference;
 
 #[derive(Default)]
 pub(super) struct Walk {
@@ -29,7 +28,8 @@ pub(super) struct Walk {
     /// `local`s without a source whose module instance has no resource of the wanted type:
     /// a dead end unless the rest of the expression leads somewhere.
     pub empty_locals: Vec<String>,
-    pub visited: FxHashSet<(ModId, Reference)>,
+    /// The references followed, by number, in each module instance: the cycle guard.
+    pub visited: FxHashSet<(ModId, u32)>,
     pub depth: usize,
 }
 
@@ -136,7 +136,7 @@ impl Walk {
             } else {
                 Resolution::Reference
             };
-            let slots = vec![Slot { options: set }];
+            let slots = vec![Slot::shared(set)];
             return Link { resolution, slots, unset: false, dead_ends: self.dead_ends, fallback: self.fallback };
         }
         self.spill();
@@ -174,11 +174,11 @@ impl Walk {
                 }
             }
             let mut out: Vec<Slot> =
-                targets.iter().filter(|t| !grouped.contains(t)).map(|t| Slot::new(vec![t.clone()])).collect();
+                targets.iter().filter(|t| !grouped.contains(t)).map(|t| Slot::one(t.clone())).collect();
             out.extend(slots);
             out
         };
-        let ambiguous = slots.iter().any(|s| s.options.len() > 1);
+        let ambiguous = slots.iter().any(|s| s.options().len() > 1);
         let resolution = if self.fallback.is_some() || ambiguous || !self.dead_ends.is_empty() {
             Resolution::Candidates
         } else if all_known {

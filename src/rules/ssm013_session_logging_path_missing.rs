@@ -77,7 +77,7 @@ impl Rule for SessionLoggingPathMissing {
                     continue;
                 }
                 let c = &ctx.net.compute[inst.compute];
-                let candidates = ctx.net.link(c.placement.subnets).slots.iter().any(|s| s.options.len() > 1);
+                let candidates = ctx.net.link(c.placement.subnets).slots.iter().any(|s| s.options().len() > 1);
                 let mut missing = Vec::new();
                 let mut certainty = Certainty::Definite;
                 for s in &prefs.needs {

@@ -22,12 +22,12 @@ impl Builder<'_, '_> {
                 let Some(owner) = self.link(r.id, LinkKind::SecurityGroup) else { continue };
                 let link = self.net.graph.link(owner).clone();
                 for slot in &link.slots {
-                    let membership = if slot.options.len() == 1 && link.resolution != Resolution::Candidates {
+                    let membership = if slot.options().len() == 1 && link.resolution != Resolution::Candidates {
                         Membership::Definite
                     } else {
                         Membership::Candidate
                     };
-                    for &g in slot.options.iter() {
+                    for &g in slot.options().iter() {
                         with_rule_resources.insert(g);
                         standalone.push((g, SgRule { membership, ..rule.clone() }));
                     }

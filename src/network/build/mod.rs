@@ -257,7 +257,7 @@ impl<'m, 'a> Builder<'m, 'a> {
             let mut options: Vec<NodeId> = Vec::new();
             let mut option_seen: FxHashSet<NodeId> = FxHashSet::default();
             let mut per_option: Vec<Link> = Vec::new();
-            for &t in slot.options.iter() {
+            for &t in slot.options().iter() {
                 if self.net.graph.resource(t).is_none() {
                     continue;
                 }
@@ -273,21 +273,21 @@ impl<'m, 'a> Builder<'m, 'a> {
                 options.extend(l.targets().into_iter().copied().filter(|x| option_seen.insert(*x)));
                 per_option.push(l);
             }
-            if slot.options.len() > 1 && options.len() > 1 {
+            if slot.options().len() > 1 && options.len() > 1 {
                 resolution = resolution.max(Resolution::Candidates);
                 if seen.insert(options.clone()) {
                     out.slots.push(Slot::new(options));
                 }
             } else if let [only] = per_option.as_slice() {
                 for s in &only.slots {
-                    if seen.insert(s.options.to_vec()) {
+                    if seen.insert(s.options().to_vec()) {
                         out.slots.push(s.clone());
                     }
                 }
             } else {
                 for o in options {
                     if seen.insert(vec![o]) {
-                        out.slots.push(Slot::new(vec![o]));
+                        out.slots.push(Slot::one(o));
                     }
                 }
             }

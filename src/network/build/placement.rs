@@ -127,12 +127,12 @@ impl Builder<'_, '_> {
                 routing::destination(&r.fields, &["destination_cidr_block", "destination_ipv6_cidr_block"], prefix);
             let link = self.net.graph.link(table).clone();
             for slot in &link.slots {
-                let membership = if slot.options.len() == 1 && link.resolution != Resolution::Candidates {
+                let membership = if slot.options().len() == 1 && link.resolution != Resolution::Candidates {
                     Membership::Definite
                 } else {
                     Membership::Candidate
                 };
-                for &t in slot.options.iter() {
+                for &t in slot.options().iter() {
                     if let Node::VpcDefault(VpcDefault::RouteTable, vpc) = *self.net.graph.weight(t) {
                         self.vpc_default(VpcDefault::RouteTable, vpc);
                     }
@@ -294,8 +294,8 @@ impl Builder<'_, '_> {
             let node = self.node(r.id);
             let link = self.net.graph.link(owner).clone();
             for slot in &link.slots {
-                let membership = if slot.options.len() == 1 { Membership::Definite } else { Membership::Candidate };
-                for &t in slot.options.iter() {
+                let membership = if slot.options().len() == 1 { Membership::Definite } else { Membership::Candidate };
+                for &t in slot.options().iter() {
                     let entry = acl::entry(&r.fields, &acl::STANDALONE, direction, node, membership);
                     if let Node::VpcDefault(VpcDefault::NetworkAcl, vpc) = *self.net.graph.weight(t) {
                         // Rules added to an unmanaged default ACL replace nothing: keep AWS's.
@@ -333,7 +333,7 @@ impl Builder<'_, '_> {
             let acl = one_of(vec![self.node(r.id)], Resolution::Known);
             let link = self.net.graph.link(subnets).clone();
             for slot in link.slots {
-                assoc.add(slot.options.to_vec(), link.resolution, acl.clone());
+                assoc.add(slot.options().to_vec(), link.resolution, acl.clone());
             }
         }
         for r in self.managed(Kind::NetworkAclAssociation) {
