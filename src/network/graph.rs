@@ -13,7 +13,9 @@ use std::sync::Arc;
 use petgraph::Direction as PgDirection;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
-use rustc_hash::FxHashMap;
+use hashbrown::hash_table::{Entry, HashTable};
+use rustc_hash::{FxBuildHasher, FxHashMap};
+use std::hash::BuildHasher;
 
 use crate::model::ResId;
 use crate::resolve::{Link as ResolvedLink, LinkKey, LinkKind, Resolution, Slot, Target, VpcDefault};
@@ -65,7 +67,8 @@ pub struct Graph {
     pub graph: DiGraph<Node, Edge, u32>,
     links: Vec<LinkData>,
     sets: Vec<Link>,
-    set_ids: FxHashMap<Link, SetId>,
+    /// `sets` by content, each stored once: the table holds ids, hashed by their content.
+    set_ids: HashTable<SetId>,
     others: FxHashMap<Node, NodeId>,
     choices: FxHashMap<(SetId, u32), NodeId>,
     /// Large shared option lists of resolution, by address, as graph nodes: a candidate
@@ -204,12 +207,16 @@ impl Graph {
         if let Some(&id) = shape.as_ref().and_then(|s| self.shared_sets.get(s)) {
             return id;
         }
-        let id = match self.set_ids.get(&link) {
-            Some(&id) => id,
-            None => {
-                let id = SetId(u32::try_from(self.sets.len()).expect("fewer than 2^32 sets"));
-                self.sets.push(link.clone());
-                self.set_ids.insert(link, id);
+        let hash = FxBuildHasher.hash_one(&link);
+        let sets = &self.sets;
+        let id = match self.set_ids.entry(hash, |id| sets[id.0 as usize] == link, |id| {
+            FxBuildHasher.hash_one(&sets[id.0 as usize])
+        }) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                let id = SetId(u32::try_from(sets.len()).expect("fewer than 2^32 sets"));
+                e.insert(id);
+                self.sets.push(link);
                 id
             }
         };
