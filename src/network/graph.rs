@@ -10,10 +10,10 @@
 
 use std::sync::Arc;
 
+use hashbrown::hash_table::{Entry, HashTable};
 use petgraph::Direction as PgDirection;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
-use hashbrown::hash_table::{Entry, HashTable};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::hash::BuildHasher;
 
@@ -209,9 +209,11 @@ impl Graph {
         }
         let hash = FxBuildHasher.hash_one(&link);
         let sets = &self.sets;
-        let id = match self.set_ids.entry(hash, |id| sets[id.0 as usize] == link, |id| {
-            FxBuildHasher.hash_one(&sets[id.0 as usize])
-        }) {
+        let id = match self.set_ids.entry(
+            hash,
+            |id| sets[id.0 as usize] == link,
+            |id| FxBuildHasher.hash_one(&sets[id.0 as usize]),
+        ) {
             Entry::Occupied(e) => *e.get(),
             Entry::Vacant(e) => {
                 let id = SetId(u32::try_from(sets.len()).expect("fewer than 2^32 sets"));

@@ -221,7 +221,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
                         _ => None,
                     })
                     .collect();
-                walk.visited = std::mem::take(&mut inner.visited);
+                walk.rejoin(&mut inner);
                 walk.selection |= inner.selection;
                 inner.dead_ends.iter().for_each(|d| walk.dead_end(d.clone()));
                 for obj in objects {

@@ -178,14 +178,14 @@ impl<'m, 'a> Resolver<'m, 'a> {
     /// Resolves the attribute at `path` (block names, then the attribute) of `res`; the
     /// matches in every block count.
     pub fn link(&self, res: &Resource<'a>, path: &[&str], spec: &TargetSpec) -> Link {
-        let mut walk = Walk::default();
+        let mut walk = Walk::new();
         let outcome = self.attr_into(res, &res.fields, path, spec, &mut walk);
         walk.finish(spec, outcome)
     }
 
     /// Resolves an attribute of one nested block of `res`.
     pub fn link_in(&self, res: &Resource<'a>, block: &Fields<'a>, attr: &str, spec: &TargetSpec) -> Link {
-        let mut walk = Walk::default();
+        let mut walk = Walk::new();
         let outcome = self.attr_into(res, block, &[attr], spec, &mut walk);
         walk.finish(spec, outcome)
     }
@@ -196,7 +196,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
     /// marks that the references are shared among several blocks, so any one of them may be
     /// meant.
     pub fn link_refs(&self, res: &Resource<'a>, expr: &Expression<'a>, spec: &TargetSpec, selection: bool) -> Link {
-        let mut walk = Walk::default();
+        let mut walk = Walk::new();
         walk.had_refs = expr.has_references();
         self.follow(&scope_of(res), &self.parsed(expr), None, spec, &mut walk);
         walk.selection |= selection && walk.found_len() > 1;
@@ -297,7 +297,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
                         self.follow_expression(site, expr, spec, &mut sub);
                     }
                     let found = sub.found().cloned().collect();
-                    walk.visited = std::mem::take(&mut sub.visited);
+                    walk.rejoin(&mut sub);
                     found
                 });
                 let narrowed: Vec<Target> = matches.iter().filter(|t| allowed.contains(*t)).cloned().collect();

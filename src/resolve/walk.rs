@@ -1,6 +1,7 @@
 //! The state of one resolution: what has been found so far, which of it are alternatives,
 //! and what could not be followed; and how it becomes a [`Link`].
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -9,7 +10,6 @@ use super::TargetSpec;
 use super::link::{Link, Resolution, Slot, Target};
 use crate::model::ModId;
 
-#[derive(Default)]
 pub(super) struct Walk {
     /// Found targets in order, each with whether a known value (not a reference) named it.
     found: Vec<(Target, bool)>,
@@ -33,6 +33,44 @@ pub(super) struct Walk {
     pub depth: usize,
 }
 
+/// The buffers of finished walks, for the next walks on the same thread: resolution makes a
+/// walk for every link, and most of them find a target or two.
+#[derive(Default)]
+struct Spare {
+    found: Vec<(Target, bool)>,
+    positions: FxHashMap<Target, usize>,
+    visited: FxHashSet<(ModId, u32)>,
+}
+
+/// Spare buffers kept per thread; a walk and the sub-walks open at once need no more.
+const SPARES: usize = 16;
+
+thread_local! {
+    static SPARE: RefCell<Vec<Spare>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Drop for Walk {
+    fn drop(&mut self) {
+        let mut spare = Spare {
+            found: std::mem::take(&mut self.found),
+            positions: std::mem::take(&mut self.positions),
+            visited: std::mem::take(&mut self.visited),
+        };
+        if spare.found.capacity() == 0 && spare.positions.capacity() == 0 && spare.visited.capacity() == 0 {
+            return;
+        }
+        spare.found.clear();
+        spare.positions.clear();
+        spare.visited.clear();
+        let _ = SPARE.try_with(|s| {
+            let mut s = s.borrow_mut();
+            if s.len() < SPARES {
+                s.push(spare);
+            }
+        });
+    }
+}
+
 /// Whether an attribute is set at all.
 pub(super) enum Outcome {
     Unset,
@@ -40,6 +78,23 @@ pub(super) enum Outcome {
 }
 
 impl Walk {
+    pub fn new() -> Walk {
+        let spare = SPARE.try_with(|s| s.borrow_mut().pop()).ok().flatten().unwrap_or_default();
+        Walk {
+            found: spare.found,
+            positions: spare.positions,
+            bulk: None,
+            choices: Vec::new(),
+            selection: false,
+            had_refs: false,
+            dead_ends: Vec::new(),
+            fallback: None,
+            empty_locals: Vec::new(),
+            visited: spare.visited,
+            depth: 0,
+        }
+    }
+
     pub fn push(&mut self, t: Target, known: bool) {
         self.spill();
         match self.positions.get(&t) {
@@ -101,23 +156,32 @@ impl Walk {
         }
     }
 
-    /// A walk for part of an expression, sharing the cycle guard with this one.
+    /// A walk for part of an expression, sharing the cycle guard with this one until
+    /// [`Walk::rejoin`] or [`Walk::merge_choice`].
     pub fn sub(&mut self) -> Walk {
-        Walk { visited: std::mem::take(&mut self.visited), depth: self.depth, ..Walk::default() }
+        let mut sub = Walk::new();
+        std::mem::swap(&mut sub.visited, &mut self.visited);
+        sub.depth = self.depth;
+        sub
+    }
+
+    /// Takes back the cycle guard lent to `sub`.
+    pub fn rejoin(&mut self, sub: &mut Walk) {
+        std::mem::swap(&mut self.visited, &mut sub.visited);
     }
 
     /// Merges a sub-walk whose targets are alternatives: one of them is meant.
     pub fn merge_choice(&mut self, mut sub: Walk) {
         sub.spill();
-        self.visited = std::mem::take(&mut sub.visited);
+        self.rejoin(&mut sub);
         if sub.found.len() > 1 {
             self.choices.push(sub.found.iter().map(|(t, _)| t.clone()).collect());
         }
         self.choices.append(&mut sub.choices);
-        sub.found.into_iter().for_each(|(t, k)| self.push(t, k));
+        sub.found.drain(..).for_each(|(t, k)| self.push(t, k));
         self.had_refs |= sub.had_refs;
-        sub.dead_ends.into_iter().for_each(|d| self.dead_end(d));
-        self.fallback = self.fallback.take().or(sub.fallback);
+        std::mem::take(&mut sub.dead_ends).into_iter().for_each(|d| self.dead_end(d));
+        self.fallback = self.fallback.take().or(sub.fallback.take());
         self.empty_locals.append(&mut sub.empty_locals);
     }
 
@@ -137,7 +201,13 @@ impl Walk {
                 Resolution::Reference
             };
             let slots = vec![Slot::shared(set)];
-            return Link { resolution, slots, unset: false, dead_ends: self.dead_ends, fallback: self.fallback };
+            return Link {
+                resolution,
+                slots,
+                unset: false,
+                dead_ends: std::mem::take(&mut self.dead_ends),
+                fallback: self.fallback.take(),
+            };
         }
         self.spill();
         if self.found.is_empty() {
@@ -150,15 +220,19 @@ impl Walk {
                 resolution,
                 slots: Vec::new(),
                 unset: false,
-                dead_ends: self.dead_ends,
-                fallback: self.fallback,
+                dead_ends: std::mem::take(&mut self.dead_ends),
+                fallback: self.fallback.take(),
             };
         }
         let all_known = self.found.iter().all(|(_, k)| *k);
-        let targets: Vec<Target> = self.found.into_iter().map(|(t, _)| t).collect();
-        let slots: Vec<Slot> = if !spec.many || self.selection {
+        let slots: Vec<Slot> = if let [(only, _)] = self.found.as_slice() {
+            // One target is one slot, whatever the attribute's shape.
+            vec![Slot::one(only.clone())]
+        } else if !spec.many || self.selection {
+            let targets: Vec<Target> = self.found.drain(..).map(|(t, _)| t).collect();
             vec![Slot::new(targets)]
         } else {
+            let targets: Vec<Target> = self.found.drain(..).map(|(t, _)| t).collect();
             // Each choice group is one slot; everything else is attached for certain.
             let mut slots: Vec<Slot> = Vec::new();
             let mut grouped: FxHashSet<&Target> = FxHashSet::default();
@@ -186,6 +260,12 @@ impl Walk {
         } else {
             Resolution::Reference
         };
-        Link { resolution, slots, unset: false, dead_ends: self.dead_ends, fallback: self.fallback }
+        Link {
+            resolution,
+            slots,
+            unset: false,
+            dead_ends: std::mem::take(&mut self.dead_ends),
+            fallback: self.fallback.take(),
+        }
     }
 }

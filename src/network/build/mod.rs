@@ -144,9 +144,8 @@ impl<'m, 'a> Builder<'m, 'a> {
 
     /// The first top-level link of `kind` on `res` that is set, or the first of that kind.
     fn link(&self, res: ResId, kind: LinkKind) -> Option<LinkId> {
-        let of_kind = || {
-            self.res_links[res.index()].iter().filter(|(k, _)| k.kind == kind && k.block.is_none()).map(|(_, l)| *l)
-        };
+        let of_kind =
+            || self.res_links[res.index()].iter().filter(|(k, _)| k.kind == kind && k.block.is_none()).map(|(_, l)| *l);
         let g = &self.net.graph;
         of_kind().find(|l| !g.link(*l).unset && !g.link(*l).is_empty()).or_else(|| of_kind().next())
     }
