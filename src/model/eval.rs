@@ -50,7 +50,7 @@ fn var_value<'a>(
     let (call_name, _) = &module.steps[depth - 1];
     let parent = doc.configuration.root_module.descend(&path)?;
     let call = parent.module_calls.get(call_name.as_str())?;
-    match call.expressions.expr(name) {
+    match call.expressions().expr(name) {
         None => call.module.variables.get(name).and_then(|v| v.default),
         Some(e) if e.constant_value.is_some() => e.constant_value,
         Some(e) => {

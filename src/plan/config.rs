@@ -86,9 +86,7 @@ impl<'a> ConfigResource<'a> {
     /// The block's attribute expressions and nested blocks. An `expressions` value of
     /// another shape than Terraform writes reads as empty.
     pub fn expressions(&self) -> &Expressions<'a> {
-        self.expressions.get_or_init(|| {
-            self.expressions_raw.and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or_default()
-        })
+        self.expressions.get_or_init(|| split_expressions(self.expressions_raw))
     }
 }
 
@@ -96,12 +94,28 @@ impl<'a> ConfigResource<'a> {
 pub struct ModuleCall<'a> {
     #[serde(borrow, default)]
     pub source: Cow<'a, str>,
-    #[serde(borrow, default)]
-    pub expressions: Expressions<'a>,
+    /// The call's arguments, split into fields on first use, as a resource's are.
+    #[serde(borrow, default, rename = "expressions")]
+    expressions_raw: Option<&'a RawValue>,
+    #[serde(skip)]
+    expressions: OnceLock<Expressions<'a>>,
     #[serde(borrow, default)]
     pub for_each_expression: Option<Expression<'a>>,
     #[serde(borrow, default)]
     pub module: ConfigModule<'a>,
+}
+
+impl<'a> ModuleCall<'a> {
+    /// The call's argument expressions. An `expressions` value of another shape than
+    /// Terraform writes reads as empty.
+    pub fn expressions(&self) -> &Expressions<'a> {
+        self.expressions.get_or_init(|| split_expressions(self.expressions_raw))
+    }
+}
+
+/// An `expressions` object split into its fields; anything else reads as empty.
+fn split_expressions<'a>(raw: Option<&'a RawValue>) -> Expressions<'a> {
+    raw.and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or_default()
 }
 
 #[derive(Debug, Default, DeriveDeserialize)]

@@ -294,7 +294,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
             walk.dead_end(format!("{module}.var.{name}"));
             return;
         };
-        match call.expressions.expr(name) {
+        match call.expressions().expr(name) {
             Some(e) if e.constant_value.is_some() => {
                 for v in known_strings_at(e.constant_value.expect("checked"), path) {
                     self.push_value(&v, spec, walk);

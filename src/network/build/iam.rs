@@ -1,7 +1,9 @@
 //! Instance profiles, roles and the policies that reach them; private hosted zones.
 
 use super::Builder;
-use crate::model::{Attr, Kind};
+use rayon::prelude::*;
+
+use crate::model::{Attr, Kind, Resource};
 use crate::network::Node;
 use crate::network::dns::{HostedZone, normalize};
 use crate::network::graph::NodeId;
@@ -14,80 +16,87 @@ impl Builder<'_, '_> {
             let profile = InstanceProfile { role: self.link(r.id, LinkKind::Role) };
             self.net.profiles.insert(self.node(r.id), profile);
         }
-        for r in self.managed(Kind::IamRole) {
-            let node = self.node(r.id);
-            let mut sources = Vec::new();
-            if let Some(l) = self.link(r.id, LinkKind::Policies) {
-                let link = self.net.graph.link(l).clone();
-                for t in link.targets() {
-                    sources.push(self.policy_source(*t, node, None));
-                }
-                if link.has_doubts() {
-                    sources.push(PolicySource::Managed { arn: Attr::Unknown, from: node });
-                }
+        // Each role's permissions and trust come from parsing its policy documents: the
+        // roles are independent, so they are read in parallel.
+        let roles: Vec<(NodeId, Role)> =
+            self.managed(Kind::IamRole).par_iter().map(|r| (self.node(r.id), self.role_of(r))).collect();
+        self.net.roles.extend(roles);
+    }
+
+    /// A role with the policies that reach it: its own, inline ones, and those attached.
+    fn role_of(&self, r: &Resource<'_>) -> Role {
+        let node = self.node(r.id);
+        let mut sources = Vec::new();
+        if let Some(l) = self.link(r.id, LinkKind::Policies) {
+            let link = self.net.graph.link(l);
+            for t in link.targets() {
+                sources.push(self.policy_source(*t, node, None));
             }
-            for block in r.fields.blocks("inline_policy") {
-                sources.push(PolicySource::Document { text: block.str("policy"), from: node });
+            if link.has_doubts() {
+                sources.push(PolicySource::Managed { arn: Attr::Unknown, from: node });
             }
-            if r.fields.blocks("inline_policy").is_empty()
-                && r.configures("inline_policy")
-                && r.fields.is_unknown("inline_policy")
-            {
-                sources.push(PolicySource::Document { text: Attr::Unknown, from: node });
-            }
-            let mut attaching: Vec<NodeId> = self
-                .net
-                .graph
-                .pointing(node, LinkKind::Role)
-                .into_iter()
-                .chain(self.net.graph.pointing(node, LinkKind::Roles))
-                .map(|p| p.from)
-                .collect();
-            attaching.sort_unstable();
-            attaching.dedup();
-            // `aws_iam_role_policies_exclusive` / `_attachments_exclusive`: after apply the role
-            // has exactly the inline policies (by name) and managed policies (by ARN) listed.
-            let exclusive = |kind: Kind, key: &str| -> Option<Vec<String>> {
-                attaching
-                    .iter()
-                    .filter_map(|a| self.net.resource(*a))
-                    .map(|id| &self.model[id])
-                    .find(|x| x.kind == kind)
-                    .map(|x| x.fields.strings(key).into_value().unwrap_or_default())
-            };
-            let inline_names = exclusive(Kind::IamRolePoliciesExclusive, "policy_names");
-            let managed_arns = exclusive(Kind::IamRolePolicyAttachmentsExclusive, "policy_arns");
-            for a in attaching {
-                let Some(id) = self.net.resource(a) else { continue };
-                let ar = &self.model[id];
-                match ar.kind {
-                    Kind::IamRolePolicy => {
-                        let kept = match (&inline_names, ar.attr_str("name").into_value()) {
-                            (Some(names), Some(n)) => names.contains(&n),
-                            _ => true,
-                        };
-                        if kept {
-                            sources.push(PolicySource::Document { text: ar.attr_str("policy"), from: a });
-                        }
-                    }
-                    Kind::IamRolePolicyAttachment | Kind::IamPolicyAttachment
-                        if managed_arns.as_ref().is_some_and(|arns| {
-                            ar.attr_str("policy_arn").into_value().is_some_and(|arn| !arns.contains(&arn))
-                        }) => {}
-                    Kind::IamRolePolicyAttachment | Kind::IamPolicyAttachment => {
-                        let targets = self.link(id, LinkKind::Policy).map(|l| self.targets(l)).unwrap_or_default();
-                        if targets.is_empty() {
-                            sources.push(PolicySource::Managed { arn: ar.attr_str("policy_arn"), from: a });
-                        }
-                        for t in targets {
-                            sources.push(self.policy_source(t, a, Some(a)));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            self.net.roles.insert(node, Role::new(sources, &r.attr_str("assume_role_policy")));
         }
+        for block in r.fields.blocks("inline_policy") {
+            sources.push(PolicySource::Document { text: block.str("policy"), from: node });
+        }
+        if r.fields.blocks("inline_policy").is_empty()
+            && r.configures("inline_policy")
+            && r.fields.is_unknown("inline_policy")
+        {
+            sources.push(PolicySource::Document { text: Attr::Unknown, from: node });
+        }
+        let mut attaching: Vec<NodeId> = self
+            .net
+            .graph
+            .pointing(node, LinkKind::Role)
+            .into_iter()
+            .chain(self.net.graph.pointing(node, LinkKind::Roles))
+            .map(|p| p.from)
+            .collect();
+        attaching.sort_unstable();
+        attaching.dedup();
+        // `aws_iam_role_policies_exclusive` / `_attachments_exclusive`: after apply the role
+        // has exactly the inline policies (by name) and managed policies (by ARN) listed.
+        let exclusive = |kind: Kind, key: &str| -> Option<Vec<String>> {
+            attaching
+                .iter()
+                .filter_map(|a| self.net.resource(*a))
+                .map(|id| &self.model[id])
+                .find(|x| x.kind == kind)
+                .map(|x| x.fields.strings(key).into_value().unwrap_or_default())
+        };
+        let inline_names = exclusive(Kind::IamRolePoliciesExclusive, "policy_names");
+        let managed_arns = exclusive(Kind::IamRolePolicyAttachmentsExclusive, "policy_arns");
+        for a in attaching {
+            let Some(id) = self.net.resource(a) else { continue };
+            let ar = &self.model[id];
+            match ar.kind {
+                Kind::IamRolePolicy => {
+                    let kept = match (&inline_names, ar.attr_str("name").into_value()) {
+                        (Some(names), Some(n)) => names.contains(&n),
+                        _ => true,
+                    };
+                    if kept {
+                        sources.push(PolicySource::Document { text: ar.attr_str("policy"), from: a });
+                    }
+                }
+                Kind::IamRolePolicyAttachment | Kind::IamPolicyAttachment
+                    if managed_arns.as_ref().is_some_and(|arns| {
+                        ar.attr_str("policy_arn").into_value().is_some_and(|arn| !arns.contains(&arn))
+                    }) => {}
+                Kind::IamRolePolicyAttachment | Kind::IamPolicyAttachment => {
+                    let targets = self.link(id, LinkKind::Policy).map(|l| self.targets(l)).unwrap_or_default();
+                    if targets.is_empty() {
+                        sources.push(PolicySource::Managed { arn: ar.attr_str("policy_arn"), from: a });
+                    }
+                    for t in targets {
+                        sources.push(self.policy_source(t, a, Some(a)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Role::new(sources, &r.attr_str("assume_role_policy"))
     }
 
     /// A policy a role gets: an AWS managed policy by its ARN, else the document the plan
