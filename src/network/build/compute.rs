@@ -1,10 +1,11 @@
 //! VPC endpoints and compute: where each sits (through launch templates and primary network
 //! interfaces), its identity, public address and metadata service.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
 use super::{Builder, derived, union};
-use crate::model::{Attr, Kind, Resource};
+use crate::model::{Attr, Kind, Model, Resource};
 use crate::network::compute::{
     Compute, ComputeKind, Identity, Imds, KeyName, PlacedBy, Placement, PublicIp, PublicIpSource,
 };
@@ -16,16 +17,66 @@ use crate::plan::Action;
 use crate::resolve::LinkKind;
 use crate::tri::Tri;
 
+/// What an endpoint's own attributes say; its links come from the builder.
+struct Described {
+    service_name: Attr<String>,
+    service: Option<Service>,
+    service_label: Option<String>,
+    service_region: Option<String>,
+    region: Option<String>,
+    kind: EndpointType,
+    private_dns: Attr<bool>,
+    policy: Attr<String>,
+}
+
+fn describe_endpoint(model: &Model<'_>, r: &Resource<'_>) -> Described {
+    let service_name = r.attr_str("service_name");
+    let (service_region, service_label) = match service_name.value().and_then(|n| parse_service_name(n)) {
+        Some((region, svc)) => (Some(region), Some(svc)),
+        None => (None, None),
+    };
+    Described {
+        service: service_label.as_deref().and_then(Service::from_name),
+        service_name,
+        service_label,
+        service_region,
+        region: region_of(model, r),
+        kind: EndpointType::of(&r.attr::<String>("vpc_endpoint_type", Some("Gateway".into()))),
+        private_dns: r.attr::<bool>("private_dns_enabled", Some(false)),
+        policy: r.attr_str("policy"),
+    }
+}
+
+/// A compute resource as read before its links are added to the graph.
+struct Draft {
+    node: NodeId,
+    kind: ComputeKind,
+    launch: Option<Link>,
+    subnets: Link,
+    /// Before the VPC's default group stands in for none.
+    groups: Link,
+    vpc: Link,
+    identity_link: Link,
+    by: PlacedBy,
+    default_vpc: bool,
+    public_ip: PublicIp,
+    imds: Imds,
+    key_name: KeyName,
+    forwards: bool,
+    route_target: bool,
+    interfaces: Vec<NodeId>,
+    region: Option<String>,
+    tags: Vec<(String, String)>,
+}
+
 impl Builder<'_, '_> {
     pub(super) fn endpoints(&mut self) {
-        for r in self.managed(Kind::VpcEndpoint) {
+        let endpoints = self.managed(Kind::VpcEndpoint);
+        // What each endpoint says of itself, read in parallel; its links are added in order.
+        let described: Vec<Described> = endpoints.par_iter().map(|r| describe_endpoint(self.model, r)).collect();
+        for (r, d) in endpoints.into_iter().zip(described) {
             let node = self.node(r.id);
-            let service_name = r.attr_str("service_name");
-            let (service_region, label) = match service_name.value().and_then(|n| parse_service_name(n)) {
-                Some((region, svc)) => (Some(region), Some(svc)),
-                None => (None, None),
-            };
-            let kind = EndpointType::of(&r.attr::<String>("vpc_endpoint_type", Some("Gateway".into())));
+            let kind = d.kind;
             let vpc = self.link(r.id, LinkKind::Vpc);
             let mut subnets = self.content(self.link(r.id, LinkKind::Subnets));
             let mut groups = self.content(self.link(r.id, LinkKind::SecurityGroups));
@@ -49,21 +100,20 @@ impl Builder<'_, '_> {
             let subnets = self.derive(node, derived::SUBNETS, subnets);
             let groups = self.derive(node, derived::SECURITY_GROUPS, groups);
             let route_tables = self.derive(node, derived::ROUTE_TABLES, tables);
-            let service = label.as_deref().and_then(Service::from_name);
             self.net.endpoints.push(Endpoint {
                 node,
-                service_name,
-                service,
-                service_label: label,
-                service_region,
-                region: region_of(self.model, r),
+                service_name: d.service_name,
+                service: d.service,
+                service_label: d.service_label,
+                service_region: d.service_region,
+                region: d.region,
                 kind,
-                private_dns: r.attr::<bool>("private_dns_enabled", Some(false)),
+                private_dns: d.private_dns,
                 vpc,
                 subnets,
                 groups,
                 route_tables,
-                policy: r.attr_str("policy"),
+                policy: d.policy,
             });
         }
     }
@@ -71,8 +121,11 @@ impl Builder<'_, '_> {
     pub(super) fn compute(&mut self) {
         let route_targets = self.route_targets();
         let compute: Vec<&Resource<'_>> = self.model.compute().filter(|r| r.action() != Action::Delete).collect();
-        for r in compute {
-            let c = self.compute_of(r, &route_targets);
+        // Where each sits and what it carries is read in parallel; the links it derives are
+        // added in order.
+        let drafts: Vec<Draft> = compute.par_iter().map(|r| self.draft(r, &route_targets)).collect();
+        for d in drafts {
+            let c = self.compute_of(d);
             self.net.compute.push(c);
         }
         let mut unmodelled: Vec<NodeId> = UNMODELLED_COMPUTE
@@ -85,7 +138,7 @@ impl Builder<'_, '_> {
         self.net.unmodelled = unmodelled;
     }
 
-    fn compute_of(&mut self, r: &Resource<'_>, route_targets: &FxHashSet<NodeId>) -> Compute {
+    fn draft(&self, r: &Resource<'_>, route_targets: &FxHashSet<NodeId>) -> Draft {
         let node = self.node(r.id);
         let kind = match r.kind {
             Kind::AutoscalingGroup => ComputeKind::AutoscalingGroup,
@@ -139,7 +192,6 @@ impl Builder<'_, '_> {
             vpc = self.through(&groups, |b, g| b.net.groups.get(&g).map(|x| b.content(x.vpc)));
         }
         let default_vpc = subnets.unset && subnets.is_empty() && by == PlacedBy::Attributes;
-        let groups = self.default_group_if_unset(groups, &vpc);
         // A launch template outside the plan decides nothing here.
         let launch_node =
             launch.as_ref().and_then(|l| l.single().copied()).filter(|n| self.net.graph.resource(*n).is_some());
@@ -153,26 +205,16 @@ impl Builder<'_, '_> {
         let enis = self.interfaces_of(r);
         let forwards = r.attr::<bool>("source_dest_check", Some(true)).value() == Some(&false);
         let route_target = route_targets.contains(&node) || enis.iter().any(|e| route_targets.contains(e));
-        let launch = launch.map(|l| self.derive(node, derived::LAUNCH_SPEC, l));
-        let placement = Placement {
-            subnets: self.derive(node, derived::SUBNETS, subnets),
-            groups: self.derive(node, derived::SECURITY_GROUPS, groups),
-            vpc: self.derive(node, derived::VPC, vpc),
-            by,
-            default_vpc,
-        };
-        let identity_id = self.derive(node, derived::INSTANCE_PROFILE, identity_link);
-        let identity = if kind == ComputeKind::EksNodeGroup {
-            Identity::NodeRole(identity_id)
-        } else {
-            Identity::Profile(identity_id)
-        };
-        Compute {
+        Draft {
             node,
             kind,
             launch,
-            placement,
-            identity,
+            subnets,
+            groups,
+            vpc,
+            identity_link,
+            by,
+            default_vpc,
             public_ip,
             imds,
             key_name,
@@ -181,6 +223,42 @@ impl Builder<'_, '_> {
             interfaces: enis,
             region: region_of(self.model, r),
             tags: tags(r),
+        }
+    }
+
+    /// A compute resource from its draft: its groups (the VPC's default group when none is
+    /// set) and the links it derives, added to the graph.
+    fn compute_of(&mut self, d: Draft) -> Compute {
+        let node = d.node;
+        let groups = self.default_group_if_unset(d.groups, &d.vpc);
+        let launch = d.launch.map(|l| self.derive(node, derived::LAUNCH_SPEC, l));
+        let placement = Placement {
+            subnets: self.derive(node, derived::SUBNETS, d.subnets),
+            groups: self.derive(node, derived::SECURITY_GROUPS, groups),
+            vpc: self.derive(node, derived::VPC, d.vpc),
+            by: d.by,
+            default_vpc: d.default_vpc,
+        };
+        let identity_id = self.derive(node, derived::INSTANCE_PROFILE, d.identity_link);
+        let identity = if d.kind == ComputeKind::EksNodeGroup {
+            Identity::NodeRole(identity_id)
+        } else {
+            Identity::Profile(identity_id)
+        };
+        Compute {
+            node,
+            kind: d.kind,
+            launch,
+            placement,
+            identity,
+            public_ip: d.public_ip,
+            imds: d.imds,
+            key_name: d.key_name,
+            forwards: d.forwards,
+            route_target: d.route_target,
+            interfaces: d.interfaces,
+            region: d.region,
+            tags: d.tags,
         }
     }
 

@@ -1,5 +1,7 @@
 //! Security groups with their effective rules, merged from inline blocks and rule resources.
 
+use rayon::prelude::*;
+
 use super::Builder;
 use crate::model::{Kind, Lifecycle, Resource};
 use crate::network::Node;
@@ -16,21 +18,22 @@ impl Builder<'_, '_> {
         // Groups that rule resources name: their own `ingress`/`egress` then lists copies.
         let mut with_rule_resources: rustc_hash::FxHashSet<NodeId> = Default::default();
         let mut standalone: Vec<(NodeId, SgRule)> = Vec::new();
-        for kind in RULE_KINDS {
-            for r in self.managed(*kind) {
-                let Some(rule) = self.rule_resource(r) else { continue };
-                let Some(owner) = self.link(r.id, LinkKind::SecurityGroup) else { continue };
-                let link = self.net.graph.link(owner).clone();
-                for slot in &link.slots {
-                    let membership = if slot.options().len() == 1 && link.resolution != Resolution::Candidates {
-                        Membership::Definite
-                    } else {
-                        Membership::Candidate
-                    };
-                    for &g in slot.options().iter() {
-                        with_rule_resources.insert(g);
-                        standalone.push((g, SgRule { membership, ..rule.clone() }));
-                    }
+        // Each rule resource and each group is read on its own: in parallel, then added in order.
+        let rule_resources: Vec<&Resource<'_>> = RULE_KINDS.iter().flat_map(|kind| self.managed(*kind)).collect();
+        let rules: Vec<Option<SgRule>> = rule_resources.par_iter().map(|r| self.rule_resource(r)).collect();
+        for (r, rule) in rule_resources.into_iter().zip(rules) {
+            let Some(rule) = rule else { continue };
+            let Some(owner) = self.link(r.id, LinkKind::SecurityGroup) else { continue };
+            let link = self.net.graph.link(owner);
+            for slot in &link.slots {
+                let membership = if slot.options().len() == 1 && link.resolution != Resolution::Candidates {
+                    Membership::Definite
+                } else {
+                    Membership::Candidate
+                };
+                for &g in slot.options().iter() {
+                    with_rule_resources.insert(g);
+                    standalone.push((g, SgRule { membership, ..rule.clone() }));
                 }
             }
         }
@@ -49,20 +52,29 @@ impl Builder<'_, '_> {
                 .collect();
             with_rule_resources.extend(groups);
         }
-        for r in self.all_of(Kind::SecurityGroup).into_iter().chain(self.all_of(Kind::DefaultSecurityGroup)) {
-            let node = self.node(r.id);
-            let vpc = self.link(r.id, LinkKind::Vpc);
-            let group = if r.is_data() {
-                SecurityGroup {
-                    vpc,
-                    ..SecurityGroup::opaque(format!("{} is read from AWS; its rules are not in the plan", r.address()))
-                }
-            } else {
-                let rules = self.inline_rules(r, with_rule_resources.contains(&node));
-                SecurityGroup { vpc, rules, opaque: None }
-            };
-            self.net.groups.insert(node, group);
-        }
+        let groups: Vec<&Resource<'_>> =
+            self.all_of(Kind::SecurityGroup).into_iter().chain(self.all_of(Kind::DefaultSecurityGroup)).collect();
+        let groups: Vec<(NodeId, SecurityGroup)> = groups
+            .par_iter()
+            .map(|r| {
+                let node = self.node(r.id);
+                let vpc = self.link(r.id, LinkKind::Vpc);
+                let group = if r.is_data() {
+                    SecurityGroup {
+                        vpc,
+                        ..SecurityGroup::opaque(format!(
+                            "{} is read from AWS; its rules are not in the plan",
+                            r.address()
+                        ))
+                    }
+                } else {
+                    let rules = self.inline_rules(r, with_rule_resources.contains(&node));
+                    SecurityGroup { vpc, rules, opaque: None }
+                };
+                (node, group)
+            })
+            .collect();
+        self.net.groups.extend(groups);
         // Groups named only by an external id: the plan does not hold their rules.
         let externals: Vec<NodeId> = self
             .net
