@@ -263,18 +263,18 @@ impl<'a> Fields<'a> {
     pub fn blocks(&self, key: &str) -> Vec<Fields<'a>> {
         let configured = self.config.map(|c| c.blocks(key)).unwrap_or_default();
         if !self.unknown.is_true(key) && self.after.raw(key).is_some_and(|r| r.get() != "null") {
-            let (unknown, before) = (self.unknown.blocks(key), self.before.blocks(key));
+            let (mut unknown, mut before) = (self.unknown.blocks(key).into_iter(), self.before.blocks(key).into_iter());
+            let mut configured = configured.into_iter();
             let set_by_parent = self.config_expr(key).is_some_and(|e| e.has_references());
             return self
                 .after
                 .blocks(key)
                 .into_iter()
-                .enumerate()
-                .map(|(i, after)| Fields {
+                .map(|after| Fields {
                     after,
-                    unknown: unknown.get(i).cloned().unwrap_or_default(),
-                    before: before.get(i).cloned().unwrap_or_default(),
-                    config: configured.get(i).copied(),
+                    unknown: unknown.next().unwrap_or_default(),
+                    before: before.next().unwrap_or_default(),
+                    config: configured.next(),
                     lifecycle: self.lifecycle,
                     set_by_parent,
                     scope: self.scope,

@@ -61,6 +61,10 @@ impl<'a> Values<'a> {
     /// Splits an `after_unknown` object, keeping only the fields that mark something unknown:
     /// the others answer [`Values::is_true`] and [`Values::any_true`] alike whether kept or not.
     pub fn markers(raw: Option<&'a RawValue>) -> Values<'a> {
+        // Nothing unknown: nothing to keep, and no need to split.
+        if !raw.is_some_and(|r| contains_true(r.get())) {
+            return Values::default();
+        }
         let mut values = Values::of(raw);
         values.fields.retain(|(_, v)| contains_true(v.get()));
         values.fields.shrink_to_fit();
@@ -192,6 +196,19 @@ mod tests {
         assert_eq!(v.str("n"), None);
         assert!(v.raw("n").is_some());
         assert_eq!(v.str("missing"), None);
+    }
+
+    #[test]
+    fn finds_the_first_field_of_a_name() {
+        for json in [r#"{"a":1,"b":2,"c":3}"#, r#"{"c":3,"a":1,"b":2}"#, r#"{"b":2,"a":1,"c":3,"a":9}"#] {
+            let raw: &RawValue = serde_json::from_str(json).unwrap();
+            let v = Values::of(Some(raw));
+            assert_eq!(v.i64("a"), Some(1), "{json}: the first of repeated names");
+            assert_eq!(v.i64("b"), Some(2), "{json}");
+            assert_eq!(v.i64("c"), Some(3), "{json}");
+            assert!(v.raw("d").is_none(), "{json}");
+            assert!(v.raw("").is_none(), "{json}");
+        }
     }
 
     #[test]
