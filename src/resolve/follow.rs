@@ -1,9 +1,11 @@
 //! Following configuration references: resources and their attributes, module input
 //! variables and outputs, locals, `count`/`for_each` instances and data sources.
 
+use std::sync::Arc;
+
 use super::refs::{known_strings, known_strings_at};
 use super::walk::Walk;
-use super::{MAX_DEPTH, Ref, Resolver, Scope, SetKey, TargetSpec, vpc_default_attr};
+use super::{MAX_DEPTH, Ref, Resolver, Scope, SetKey, TargetSpec, VarKey, vpc_default_attr};
 use crate::model::{Fields, Kind, ModId, ROOT, ResId, Resource};
 use crate::plan::{Key, Mode, Reference, Values};
 use crate::resolve::link::Target;
@@ -72,7 +74,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
                     self.follow_resource(scope.module, &target, spec, walk);
                 }
                 Reference::Var { name, path, index } => {
-                    self.indexed(index.as_ref(), walk, |w| self.follow_var(scope, name, path, spec, w));
+                    self.indexed(index.as_ref(), walk, |w| self.follow_var_once(scope, *id, name, path, spec, w));
                 }
                 Reference::Local { name, index, .. } => {
                     self.indexed(index.as_ref(), walk, |w| self.follow_local(scope, name, spec, w));
@@ -272,6 +274,37 @@ impl<'m, 'a> Resolver<'m, 'a> {
         } else {
             walk.push(Target::Resource(r.id), false);
         }
+    }
+
+    /// [`Resolver::follow_var`], walked once per module instance, variable reference and
+    /// spec: what it depends on.
+    fn follow_var_once(
+        &self,
+        scope: &Scope<'_, 'a>,
+        reference: u32,
+        name: &str,
+        path: &[String],
+        spec: &TargetSpec,
+        walk: &mut Walk,
+    ) {
+        let key = VarKey {
+            module: scope.module,
+            reference,
+            kinds: spec.kinds.as_ptr() as usize,
+            many: spec.many,
+            vpc_default: spec.vpc_default,
+        };
+        let known = self.vars.read().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+        let recorded = match known {
+            Some(r) => r,
+            None => {
+                let mut rec = walk.recorder();
+                self.follow_var(scope, name, path, spec, &mut rec);
+                let r = Arc::new(rec.record());
+                Arc::clone(self.vars.write().unwrap_or_else(|e| e.into_inner()).entry(key).or_insert(r))
+            }
+        };
+        walk.replay(&recorded);
     }
 
     fn follow_var(&self, scope: &Scope<'_, 'a>, name: &str, path: &[String], spec: &TargetSpec, walk: &mut Walk) {

@@ -96,6 +96,18 @@ pub struct Resolver<'m, 'a> {
     /// Reference lists parsed once each: a module call's argument is followed from every
     /// resource that reads the variable, and module copies repeat the same lists.
     parsed: RwLock<Parsed>,
+    /// What following each module variable found, per module instance and kind of link.
+    vars: RwLock<FxHashMap<VarKey, Arc<walk::Recorded>>>,
+}
+
+/// A variable reference (by number) followed in a module instance for links of one spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct VarKey {
+    module: ModId,
+    reference: u32,
+    kinds: usize,
+    many: bool,
+    vpc_default: Option<VpcDefault>,
 }
 
 /// Reference lists by their text, each reference numbered by its content.
@@ -158,7 +170,14 @@ impl<'m, 'a> Resolver<'m, 'a> {
                 }
             }
         }
-        Resolver { model, locals, vpc_defaults, sets: RwLock::default(), parsed: RwLock::default() }
+        Resolver {
+            model,
+            locals,
+            vpc_defaults,
+            sets: RwLock::default(),
+            parsed: RwLock::default(),
+            vars: RwLock::default(),
+        }
     }
 
     /// The shared set `key` names, made by `make` the first time.

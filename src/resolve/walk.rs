@@ -71,6 +71,20 @@ impl Drop for Walk {
     }
 }
 
+/// What following one reference added to a walk: kept so that following the same reference
+/// again, in the same module instance for the same kind of link, adds the same without
+/// walking (a module's variable is read by many of its resources).
+pub(super) struct Recorded {
+    bulk: Option<Arc<[Target]>>,
+    found: Vec<(Target, bool)>,
+    choices: Vec<Vec<Target>>,
+    selection: bool,
+    had_refs: bool,
+    dead_ends: Vec<String>,
+    fallback: Option<String>,
+    empty_locals: Vec<String>,
+}
+
 /// Whether an attribute is set at all.
 pub(super) enum Outcome {
     Unset,
@@ -168,6 +182,49 @@ impl Walk {
     /// Takes back the cycle guard lent to `sub`.
     pub fn rejoin(&mut self, sub: &mut Walk) {
         std::mem::swap(&mut self.visited, &mut sub.visited);
+    }
+
+    /// A walk that records what following one reference adds ([`Walk::record`]). It has a
+    /// cycle guard of its own, so that what it records does not depend on what the walk
+    /// that asked had already followed.
+    pub fn recorder(&self) -> Walk {
+        let mut rec = Walk::new();
+        rec.depth = self.depth;
+        rec
+    }
+
+    pub fn record(mut self) -> Recorded {
+        Recorded {
+            bulk: self.bulk.take(),
+            found: std::mem::take(&mut self.found),
+            choices: std::mem::take(&mut self.choices),
+            selection: self.selection,
+            had_refs: self.had_refs,
+            dead_ends: std::mem::take(&mut self.dead_ends),
+            fallback: self.fallback.take(),
+            empty_locals: std::mem::take(&mut self.empty_locals),
+        }
+    }
+
+    /// Adds what was recorded as if the reference had been followed here: targets already
+    /// found, dead ends already met and a fallback already set stay as they are.
+    pub fn replay(&mut self, r: &Recorded) {
+        if let Some(set) = &r.bulk {
+            self.push_set(Arc::clone(set));
+        }
+        for (t, known) in &r.found {
+            self.push(t.clone(), *known);
+        }
+        self.choices.extend(r.choices.iter().cloned());
+        self.selection |= r.selection;
+        self.had_refs |= r.had_refs;
+        for d in &r.dead_ends {
+            self.dead_end(d.clone());
+        }
+        if self.fallback.is_none() {
+            self.fallback.clone_from(&r.fallback);
+        }
+        self.empty_locals.extend(r.empty_locals.iter().cloned());
     }
 
     /// Merges a sub-walk whose targets are alternatives: one of them is meant.
