@@ -8,6 +8,7 @@
 //! with the same candidates: the graph stays linear in the plan even when thousands of
 //! links have the same thousand candidates.
 
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use hashbrown::hash_table::{Entry, HashTable};
@@ -15,7 +16,7 @@ use petgraph::Direction as PgDirection;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use rustc_hash::{FxBuildHasher, FxHashMap};
-use std::hash::BuildHasher;
+use smallvec::smallvec;
 
 use crate::model::ResId;
 use crate::resolve::{Link as ResolvedLink, LinkKey, LinkKind, Resolution, Slot, Target, VpcDefault};
@@ -160,7 +161,7 @@ impl Graph {
             };
             let content = Link {
                 resolution: link.resolution,
-                slots: vec![Slot::shared(options)],
+                slots: smallvec![Slot::shared(options)],
                 unset: link.unset,
                 dead_ends: link.dead_ends.clone(),
                 fallback: link.fallback.clone(),
@@ -330,5 +331,5 @@ pub fn one_of(options: Vec<NodeId>, resolution: Resolution) -> Link {
         return Link::known_empty();
     }
     let resolution = if options.len() > 1 { resolution.max(Resolution::Candidates) } else { resolution };
-    Link { resolution, slots: vec![Slot::new(options)], unset: false, dead_ends: Vec::new(), fallback: None }
+    Link { resolution, slots: smallvec![Slot::new(options)], unset: false, dead_ends: Vec::new(), fallback: None }
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use serde::Serialize;
+use smallvec::SmallVec;
 
 use crate::model::ResId;
 
@@ -102,12 +103,15 @@ impl<T: Clone> Slot<T> {
     }
 }
 
+/// A link's slots; one is held inline.
+pub type Slots<T = Target> = SmallVec<[Slot<T>; 1]>;
+
 /// A resolved link attribute: its slots (one for a scalar attribute, one per member of a list)
 /// and how they were decided. Resolution links to [`Target`]s; the network graph, to its nodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Link<T = Target> {
     pub resolution: Resolution,
-    pub slots: Vec<Slot<T>>,
+    pub slots: Slots<T>,
     /// The configuration leaves the attribute unset (AWS then decides, e.g. a default).
     pub unset: bool,
     /// References that could not be followed, e.g. `data.aws_subnet.x` (read during apply).
@@ -119,11 +123,11 @@ pub struct Link<T = Target> {
 
 impl<T: Clone + Eq + std::hash::Hash> Link<T> {
     pub fn unset() -> Link<T> {
-        Link { resolution: Resolution::Known, slots: Vec::new(), unset: true, dead_ends: Vec::new(), fallback: None }
+        Link { resolution: Resolution::Known, slots: Slots::new(), unset: true, dead_ends: Vec::new(), fallback: None }
     }
 
     pub fn known_empty() -> Link<T> {
-        Link { resolution: Resolution::Known, slots: Vec::new(), unset: false, dead_ends: Vec::new(), fallback: None }
+        Link { resolution: Resolution::Known, slots: Slots::new(), unset: false, dead_ends: Vec::new(), fallback: None }
     }
 
     /// Every target any slot may take, deduplicated, in order.

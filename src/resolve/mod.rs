@@ -30,7 +30,7 @@ use serde_json::value::RawValue;
 use crate::model::{Fields, Kind, ModId, Model, ResId, Resource};
 use crate::plan::config::Expression;
 use crate::plan::{Key, Reference};
-pub use link::{Link, Resolution, Slot, Target, VpcDefault};
+pub use link::{Link, Resolution, Slot, Slots, Target, VpcDefault};
 pub use links::{LinkKey, LinkKind, LinkSpec, Resolved};
 use refs::known_strings;
 use walk::{Outcome, Walk};

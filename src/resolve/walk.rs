@@ -5,9 +5,10 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::smallvec;
 
 use super::TargetSpec;
-use super::link::{Link, Resolution, Slot, Target};
+use super::link::{Link, Resolution, Slot, Slots, Target};
 use crate::model::ModId;
 
 pub(super) struct Walk {
@@ -257,7 +258,7 @@ impl Walk {
             } else {
                 Resolution::Reference
             };
-            let slots = vec![Slot::shared(set)];
+            let slots = smallvec![Slot::shared(set)];
             return Link {
                 resolution,
                 slots,
@@ -275,23 +276,23 @@ impl Walk {
                 if self.dead_ends.is_empty() && !self.had_refs { Resolution::Known } else { Resolution::Unresolved };
             return Link {
                 resolution,
-                slots: Vec::new(),
+                slots: Slots::new(),
                 unset: false,
                 dead_ends: std::mem::take(&mut self.dead_ends),
                 fallback: self.fallback.take(),
             };
         }
         let all_known = self.found.iter().all(|(_, k)| *k);
-        let slots: Vec<Slot> = if let [(only, _)] = self.found.as_slice() {
+        let slots: Slots = if let [(only, _)] = self.found.as_slice() {
             // One target is one slot, whatever the attribute's shape.
-            vec![Slot::one(only.clone())]
+            smallvec![Slot::one(only.clone())]
         } else if !spec.many || self.selection {
             let targets: Vec<Target> = self.found.drain(..).map(|(t, _)| t).collect();
-            vec![Slot::new(targets)]
+            smallvec![Slot::new(targets)]
         } else {
             let targets: Vec<Target> = self.found.drain(..).map(|(t, _)| t).collect();
             // Each choice group is one slot; everything else is attached for certain.
-            let mut slots: Vec<Slot> = Vec::new();
+            let mut slots: Slots = Slots::new();
             let mut grouped: FxHashSet<&Target> = FxHashSet::default();
             let order: FxHashMap<&Target, usize> = targets.iter().enumerate().map(|(i, t)| (t, i)).collect();
             let mut seen_groups: FxHashSet<Vec<usize>> = FxHashSet::default();
@@ -304,7 +305,7 @@ impl Walk {
                     slots.push(Slot::new(members.iter().map(|&i| targets[i].clone()).collect()));
                 }
             }
-            let mut out: Vec<Slot> =
+            let mut out: Slots =
                 targets.iter().filter(|t| !grouped.contains(t)).map(|t| Slot::one(t.clone())).collect();
             out.extend(slots);
             out

@@ -9,12 +9,13 @@ mod placement;
 mod transit;
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::smallvec;
 
 use super::Network;
 use super::graph::{Graph, Link, LinkId, NodeId};
 use crate::model::{Kind, Model, ResId, Resource};
 use crate::plan::Action;
-use crate::resolve::{LinkKey, LinkKind, Resolution, Resolved, Slot, VpcDefault};
+use crate::resolve::{LinkKey, LinkKind, Resolution, Resolved, Slot, Slots, VpcDefault};
 
 pub(super) fn build<'m, 'a>(model: &'m Model<'a>, resolved: &Resolved) -> Network<'m, 'a> {
     let mut b = Builder::new(model, resolved);
@@ -228,7 +229,7 @@ impl<'m, 'a> Builder<'m, 'a> {
             .map(|v| if self.net.graph.resource(v).is_some() { self.default_group_of(v) } else { v })
             .collect();
         let resolution = if options.len() > 1 { Resolution::Candidates } else { vpc.resolution };
-        Link { resolution, slots: vec![Slot::new(options)], unset: true, dead_ends: Vec::new(), fallback: None }
+        Link { resolution, slots: smallvec![Slot::new(options)], unset: true, dead_ends: Vec::new(), fallback: None }
     }
 
     /// Follows `outer` and then, from each of its resource targets, `inner`.
@@ -243,7 +244,7 @@ impl<'m, 'a> Builder<'m, 'a> {
             };
         let mut out = Link {
             resolution,
-            slots: Vec::new(),
+            slots: Slots::new(),
             unset: false,
             dead_ends: outer.dead_ends.clone(),
             fallback: outer.fallback.clone(),
