@@ -270,7 +270,8 @@ impl Builder<'_, '_> {
     /// each network interface's.
     fn launch_groups(&self, t: NodeId) -> Link {
         let id = self.res(t);
-        let links: Vec<Link> = self.res_links[id.index()]
+        let links: Vec<Link> = self
+            .links_of(id)
             .iter()
             .filter(|(k, _)| k.kind == LinkKind::SecurityGroups)
             .map(|(_, l)| self.net.graph.link(*l).clone())
@@ -281,7 +282,8 @@ impl Builder<'_, '_> {
     /// The subnets a launch template's network interfaces name.
     fn launch_subnets(&self, t: NodeId) -> Link {
         let id = self.res(t);
-        let links: Vec<Link> = self.res_links[id.index()]
+        let links: Vec<Link> = self
+            .links_of(id)
             .iter()
             .filter(|(k, _)| k.kind == LinkKind::Subnet)
             .map(|(_, l)| self.net.graph.link(*l).clone())
@@ -333,7 +335,8 @@ impl Builder<'_, '_> {
 
     /// Every interface an instance has: its `network_interface` blocks and attachments.
     fn interfaces_of(&self, r: &Resource<'_>) -> Vec<NodeId> {
-        let mut out: Vec<NodeId> = self.res_links[r.id.index()]
+        let mut out: Vec<NodeId> = self
+            .links_of(r.id)
             .iter()
             .filter(|(k, _)| k.kind == LinkKind::NetworkInterface)
             .flat_map(|(_, l)| self.targets(*l))

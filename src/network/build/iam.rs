@@ -131,10 +131,7 @@ impl Builder<'_, '_> {
                 match self.net.kind(p.from) {
                     Some(Kind::Route53ZoneAssociation) => vpcs.extend(self.link(id, LinkKind::Vpc)),
                     Some(Kind::Route53Record) => endpoints.extend(
-                        self.res_links[id.index()]
-                            .iter()
-                            .filter(|(k, _)| k.kind == LinkKind::VpcEndpoint)
-                            .map(|(_, l)| *l),
+                        self.links_of(id).iter().filter(|(k, _)| k.kind == LinkKind::VpcEndpoint).map(|(_, l)| *l),
                     ),
                     _ => {}
                 }

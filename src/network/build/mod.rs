@@ -51,20 +51,23 @@ pub(super) mod derived {
 pub(super) struct Builder<'m, 'a> {
     model: &'m Model<'a>,
     net: Network<'m, 'a>,
-    /// Each resource's resolved links, by key.
-    res_links: Vec<Vec<(LinkKey, LinkId)>>,
+    /// Every resource's resolved links, by key, in resource order: resource `i`'s are
+    /// `res_links[res_starts[i]..res_starts[i + 1]]`.
+    res_links: Vec<(LinkKey, LinkId)>,
+    res_starts: Vec<u32>,
 }
 
 impl<'m, 'a> Builder<'m, 'a> {
     fn new(model: &'m Model<'a>, resolved: &Resolved) -> Builder<'m, 'a> {
         let mut graph = Graph::with_resources(model.resources.len());
-        let mut res_links = Vec::with_capacity(model.resources.len());
+        let mut res_links = Vec::new();
+        let mut res_starts = Vec::with_capacity(model.resources.len() + 1);
         for r in &model.resources {
             let from = graph.resource_node(r.id);
-            res_links.push(
-                resolved.of(r.id).iter().map(|(key, link)| (*key, graph.add_resolved(from, *key, link))).collect(),
-            );
+            res_starts.push(u32::try_from(res_links.len()).expect("fewer than 2^32 links"));
+            res_links.extend(resolved.of(r.id).iter().map(|(key, link)| (*key, graph.add_resolved(from, *key, link))));
         }
+        res_starts.push(u32::try_from(res_links.len()).expect("fewer than 2^32 links"));
         let net = Network {
             model,
             graph,
@@ -92,7 +95,7 @@ impl<'m, 'a> Builder<'m, 'a> {
             endpoints_by_vpc: FxHashMap::default(),
             unplaced_endpoints: Vec::new(),
         };
-        Builder { model, net, res_links }
+        Builder { model, net, res_links, res_starts }
     }
 
     fn finish(mut self) -> Network<'m, 'a> {
@@ -139,6 +142,12 @@ impl<'m, 'a> Builder<'m, 'a> {
         self.model.of_kind(kind).iter().map(|&id| &self.model[id]).collect()
     }
 
+    /// The resolved links of `res`, by key.
+    fn links_of(&self, res: ResId) -> &[(LinkKey, LinkId)] {
+        let i = res.index();
+        &self.res_links[self.res_starts[i] as usize..self.res_starts[i + 1] as usize]
+    }
+
     fn node(&self, id: ResId) -> NodeId {
         self.net.graph.resource_node(id)
     }
@@ -146,28 +155,24 @@ impl<'m, 'a> Builder<'m, 'a> {
     /// The first top-level link of `kind` on `res` that is set, or the first of that kind.
     fn link(&self, res: ResId, kind: LinkKind) -> Option<LinkId> {
         let of_kind =
-            || self.res_links[res.index()].iter().filter(|(k, _)| k.kind == kind && k.block.is_none()).map(|(_, l)| *l);
+            || self.links_of(res).iter().filter(|(k, _)| k.kind == kind && k.block.is_none()).map(|(_, l)| *l);
         let g = &self.net.graph;
         of_kind().find(|l| !g.link(*l).unset && !g.link(*l).is_empty()).or_else(|| of_kind().next())
     }
 
     /// Every top-level link of `kind` on `res`.
     fn links(&self, res: ResId, kind: LinkKind) -> Vec<LinkId> {
-        self.res_links[res.index()]
-            .iter()
-            .filter(|(k, _)| k.kind == kind && k.block.is_none())
-            .map(|(_, l)| *l)
-            .collect()
+        self.links_of(res).iter().filter(|(k, _)| k.kind == kind && k.block.is_none()).map(|(_, l)| *l).collect()
     }
 
     /// The link at `path` (block names, then the attribute) of `res`, across blocks.
     fn link_at(&self, res: ResId, path: &[&str]) -> Option<LinkId> {
-        self.res_links[res.index()].iter().find(|(k, _)| k.block.is_none() && k.path == path).map(|(_, l)| *l)
+        self.links_of(res).iter().find(|(k, _)| k.block.is_none() && k.path == path).map(|(_, l)| *l)
     }
 
     /// The link of attribute `attr` in block `index` of `block`.
     fn block_link(&self, res: ResId, block: &str, index: usize, attr: &str) -> Option<LinkId> {
-        self.res_links[res.index()]
+        self.links_of(res)
             .iter()
             .find(|(k, _)| k.block == Some(index as u32) && k.path == [block, attr])
             .map(|(_, l)| *l)
