@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use serde::Deserialize as DeriveDeserialize;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
+use smallvec::SmallVec;
 
 use super::values::CowStr;
 
@@ -336,7 +337,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for ExprNode<'a> {
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
                 let mut expr = Expression::default();
-                let mut fields = Vec::new();
+                // Gathered on the stack, kept in one allocation of the exact size.
+                let mut fields: SmallVec<[(Cow<'a, str>, ExprNode<'a>); 16]> = SmallVec::new();
                 while let Some(CowStr(key)) = map.next_key()? {
                     match key.as_ref() {
                         "constant_value" => expr.constant_value = Some(map.next_value()?),
@@ -347,6 +349,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for ExprNode<'a> {
                 if fields.is_empty() {
                     Ok(ExprNode::Expr(expr))
                 } else {
+                    let mut fields = fields.into_vec();
                     fields.shrink_to_fit();
                     Ok(ExprNode::Block(Expressions { fields }))
                 }

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
+use smallvec::SmallVec;
 
 /// A JSON string borrowed from the input when it has no escapes. (serde's own `Cow<str>`
 /// always copies, except for struct fields marked `#[serde(borrow)]`.)
@@ -65,10 +66,8 @@ impl<'a> Values<'a> {
         if !raw.is_some_and(|r| contains_true(r.get())) {
             return Values::default();
         }
-        let mut values = Values::of(raw);
-        values.fields.retain(|(_, v)| contains_true(v.get()));
-        values.fields.shrink_to_fit();
-        values
+        let mut de = serde_json::Deserializer::from_str(raw.map_or("{}", RawValue::get));
+        de.deserialize_map(FieldsVisitor { keep: |v| contains_true(v.get()) }).unwrap_or_default()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -156,25 +155,33 @@ fn contains_true(json: &str) -> bool {
 
 impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FieldsVisitor<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for FieldsVisitor<'a> {
-            type Value = Values<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                // Most objects fit: one allocation, then an in-place shrink.
-                let mut fields = Vec::with_capacity(32);
-                while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
-                    let value: &'de RawValue = map.next_value()?;
-                    fields.push((key, value));
-                }
-                // Kept for the whole analysis: no spare capacity.
-                fields.shrink_to_fit();
-                Ok(Values { fields })
+        deserializer.deserialize_map(FieldsVisitor { keep: |_| true })
+    }
+}
+
+/// Splits an object into the fields `keep` accepts.
+struct FieldsVisitor {
+    keep: fn(&RawValue) -> bool,
+}
+
+impl<'de> Visitor<'de> for FieldsVisitor {
+    type Value = Values<'de>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        // Gathered on the stack, then kept for the whole analysis in one allocation of the
+        // exact size.
+        let mut fields: SmallVec<[(Cow<'de, str>, &'de RawValue); 64]> = SmallVec::new();
+        while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
+            let value: &'de RawValue = map.next_value()?;
+            if (self.keep)(value) {
+                fields.push((key, value));
             }
         }
-        deserializer.deserialize_map(FieldsVisitor(std::marker::PhantomData))
+        let mut fields = fields.into_vec();
+        fields.shrink_to_fit();
+        Ok(Values { fields })
     }
 }
 
