@@ -6,7 +6,7 @@ pub mod eval;
 pub mod ids;
 pub mod kind;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -106,7 +106,8 @@ pub fn lifecycle_of(action: Action) -> Lifecycle {
 pub struct Model<'a> {
     pub doc: &'a Document<'a>,
     pub resources: Vec<Resource<'a>>,
-    by_address: FxHashMap<&'a str, ResId>,
+    /// Built on the first [`Model::get`]: only some rules look resources up by address.
+    by_address: OnceLock<FxHashMap<&'a str, ResId>>,
     /// Instances of one configuration block (`aws_subnet.private`) in one module instance.
     by_config: BlockIndex<'a>,
     /// (known identifier, resource) pairs, sorted.
@@ -150,7 +151,8 @@ impl<'a> Model<'a> {
                 let after = if modelled { Values::of(inst.after) } else { Values::default() };
                 let config = modules[module_id.index()]
                     .config
-                    .and_then(|c| config_index.get(&(config_key(c), a.mode, a.type_.as_ref(), a.name.as_ref())))
+                    .and_then(|c| config_index.get(&config_key(c)))
+                    .and_then(|blocks| blocks.get(&(a.mode, a.type_.as_ref(), a.name.as_ref())))
                     .copied();
                 if modelled && let Some(c) = config {
                     // Read here, in parallel, rather than on the resolver's first use.
@@ -170,15 +172,16 @@ impl<'a> Model<'a> {
             })
             .collect();
 
-        let ((by_address, by_config), (by_value, (by_kind, by_module_kind))) = rayon::join(
-            || rayon::join(|| address_index(&resources), || BlockIndex::build(&resources)),
+        let (by_config, (by_value, (by_kind, by_module_kind))) = rayon::join(
+            || BlockIndex::build(&resources),
             || rayon::join(|| value_index(&resources), || kind_indexes(&resources)),
         );
+        let by_address = OnceLock::new();
         Model { doc, resources, by_address, by_config, by_value, by_kind, by_module_kind, modules }
     }
 
     pub fn get(&self, address: &str) -> Option<&Resource<'a>> {
-        self.by_address.get(address).map(|&id| &self[id])
+        self.by_address.get_or_init(|| address_index(&self.resources)).get(address).map(|&id| &self[id])
     }
 
     /// The module instance with this id.
@@ -302,20 +305,14 @@ fn module_table<'a>(instances: &[crate::plan::ResourceInstance<'a>]) -> (Vec<Mod
     };
     let mut modules = vec![root];
     let mut ids = FxHashMap::default();
-    // Resources of one module instance are mostly adjacent and share its `Arc`.
-    let mut last: Option<(&Arc<ModuleInstance>, ModId)> = None;
+    // Resources of one module instance mostly share its `Arc` (the loader shares it): known by
+    // its address, a module costs no hashing of its path.
+    let mut by_arc: FxHashMap<*const ModuleInstance, ModId> = FxHashMap::default();
     let module_of = instances
         .iter()
         .map(|inst| {
             let module = &inst.addr.module;
-            match last {
-                Some((m, id)) if Arc::ptr_eq(m, module) => id,
-                _ => {
-                    let id = intern(&mut modules, &mut ids, module);
-                    last = Some((module, id));
-                    id
-                }
-            }
+            *by_arc.entry(Arc::as_ptr(module)).or_insert_with(|| intern(&mut modules, &mut ids, module))
         })
         .collect();
     // Children in address order, as `terraform show` lists module instances.
@@ -415,8 +412,8 @@ fn identity_keys(kind: Kind) -> &'static [&'static str] {
 
 use attr::borrowed_str;
 
-/// Configuration resources by (their module block, mode, type, name).
-type ConfigIndex<'a> = FxHashMap<(usize, Mode, &'a str, &'a str), &'a ConfigResource<'a>>;
+/// Each configuration module block's resources by (mode, type, name), by module block.
+type ConfigIndex<'a> = FxHashMap<usize, FxHashMap<(Mode, &'a str, &'a str), &'a ConfigResource<'a>>>;
 
 /// Identifies a configuration module block in [`ConfigIndex`] keys: its address in memory
 /// (each block is parsed once and never moves while the document lives).
@@ -425,17 +422,25 @@ fn config_key(module: &ConfigModule<'_>) -> usize {
 }
 
 fn index_configuration<'a>(root: &'a ConfigModule<'a>) -> ConfigIndex<'a> {
-    fn walk<'a>(m: &'a ConfigModule<'a>, out: &mut ConfigIndex<'a>) {
-        for r in &m.resources {
-            let data = r.mode.as_deref() == Some("data") || r.address.starts_with("data.");
-            let mode = if data { Mode::Data } else { Mode::Managed };
-            out.insert((config_key(m), mode, r.type_.as_ref(), r.name.as_ref()), r);
-        }
+    fn walk<'a>(m: &'a ConfigModule<'a>, out: &mut Vec<&'a ConfigModule<'a>>) {
+        out.push(m);
         for call in m.module_calls.values() {
             walk(&call.module, out);
         }
     }
-    let mut out = FxHashMap::default();
-    walk(root, &mut out);
-    out
+    let mut modules = Vec::new();
+    walk(root, &mut modules);
+    // Each module block is indexed on its own, in parallel.
+    modules
+        .par_iter()
+        .map(|m| {
+            let mut blocks = FxHashMap::with_capacity_and_hasher(m.resources.len(), Default::default());
+            for r in &m.resources {
+                let data = r.mode.as_deref() == Some("data") || r.address.starts_with("data.");
+                let mode = if data { Mode::Data } else { Mode::Managed };
+                blocks.insert((mode, r.type_.as_ref(), r.name.as_ref()), r);
+            }
+            (config_key(m), blocks)
+        })
+        .collect()
 }
