@@ -113,7 +113,8 @@ pub struct Model<'a> {
     /// (known identifier, resource) pairs, sorted.
     by_value: Vec<(&'a str, ResId)>,
     by_kind: FxHashMap<Kind, Vec<ResId>>,
-    by_module_kind: FxHashMap<(ModId, Kind), Vec<ResId>>,
+    /// Resources by (module instance, kind): runs of `ids`, in input order within each.
+    by_module_kind: ModuleKindIndex,
     /// Every module instance that has resources (or a descendant with resources); the root
     /// first, then in order of first appearance.
     modules: Vec<ModuleEntry<'a>>,
@@ -217,11 +218,7 @@ impl<'a> Model<'a> {
 
     /// Every resource of one of `kinds` in exactly `module`, in input order.
     pub fn of_kinds_in(&self, module: ModId, kinds: &[Kind]) -> Vec<ResId> {
-        let mut ids: Vec<ResId> = kinds
-            .iter()
-            .flat_map(|&k| self.by_module_kind.get(&(module, k)).map_or(&[][..], Vec::as_slice))
-            .copied()
-            .collect();
+        let mut ids: Vec<ResId> = kinds.iter().flat_map(|&k| self.by_module_kind.get(module, k)).copied().collect();
         ids.sort_unstable();
         ids
     }
@@ -354,16 +351,40 @@ fn value_index<'a>(resources: &[Resource<'a>]) -> Vec<(&'a str, ResId)> {
     by_value
 }
 
-type KindIndexes = (FxHashMap<Kind, Vec<ResId>>, FxHashMap<(ModId, Kind), Vec<ResId>>);
+type KindIndexes = (FxHashMap<Kind, Vec<ResId>>, ModuleKindIndex);
+
+/// Resources grouped by (module instance, kind), each group a run of `ids` in input order:
+/// one list for all of them, not one per group.
+#[derive(Debug, Default)]
+struct ModuleKindIndex {
+    runs: FxHashMap<(ModId, Kind), (u32, u32)>,
+    ids: Vec<ResId>,
+}
+
+impl ModuleKindIndex {
+    fn get(&self, module: ModId, kind: Kind) -> &[ResId] {
+        match self.runs.get(&(module, kind)) {
+            Some(&(start, len)) => &self.ids[start as usize..(start + len) as usize],
+            None => &[],
+        }
+    }
+}
 
 fn kind_indexes(resources: &[Resource<'_>]) -> KindIndexes {
     let mut by_kind: FxHashMap<Kind, Vec<ResId>> = FxHashMap::default();
-    let mut by_module_kind: FxHashMap<(ModId, Kind), Vec<ResId>> = FxHashMap::default();
+    let mut keyed: Vec<(ModId, Kind, ResId)> = Vec::new();
     for r in resources.iter().filter(|r| r.kind != Kind::Other) {
         by_kind.entry(r.kind).or_default().push(r.id);
-        by_module_kind.entry((r.module_id, r.kind)).or_default().push(r.id);
+        keyed.push((r.module_id, r.kind, r.id));
     }
-    (by_kind, by_module_kind)
+    // Ids increase in input order, so sorting keeps each group in input order.
+    keyed.sort_unstable();
+    let mut index = ModuleKindIndex { runs: FxHashMap::default(), ids: Vec::with_capacity(keyed.len()) };
+    for run in keyed.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)) {
+        index.runs.insert((run[0].0, run[0].1), (index.ids.len() as u32, run.len() as u32));
+        index.ids.extend(run.iter().map(|&(_, _, id)| id));
+    }
+    (by_kind, index)
 }
 
 /// The id of `module`, adding it and its ancestors to the table when new.
