@@ -460,6 +460,70 @@ mod tests {
         assert_eq!(targets, ["aws_vpc.a", "aws_vpc.b"]);
     }
 
+    /// A module `net` whose variable `x` is `aws_vpc.main.id` in the root; in the module, two
+    /// subnets read `var.x` as their VPC, and an instance reads it as its subnet.
+    fn module_reading_a_variable() -> String {
+        let change = |address: &str, module: Option<&str>, type_: &str, name: &str, after: serde_json::Value| {
+            json!({
+                "address": address, "module_address": module, "mode": "managed", "type": type_, "name": name,
+                "provider_name": "registry.terraform.io/hashicorp/aws",
+                "change": {"actions": ["create"], "before": null, "after": after, "after_unknown": {"id": true}},
+            })
+        };
+        let var_x = json!({"references": ["var.x"]});
+        json!({
+            "format_version": "1.2",
+            "resource_changes": [
+                change("aws_vpc.main", None, "aws_vpc", "main", json!({"cidr_block": "10.0.0.0/16"})),
+                change("module.net.aws_subnet.a", Some("module.net"), "aws_subnet", "a", json!({"cidr_block": "10.0.1.0/24"})),
+                change("module.net.aws_subnet.b", Some("module.net"), "aws_subnet", "b", json!({"cidr_block": "10.0.2.0/24"})),
+                change("module.net.aws_instance.i", Some("module.net"), "aws_instance", "i", json!({"ami": "ami-1"})),
+            ],
+            "configuration": {"root_module": {
+                "resources": [{"address": "aws_vpc.main", "mode": "managed", "type": "aws_vpc", "name": "main",
+                    "expressions": {"cidr_block": {"constant_value": "10.0.0.0/16"}}}],
+                "module_calls": {"net": {"source": "./net",
+                    "expressions": {"x": {"references": ["aws_vpc.main.id", "aws_vpc.main"]}},
+                    "module": {
+                        "resources": [
+                            {"address": "aws_subnet.a", "mode": "managed", "type": "aws_subnet", "name": "a",
+                                "expressions": {"vpc_id": var_x}},
+                            {"address": "aws_subnet.b", "mode": "managed", "type": "aws_subnet", "name": "b",
+                                "expressions": {"vpc_id": var_x}},
+                            {"address": "aws_instance.i", "mode": "managed", "type": "aws_instance", "name": "i",
+                                "expressions": {"subnet_id": var_x}},
+                        ],
+                        "variables": {"x": {}},
+                    }}},
+            }},
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn every_reader_of_a_module_variable_gets_what_it_leads_to() {
+        let source = crate::plan::SourceFile::from_string("module.json", module_reading_a_variable());
+        let doc = crate::plan::load(&source).unwrap();
+        let model = crate::model::Model::build(&doc);
+        let resolver = super::Resolver::new(&model, None);
+        let spec = |kind, path: &[&str]| {
+            super::links::specs(kind).iter().find(|s| s.path == path).expect("a link spec for the attribute").target
+        };
+        let vpc_of = |address: &str| {
+            let r = model.get(address).unwrap();
+            let link = resolver.link(r, &["vpc_id"], &spec(r.kind, &["vpc_id"]));
+            (link.resolution, link.targets().iter().map(|t| format!("{t:?}")).collect::<Vec<_>>())
+        };
+        let main = format!("{:?}", super::Target::Resource(model.get("aws_vpc.main").unwrap().id));
+        // The second reader is served what the first walk found: the same answer.
+        assert_eq!(vpc_of("module.net.aws_subnet.a"), (Resolution::Reference, vec![main.clone()]));
+        assert_eq!(vpc_of("module.net.aws_subnet.b"), (Resolution::Reference, vec![main]));
+        // The same variable read for another kind of link leads to nothing of that kind.
+        let i = model.get("module.net.aws_instance.i").unwrap();
+        let subnet = resolver.link(i, &["subnet_id"], &spec(i.kind, &["subnet_id"]));
+        assert!(subnet.targets().is_empty(), "{subnet:?}");
+    }
+
     #[test]
     fn an_id_no_resource_carries_is_external() {
         let subnet = json!({"vpc_id": "vpc-9", "cidr_block": "10.0.1.0/24"});
