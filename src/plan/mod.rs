@@ -258,7 +258,11 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
     drop(seen);
     let mut first = first.into_iter();
     resources.retain(|_| first.next().unwrap_or(true));
-    resources.shrink_to_fit();
+    // Deleted objects, duplicates and deposed changes leave spare room: copying the list to
+    // give it back is worth it only when there is much.
+    if resources.capacity() - resources.len() > resources.len() / 8 {
+        resources.shrink_to_fit();
+    }
     if resources.len() != before {
         notes.push(format!(
             "{} duplicate resource address(es) ignored; the first occurrence of each was used",
@@ -325,7 +329,7 @@ fn plan_resources<'a>(
     let mut keep = Vec::new();
     if !prior.is_empty() {
         let mut only_prior: FxHashSet<&str> = prior.iter().map(|r| r.address.as_ref()).collect();
-        for (address, _) in &changes {
+        for (address, _) in changes.iter().flatten() {
             only_prior.remove(address.as_ref());
         }
         // `remove` answers true once per address: of repeated prior entries, the first stays.
@@ -340,8 +344,9 @@ fn plan_resources<'a>(
         planned.into_iter().filter(|r| !known.contains(r.address.as_ref())).collect();
     drop(known);
 
-    let mut resources = Vec::with_capacity(changes.len() + prior.len() + planned.len());
-    resources.extend(changes.into_iter().filter_map(|(_, instance)| instance));
+    let count = changes.iter().map(Vec::len).sum::<usize>() + prior.len() + planned.len();
+    let mut resources = Vec::with_capacity(count);
+    resources.extend(changes.into_iter().flatten().filter_map(|(_, instance)| instance));
     resources.extend(prior.iter().zip(keep).filter(|(_, k)| *k).map(|(r, _)| r.clone()));
     resources.extend(planned);
     Ok((resources, prior))

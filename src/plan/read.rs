@@ -90,15 +90,12 @@ impl<'a> Background<'a> {
         .map_err(|e: serde_json::Error| json_error(self.name, text, text, &e))
     }
 
-    /// The parsed resource changes in document order; the first error in the document wins.
-    pub fn changes(&self) -> Result<Vec<Change<'a>>, LoadError> {
+    /// The parsed resource changes, as runs in document order (not joined: each is moved
+    /// once, into the document); the first error in the document wins.
+    pub fn changes(&self) -> Result<Vec<Vec<Change<'a>>>, LoadError> {
         let mut runs = std::mem::take(&mut *lock(&self.changes));
         runs.sort_by_key(|(index, _)| *index);
-        let mut out = Vec::with_capacity(runs.iter().map(|(_, r)| r.as_ref().map_or(0, Vec::len)).sum());
-        for (_, run) in runs {
-            out.extend(run?);
-        }
-        Ok(out)
+        runs.into_iter().map(|(_, run)| run).collect()
     }
 
     /// The resources of `prior_state`, when the document has one.
