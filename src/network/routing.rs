@@ -9,9 +9,10 @@
 use ipnet::IpNet;
 use serde::Serialize;
 
-use super::graph::{LinkId, NodeId};
+use super::graph::{Link, LinkId, NodeId};
 use super::traffic::parse_cidr;
 use crate::model::{Attr, Fields};
+use crate::resolve::{Resolution, Slot};
 
 /// Whether a rule, route or entry certainly belongs to the table, group or ACL it is listed
 /// under, or only may (its owner link is a candidate set).
@@ -20,6 +21,18 @@ use crate::model::{Attr, Fields};
 pub enum Membership {
     Definite,
     Candidate,
+}
+
+impl Membership {
+    /// How a rule or route belongs to the owners one slot of its owner `link` names: for
+    /// certain only when the slot has one option and the link is not a set of candidates.
+    pub fn of_slot(link: &Link, slot: &Slot<NodeId>) -> Membership {
+        if slot.options().len() == 1 && link.resolution != Resolution::Candidates {
+            Membership::Definite
+        } else {
+            Membership::Candidate
+        }
+    }
 }
 
 /// Where a route sends traffic to.
@@ -164,4 +177,23 @@ pub struct NatGateway {
 #[derive(Debug, Clone, Default)]
 pub struct InternetGateway {
     pub vpcs: Vec<LinkId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::graph::one_of;
+
+    #[test]
+    fn a_slot_of_one_decided_option_is_definite_membership() {
+        let (a, b) = (NodeId::new(0), NodeId::new(1));
+        let decided = one_of(vec![a], Resolution::Reference);
+        assert_eq!(Membership::of_slot(&decided, &decided.slots[0]), Membership::Definite);
+        // One option of a link that is a set of candidates elsewhere, or a slot of several.
+        let mut candidates = one_of(vec![a], Resolution::Reference);
+        candidates.resolution = Resolution::Candidates;
+        assert_eq!(Membership::of_slot(&candidates, &candidates.slots[0]), Membership::Candidate);
+        let several = one_of(vec![a, b], Resolution::Reference);
+        assert_eq!(Membership::of_slot(&several, &several.slots[0]), Membership::Candidate);
+    }
 }

@@ -83,14 +83,6 @@ impl<T> Slot<T> {
             Options::Many(list) => list,
         }
     }
-
-    /// The shared list of several options, when the slot has one.
-    pub fn shared_options(&self) -> Option<&Arc<[T]>> {
-        match &self.options {
-            Options::One(_) => None,
-            Options::Many(list) => Some(list),
-        }
-    }
 }
 
 impl<T: Clone> Slot<T> {

@@ -279,7 +279,8 @@ impl<'m, 'a> Resolver<'m, 'a> {
 
     /// The most specific of `refs`, as [`Resolver::parsed`] keeps them.
     pub(super) fn parsed_refs<S: AsRef<str>>(&self, refs: &[S]) -> Arc<[Ref]> {
-        // Each reference behind its length: no two lists have the same key.
+        // Each reference behind its length: no two lists have the same key, nor the key of a
+        // list written as JSON (`[...]`).
         let key: String = refs.iter().map(|r| format!("{}:{}", r.as_ref().len(), r.as_ref())).collect();
         self.parsed_list(&key, || refs::most_specific(refs))
     }

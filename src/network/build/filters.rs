@@ -9,7 +9,7 @@ use crate::network::graph::NodeId;
 use crate::network::routing::Membership;
 use crate::network::security::{self, RuleLinks, SecurityGroup, SgRule};
 use crate::network::traffic::Direction;
-use crate::resolve::{LinkKind, Resolution, VpcDefault};
+use crate::resolve::{LinkKind, VpcDefault};
 
 const RULE_KINDS: &[Kind] = &[Kind::SecurityGroupRule, Kind::SecurityGroupIngressRule, Kind::SecurityGroupEgressRule];
 
@@ -26,11 +26,7 @@ impl Builder<'_, '_> {
             let Some(owner) = self.link(r.id, LinkKind::SecurityGroup) else { continue };
             let link = self.net.graph.link(owner);
             for slot in &link.slots {
-                let membership = if slot.options().len() == 1 && link.resolution != Resolution::Candidates {
-                    Membership::Definite
-                } else {
-                    Membership::Candidate
-                };
+                let membership = Membership::of_slot(link, slot);
                 for &g in slot.options().iter() {
                     with_rule_resources.insert(g);
                     standalone.push((g, SgRule { membership, ..rule.clone() }));

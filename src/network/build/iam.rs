@@ -36,13 +36,11 @@ impl Builder<'_, '_> {
                 sources.push(PolicySource::Managed { arn: Attr::Unknown, from: node });
             }
         }
-        for block in r.fields.blocks("inline_policy") {
+        let inline = r.fields.blocks("inline_policy");
+        for block in &inline {
             sources.push(PolicySource::Document { text: block.str("policy"), from: node });
         }
-        if r.fields.blocks("inline_policy").is_empty()
-            && r.configures("inline_policy")
-            && r.fields.is_unknown("inline_policy")
-        {
+        if inline.is_empty() && r.configures("inline_policy") && r.fields.is_unknown("inline_policy") {
             sources.push(PolicySource::Document { text: Attr::Unknown, from: node });
         }
         let mut attaching: Vec<NodeId> = self

@@ -127,11 +127,7 @@ impl Builder<'_, '_> {
                 routing::destination(&r.fields, &["destination_cidr_block", "destination_ipv6_cidr_block"], prefix);
             let link = self.net.graph.link(table).clone();
             for slot in &link.slots {
-                let membership = if slot.options().len() == 1 && link.resolution != Resolution::Candidates {
-                    Membership::Definite
-                } else {
-                    Membership::Candidate
-                };
+                let membership = Membership::of_slot(&link, slot);
                 for &t in slot.options().iter() {
                     if let Node::VpcDefault(VpcDefault::RouteTable, vpc) = *self.net.graph.weight(t) {
                         self.vpc_default(VpcDefault::RouteTable, vpc);
