@@ -180,6 +180,39 @@ impl Builder<'_, '_> {
     }
 
     /// Each subnet's route table: its association, else its VPC's main table.
+    /// Each subnet's route table or ACL (`what`): its associations, and where they may be
+    /// missing, its VPC's main one (`defaults`, else AWS's own), added as the derived link
+    /// `path`. In subnet order.
+    fn per_subnet(
+        &mut self,
+        assoc: &Associations,
+        defaults: &FxHashMap<NodeId, NodeId>,
+        what: VpcDefault,
+        path: &'static [&'static str],
+    ) -> Vec<(NodeId, LinkId)> {
+        let mut subnets: Vec<NodeId> = self.net.subnets.keys().copied().collect();
+        subnets.sort_unstable();
+        subnets
+            .into_iter()
+            .map(|s| {
+                let (mut parts, fallback) = assoc.of(s);
+                if fallback {
+                    let options: Vec<NodeId> = self
+                        .subnet_vpcs(s)
+                        .iter()
+                        .filter_map(|&v| match defaults.get(&v) {
+                            Some(&d) => Some(d),
+                            None => self.net.graph.resource(v).map(|id| self.vpc_default(what, id)),
+                        })
+                        .collect();
+                    parts.push(self.fallback_link(s, options));
+                }
+                let link = alternatives(&parts);
+                (s, self.derive(s, path, link))
+            })
+            .collect()
+    }
+
     pub(super) fn subnet_route_tables(&mut self) {
         let mut main: FxHashMap<NodeId, NodeId> = FxHashMap::default();
         for r in self.managed(Kind::DefaultRouteTable) {
@@ -216,23 +249,7 @@ impl Builder<'_, '_> {
             let resolution = self.net.graph.link(subnets).resolution;
             assoc.add(self.targets(subnets), resolution, self.net.graph.link(table).clone());
         }
-        let mut subnets: Vec<NodeId> = self.net.subnets.keys().copied().collect();
-        subnets.sort_unstable();
-        for s in subnets {
-            let (mut parts, fallback) = assoc.of(s);
-            if fallback {
-                let vpcs = self.subnet_vpcs(s);
-                let mains: Vec<NodeId> = vpcs
-                    .iter()
-                    .filter_map(|&v| match main.get(&v) {
-                        Some(&t) => Some(t),
-                        None => self.net.graph.resource(v).map(|id| self.vpc_default(VpcDefault::RouteTable, id)),
-                    })
-                    .collect();
-                parts.push(self.fallback_link(s, mains));
-            }
-            let link = alternatives(&parts);
-            let id = self.derive(s, derived::ROUTE_TABLE, link);
+        for (s, id) in self.per_subnet(&assoc, &main, VpcDefault::RouteTable, derived::ROUTE_TABLE) {
             if let Some(subnet) = self.net.subnets.get_mut(&s) {
                 subnet.route_table = Some(id);
             }
@@ -340,23 +357,7 @@ impl Builder<'_, '_> {
             let resolution = self.net.graph.link(subnets).resolution;
             assoc.add(self.targets(subnets), resolution, self.net.graph.link(acl).clone());
         }
-        let mut subnets: Vec<NodeId> = self.net.subnets.keys().copied().collect();
-        subnets.sort_unstable();
-        for s in subnets {
-            let (mut parts, fallback) = assoc.of(s);
-            if fallback {
-                let vpcs = self.subnet_vpcs(s);
-                let options: Vec<NodeId> = vpcs
-                    .iter()
-                    .filter_map(|&v| match defaults.get(&v) {
-                        Some(&a) => Some(a),
-                        None => self.net.graph.resource(v).map(|id| self.vpc_default(VpcDefault::NetworkAcl, id)),
-                    })
-                    .collect();
-                parts.push(self.fallback_link(s, options));
-            }
-            let link = alternatives(&parts);
-            let id = self.derive(s, derived::NETWORK_ACL, link);
+        for (s, id) in self.per_subnet(&assoc, &defaults, VpcDefault::NetworkAcl, derived::NETWORK_ACL) {
             if let Some(subnet) = self.net.subnets.get_mut(&s) {
                 subnet.acl = Some(id);
             }
