@@ -44,14 +44,6 @@ fn assert_unusable(out: &Output, location: &str) {
     assert!(out.stdout.is_empty(), "nothing on stdout: {}", text(&out.stdout));
 }
 
-fn temp(name: &str, bytes: &[u8]) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::write(&path, bytes).unwrap();
-    let p = path.display().to_string();
-    (dir, p)
-}
-
 #[test]
 fn exit_status_follows_fail_on() {
     assert_eq!(tfreach(&["check", "testdata/baseline_endpoints/plan.json"]).status.code(), Some(0));
@@ -70,7 +62,7 @@ fn exit_status_follows_fail_on() {
 
 #[test]
 fn syntax_errors_name_file_line_and_column() {
-    let (_d, p) = temp("plan.json", b"{\n  \"format_version\": \"1.2\",\n  \"resource_changes\": [x]\n}\n");
+    let (_d, p) = common::temp("plan.json", b"{\n  \"format_version\": \"1.2\",\n  \"resource_changes\": [x]\n}\n");
     let out = tfreach(&["check", &p]);
     assert_unusable(&out, "plan.json:3:24");
     assert!(text(&out.stderr).contains("invalid JSON"));
@@ -78,7 +70,7 @@ fn syntax_errors_name_file_line_and_column() {
 
 #[test]
 fn truncated_json_points_at_the_end() {
-    let (_d, p) = temp("plan.json", b"{\"format_version\": \"1.2\", \"resource_changes\": [");
+    let (_d, p) = common::temp("plan.json", b"{\"format_version\": \"1.2\", \"resource_changes\": [");
     let out = tfreach(&["check", &p]);
     assert_unusable(&out, "plan.json:1:48");
     assert!(text(&out.stderr).contains("EOF while parsing a list"));
@@ -87,7 +79,7 @@ fn truncated_json_points_at_the_end() {
 
 #[test]
 fn wrong_types_are_reported_where_they_are() {
-    let (_d, p) = temp(
+    let (_d, p) = common::temp(
         "plan.json",
         b"{\"format_version\": \"1.2\",\n \"resource_changes\": [{\"address\": \"aws_vpc.a\", \"change\": {\"actions\": \"create\"}}]}",
     );
@@ -100,13 +92,13 @@ fn wrong_types_are_reported_where_they_are() {
 
 #[test]
 fn json_that_is_not_a_plan_is_rejected() {
-    let (_d, p) = temp("x.json", b"{\"name\": \"tfreach\", \"version\": \"1\"}");
+    let (_d, p) = common::temp("x.json", b"{\"name\": \"tfreach\", \"version\": \"1\"}");
     let out = tfreach(&["check", &p]);
     assert_unusable(&out, "x.json:1:1");
     assert!(text(&out.stderr).contains("not a Terraform plan or state"));
-    let (_d2, p2) = temp("array.json", b"[1, 2]");
+    let (_d2, p2) = common::temp("array.json", b"[1, 2]");
     assert_unusable(&tfreach(&["check", &p2]), "array.json:1:1");
-    let (_d3, p3) = temp("terraform.tfstate", b"{\"version\": 4, \"serial\": 3, \"resources\": []}");
+    let (_d3, p3) = common::temp("terraform.tfstate", b"{\"version\": 4, \"serial\": 3, \"resources\": []}");
     let out = tfreach(&["check", &p3]);
     assert_unusable(&out, "terraform.tfstate:1:1");
     assert!(text(&out.stderr).contains("raw terraform.tfstate"));
@@ -114,7 +106,7 @@ fn json_that_is_not_a_plan_is_rejected() {
 
 #[test]
 fn empty_input_missing_file_and_directories_are_errors() {
-    let (_d, p) = temp("empty.json", b"  \n");
+    let (_d, p) = common::temp("empty.json", b"  \n");
     let out = tfreach(&["check", &p]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("is empty"));
@@ -131,7 +123,7 @@ fn empty_input_missing_file_and_directories_are_errors() {
 
 #[test]
 fn invalid_utf8_is_reported_at_its_byte() {
-    let (_d, p) = temp("plan.json", b"{\"format_version\": \"1.2\xff\"}");
+    let (_d, p) = common::temp("plan.json", b"{\"format_version\": \"1.2\xff\"}");
     let out = tfreach(&["check", &p]);
     assert_eq!(out.status.code(), Some(2));
     assert!(common::diagnostic(&out).contains("plan.json:1:24: not UTF-8 text: byte 0xff at byte offset 23"));
@@ -142,7 +134,7 @@ fn utf16_with_bom_is_decoded() {
     let plan = std::fs::read_to_string(common::plan_of("seed003_pitfall")).unwrap();
     let mut bytes = vec![0xFF, 0xFE];
     bytes.extend(plan.encode_utf16().flat_map(u16::to_le_bytes));
-    let (_d, p) = temp("plan-utf16.json", &bytes);
+    let (_d, p) = common::temp("plan-utf16.json", &bytes);
     let out = tfreach(&["check", &p, "--format", "json", "--source-dir", "testdata/seed003_pitfall"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let direct = tfreach(&["check", "testdata/seed003_pitfall/plan.json", "--format", "json"]);
@@ -176,7 +168,7 @@ fn stdin_and_several_inputs() {
 
 #[test]
 fn one_unusable_input_fails_the_run() {
-    let (_d, p) = temp("bad.json", b"{");
+    let (_d, p) = common::temp("bad.json", b"{");
     let out = tfreach(&["check", "testdata/baseline_endpoints/plan.json", &p]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("bad.json:1:2"));

@@ -15,14 +15,6 @@ fn check(path: &str) -> Output {
         .expect("runs")
 }
 
-fn temp(name: &str, bytes: &[u8]) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::write(&path, bytes).unwrap();
-    let p = path.display().to_string();
-    (dir, p)
-}
-
 /// A real plan on one line, as `terraform show -json` writes it.
 fn one_line_plan() -> String {
     let plan = std::fs::read_to_string(common::plan_of("seed003_pitfall")).unwrap();
@@ -48,7 +40,7 @@ fn an_error_past_column_65535_is_located_without_an_internal_error() {
     let comma = plan.find(",\"planned_values\"").unwrap();
     let bad = format!("{}{}; {}", &plan[..comma], " ".repeat(65_539 - comma), &plan[comma + 1..]);
     assert_eq!(bad.as_bytes()[65_539], b';');
-    let (_d, p) = temp("plan.json", bad.as_bytes());
+    let (_d, p) = common::temp("plan.json", bad.as_bytes());
     let err = assert_located(&check(&p), "plan.json:1:65540: invalid JSON: expected `,` or `}`");
     assert!(err.contains("[") && err.contains("plan.json:1:65540]"), "miette's header: {err}");
 }
@@ -61,7 +53,7 @@ fn a_typo_in_a_one_line_plan_shows_a_masked_window_not_the_line() {
     let value = "\"ami\":\"ami-0d27e0fb3bac4d724\",";
     let at = plan.find(value).unwrap() + value.len() - 1;
     let bad = format!("{};{}", &plan[..at], &plan[at + 1..]);
-    let (_d, p) = temp("plan.json", bad.as_bytes());
+    let (_d, p) = common::temp("plan.json", bad.as_bytes());
     let err = assert_located(&check(&p), "invalid JSON: expected `,` or `}`");
     assert!(!err.contains("ami-0d27e0fb3bac4d724"), "{err}");
     assert!(err.contains("\"ami\":\"…\";"), "the key stays, the value is masked: {err}");
@@ -71,7 +63,7 @@ fn a_typo_in_a_one_line_plan_shows_a_masked_window_not_the_line() {
 
 #[test]
 fn a_type_error_does_not_repeat_the_string_it_found() {
-    let (_d, p) = temp(
+    let (_d, p) = common::temp(
         "plan.json",
         br#"{"format_version":"1.2","resource_changes":[{"address":"aws_vpc.a","change":{"actions":"hunter2-secret"}}]}"#,
     );
@@ -82,12 +74,12 @@ fn a_type_error_does_not_repeat_the_string_it_found() {
 
 #[test]
 fn encoding_errors_name_line_and_column() {
-    let (_d, p) = temp("plan.json", b"{\n  \"format_version\": \"1.2\",\n  \"x\": \"\xC3\"\n}");
+    let (_d, p) = common::temp("plan.json", b"{\n  \"format_version\": \"1.2\",\n  \"x\": \"\xC3\"\n}");
     assert_located(&check(&p), "plan.json:3:9: not UTF-8 text: byte 0xc3 at byte offset 37");
     let mut utf16: Vec<u8> = vec![0xFF, 0xFE];
     utf16.extend("{\n\"a\": 1}".encode_utf16().flat_map(u16::to_le_bytes));
     utf16.push(b'}');
-    let (_d2, p2) = temp("plan16.json", &utf16);
+    let (_d2, p2) = common::temp("plan16.json", &utf16);
     assert_located(&check(&p2), "plan16.json:2:8: not valid UTF-16: the input ends in the middle of a character");
 }
 
@@ -97,13 +89,13 @@ fn the_usual_wrong_inputs_say_how_to_get_plan_json() {
     let capture = format!(
         "[command]/home/runner/work/_temp/0b1c/terraform-bin show -json tfplan\n{plan}\n::debug::Terraform exited with code 0.\n::debug::stdout: {plan}\n::debug::stderr: \n::debug::exitcode: 0\n"
     );
-    let (_d, p) = temp("plan.json", capture.as_bytes());
+    let (_d, p) = common::temp("plan.json", capture.as_bytes());
     let err = assert_located(&check(&p), "plan.json:1:1: this is a log of hashicorp/setup-terraform's wrapper");
     assert!(common::diagnostic(&check(&p)).contains("terraform_wrapper: false"), "{err}");
     assert!(!err.contains("ami-0d27e0fb3bac4d724"), "{err}");
 
     let stream = "{\"@level\":\"info\",\"@message\":\"Terraform 1.15.5\",\"@module\":\"terraform.ui\",\"terraform\":\"1.15.5\",\"type\":\"version\",\"ui\":\"1.2\"}\n{\"@level\":\"info\",\"@message\":\"aws_vpc.main: Plan to create\",\"type\":\"planned_change\"}\n";
-    let (_d, p) = temp("plan.json", stream.as_bytes());
+    let (_d, p) = common::temp("plan.json", stream.as_bytes());
     let err = assert_located(&check(&p), "this is the event stream of `terraform plan -json`");
     assert!(common::diagnostic(&check(&p)).contains("`terraform show -json tfplan > plan.json`"), "{err}");
 
@@ -111,13 +103,13 @@ fn the_usual_wrong_inputs_say_how_to_get_plan_json() {
     let err = assert_located(&hcl, "main.tf:1:1: this is Terraform configuration (HCL)");
     assert!(common::diagnostic(&hcl).contains("`terraform show -json tfplan > plan.json`"), "{err}");
 
-    let (_d, p) = temp("terraform.tfstate", br#"{"version": 4, "terraform_version": "1.15.5", "serial": 7, "lineage": "x", "outputs": {}, "resources": []}"#);
+    let (_d, p) = common::temp("terraform.tfstate", br#"{"version": 4, "terraform_version": "1.15.5", "serial": 7, "lineage": "x", "outputs": {}, "resources": []}"#);
     assert_located(&check(&p), "this is a raw terraform.tfstate file");
 }
 
 #[test]
 fn a_bad_json_file_that_is_none_of_those_is_still_plain_invalid_json() {
-    let (_d, p) = temp("plan.json", b"{\"format_version\": \"1.2\",\n \"resource_changes\": [x]}");
+    let (_d, p) = common::temp("plan.json", b"{\"format_version\": \"1.2\",\n \"resource_changes\": [x]}");
     let err = assert_located(&check(&p), "plan.json:2:23: invalid JSON: expected value");
     assert!(!err.contains("this is"), "{err}");
 }

@@ -15,14 +15,6 @@ fn tfreach(args: &[&str]) -> Output {
         .expect("runs")
 }
 
-fn temp(name: &str, bytes: &[u8]) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::write(&path, bytes).unwrap();
-    let p = path.display().to_string();
-    (dir, p)
-}
-
 /// seed003_pitfall with its instance under a `for_each` key made of characters XML 1.0
 /// cannot carry: U+FFFE, U+FFFF and a control character.
 fn plan_with_odd_key() -> String {
@@ -35,7 +27,7 @@ fn plan_with_odd_key() -> String {
 
 #[test]
 fn junit_is_well_formed_xml_with_characters_xml_forbids() {
-    let (_d, p) = temp("plan.json", plan_with_odd_key().as_bytes());
+    let (_d, p) = common::temp("plan.json", plan_with_odd_key().as_bytes());
     let out = tfreach(&["check", &p, "--format", "junit"]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let xml = String::from_utf8(out.stdout).expect("UTF-8");
@@ -46,7 +38,7 @@ fn junit_is_well_formed_xml_with_characters_xml_forbids() {
 
 #[test]
 fn sarif_and_json_parse_with_characters_xml_forbids() {
-    let (_d, p) = temp("plan.json", plan_with_odd_key().as_bytes());
+    let (_d, p) = common::temp("plan.json", plan_with_odd_key().as_bytes());
     for format in ["sarif", "json"] {
         let out = tfreach(&["check", &p, "--format", format]);
         assert_eq!(out.status.code(), Some(1));
@@ -61,7 +53,7 @@ fn sarif_and_json_parse_with_characters_xml_forbids() {
 fn a_lone_surrogate_in_the_plan_is_an_input_error() {
     let plan = std::fs::read_to_string(common::plan_of("seed003_pitfall")).unwrap();
     let bad = plan.replace("\"aws_instance.my-ec2-1\"", "\"aws_instance.my-ec2-1[\\\"\\ud800\\\"]\"");
-    let (_d, p) = temp("plan.json", bad.as_bytes());
+    let (_d, p) = common::temp("plan.json", bad.as_bytes());
     for format in ["junit", "sarif"] {
         let out = tfreach(&["check", &p, "--format", format]);
         let err = String::from_utf8_lossy(&out.stderr);
@@ -131,7 +123,7 @@ fn a_plan_with_modules_nested_41_deep_loads_and_analyses_like_the_flat_one() {
     let flat = findings(&flat);
     assert!(flat.iter().any(|(rule, _)| rule == "SSM005"), "{flat:?}");
     for levels in [41, 300] {
-        let (_d, p) = temp("plan.json", nested_plan(levels).as_bytes());
+        let (_d, p) = common::temp("plan.json", nested_plan(levels).as_bytes());
         let out = tfreach(&["check", &p, "--format", "json", "--source-dir", &sources]);
         assert_eq!(out.status.code(), Some(1), "{levels}: {}", String::from_utf8_lossy(&out.stderr));
         let prefix: String = (0..levels).map(|i| format!("module.d{i}.")).collect();
@@ -158,7 +150,7 @@ fn pathological_nesting_is_an_input_error_not_a_crash() {
             format!("{{\"format_version\":\"1.2\",\"x\":{}{}}}", "{\"a\":".repeat(100_000), "1}".repeat(100_000)),
         ),
     ] {
-        let (_d, p) = temp("plan.json", body.as_bytes());
+        let (_d, p) = common::temp("plan.json", body.as_bytes());
         let out = tfreach(&["check", &p]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(matches!(out.status.code(), Some(0 | 2)), "{name}: {:?} {err}", out.status);

@@ -10,6 +10,16 @@ use tfreach::config::Config;
 use tfreach::engine::{FileReport, Options, analyze};
 use tfreach::plan::SourceFile;
 
+/// `bytes` written to a file `name` in a new temporary directory: the directory (removed
+/// when dropped) and the file's path.
+pub fn temp(name: &str, bytes: &[u8]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let p = path.display().to_string();
+    (dir, p)
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
