@@ -8,6 +8,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 /// A `count` or `for_each` instance key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -45,11 +46,14 @@ pub enum Segment<'a> {
     Dynamic,
 }
 
+/// The segments of one address or reference; the usual `module.a[k].module.b.type.name[k].attr`
+/// fits without allocating.
+pub type Segments<'s> = SmallVec<[Segment<'s>; 10]>;
+
 /// Splits `module.a["x"].aws_vpc.this[0].id` into names and keys; `None` when malformed.
-pub fn tokenize(s: &str) -> Option<Vec<Segment<'_>>> {
+pub fn tokenize(s: &str) -> Option<Segments<'_>> {
     let bytes = s.as_bytes();
-    // Room for `module.a[k].module.b.type.name[k].attr` without growing.
-    let mut out = Vec::with_capacity(10);
+    let mut out = Segments::new();
     let mut i = 0;
     let mut expect_name = true;
     while i < bytes.len() {
@@ -136,8 +140,11 @@ pub enum Mode {
 /// A module instance such as `module.app["web"].module.sg`; the root module is empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ModuleInstance {
-    pub steps: Vec<(String, Option<Key>)>,
+    pub steps: Vec<ModuleStep>,
 }
+
+/// One `module.NAME[KEY]` step of a module instance's address.
+pub type ModuleStep = (String, Option<Key>);
 
 impl ModuleInstance {
     pub fn root() -> Self {
@@ -235,7 +242,7 @@ pub type ModuleCache = FxHashMap<Box<str>, Arc<ModuleInstance>>;
 /// One thread's view of a [`ModuleCache`] shared among threads.
 pub struct SharedModules<'c> {
     shared: &'c Mutex<ModuleCache>,
-    last: Option<(Box<str>, Arc<ModuleInstance>)>,
+    last: Option<(String, Arc<ModuleInstance>)>,
 }
 
 impl<'c> SharedModules<'c> {
@@ -266,13 +273,21 @@ impl<'a> ResourceAddress<'a> {
                 let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
                 Arc::clone(cache.entry(text.into()).or_insert(m))
             });
-            local.last = Some((text.into(), Arc::clone(&m)));
+            // The text's buffer is reused: a run of resources moves through many modules.
+            match &mut local.last {
+                Some((last, last_module)) => {
+                    last.clear();
+                    last.push_str(text);
+                    *last_module = Arc::clone(&m);
+                }
+                None => local.last = Some((text.to_string(), Arc::clone(&m))),
+            }
             m
         })
     }
 
     /// Parses `s`, asking `module` for the module instance named by the text and segments
-    /// of its `module.…` prefix (when there is one).
+    /// of its `module.…` prefix (the empty text and no segments for the root).
     fn parse_in(
         s: &'a str,
         module: impl FnOnce(&str, &[Segment<'a>]) -> Arc<ModuleInstance>,
@@ -281,7 +296,7 @@ impl<'a> ResourceAddress<'a> {
         let prefix_steps = module_prefix_len(&segs);
         let (prefix, rest) = segs.split_at(prefix_steps);
         let module = match rest.first() {
-            _ if prefix.is_empty() => Arc::new(ModuleInstance::root()),
+            _ if prefix.is_empty() => module("", prefix),
             // The text before the first segment after the prefix, without its `.`.
             Some(Segment::Name(first)) => {
                 let end = (first.as_ptr() as usize - s.as_ptr() as usize).saturating_sub(1);

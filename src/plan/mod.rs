@@ -27,7 +27,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-pub use address::{Key, Mode, ModuleInstance, Reference, ResourceAddress};
+pub use address::{Key, Mode, ModuleInstance, ModuleStep, Reference, ResourceAddress};
 pub use config::{Configuration, Expression, Expressions};
 pub use error::LoadError;
 pub use input::SourceFile;
