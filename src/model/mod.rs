@@ -6,14 +6,16 @@ pub mod eval;
 pub mod ids;
 pub mod kind;
 
+use std::hash::BuildHasher;
 use std::sync::{Arc, OnceLock};
 
+use hashbrown::HashTable;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde::Deserialize;
 
 use crate::plan::config::{ConfigModule, ConfigResource, Expressions};
-use crate::plan::{Action, Document, Key, Mode, ModuleInstance, ResourceInstance, Values};
+use crate::plan::{Action, Document, Key, Mode, ModuleInstance, ModuleStep, ResourceInstance, Values};
 pub use attr::{Attr, Fields, Lifecycle};
 pub use ids::{ModId, ResId};
 pub use kind::Kind;
@@ -301,7 +303,7 @@ fn module_table<'a>(instances: &[crate::plan::ResourceInstance<'a>]) -> (Vec<Mod
         children: FxHashMap::default(),
     };
     let mut modules = vec![root];
-    let mut ids = FxHashMap::default();
+    let mut ids = HashTable::new();
     // Resources of one module instance mostly share its `Arc` (the loader shares it): known by
     // its address, a module costs no hashing of its path.
     let mut by_arc: FxHashMap<*const ModuleInstance, ModId> = FxHashMap::default();
@@ -309,7 +311,9 @@ fn module_table<'a>(instances: &[crate::plan::ResourceInstance<'a>]) -> (Vec<Mod
         .iter()
         .map(|inst| {
             let module = &inst.addr.module;
-            *by_arc.entry(Arc::as_ptr(module)).or_insert_with(|| intern(&mut modules, &mut ids, module))
+            *by_arc
+                .entry(Arc::as_ptr(module))
+                .or_insert_with(|| intern(&mut modules, &mut ids, &module.steps, Some(module)))
         })
         .collect();
     // Children in address order, as `terraform show` lists module instances.
@@ -387,29 +391,28 @@ fn kind_indexes(resources: &[Resource<'_>]) -> KindIndexes {
     (by_kind, index)
 }
 
-/// The id of `module`, adding it and its ancestors to the table when new.
+/// The id of the module instance made of `steps` (`module`, when the caller has it), adding
+/// it and its ancestors to the table when new. Instances are found by their steps, so that
+/// looking up an ancestor builds nothing.
 fn intern<'a>(
     modules: &mut Vec<ModuleEntry<'a>>,
-    ids: &mut FxHashMap<Arc<ModuleInstance>, ModId>,
-    module: &Arc<ModuleInstance>,
+    ids: &mut HashTable<ModId>,
+    steps: &[ModuleStep],
+    module: Option<&Arc<ModuleInstance>>,
 ) -> ModId {
-    if module.is_root() {
+    let Some(((call, _), parent_steps)) = steps.split_last() else {
         return ROOT;
-    }
-    if let Some(&id) = ids.get(module) {
+    };
+    let hash = FxBuildHasher.hash_one(steps);
+    if let Some(&id) = ids.find(hash, |id| modules[id.index()].instance.steps == steps) {
         return id;
     }
-    let parent = intern(modules, ids, &Arc::new(module.parent().expect("a non-root module has a parent")));
+    let parent = intern(modules, ids, parent_steps, None);
     let id = ModId::new(modules.len());
-    let (call, _) = module.steps.last().expect("a non-root module has a last step");
     modules[parent.index()].children.entry(call.clone()).or_default().push(id);
-    modules.push(ModuleEntry {
-        instance: Arc::clone(module),
-        parent: Some(parent),
-        config: None,
-        children: FxHashMap::default(),
-    });
-    ids.insert(Arc::clone(module), id);
+    let instance = module.map_or_else(|| Arc::new(ModuleInstance { steps: steps.to_vec() }), Arc::clone);
+    modules.push(ModuleEntry { instance, parent: Some(parent), config: None, children: FxHashMap::default() });
+    ids.insert_unique(hash, id, |id| FxBuildHasher.hash_one(modules[id.index()].instance.steps.as_slice()));
     id
 }
 
