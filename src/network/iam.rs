@@ -6,7 +6,9 @@
 //! statements. <https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html>
 
 use super::graph::{LinkId, NodeId};
-use super::policy::{Caller, PolicyDocument, Request, ResourceKind};
+use std::sync::Arc;
+
+use super::policy::{Caller, Documents, PolicyDocument, Request, ResourceKind};
 use crate::model::Attr;
 use crate::tri::Tri;
 
@@ -94,15 +96,15 @@ pub struct Role {
 }
 
 impl Role {
-    pub fn new(sources: Vec<PolicySource>, trust: &Attr<String>) -> Role {
-        let permissions = permissions(&sources);
-        Role { sources, permissions, trusts_ssm: trusts(trust, "ssm.amazonaws.com") }
+    pub fn new(sources: Vec<PolicySource>, trust: &Attr<String>, documents: &Documents) -> Role {
+        let permissions = permissions(&sources, documents);
+        Role { sources, permissions, trusts_ssm: trusts(trust, "ssm.amazonaws.com", documents) }
     }
 }
 
 /// Whether a trust policy lets `service` assume the role.
-pub fn trusts(trust: &Attr<String>, service: &'static str) -> Tri {
-    let Some(doc) = trust.value().and_then(|t| PolicyDocument::parse(t)) else { return Tri::Maybe };
+pub fn trusts(trust: &Attr<String>, service: &'static str, documents: &Documents) -> Tri {
+    let Some(doc) = trust.value().and_then(|t| documents.parse(t)) else { return Tri::Maybe };
     let request = Request { action: "sts:AssumeRole", resource: ResourceKind::Any, caller: Caller::Service(service) };
     let (allow, deny) = doc.decisions(&request);
     allow.and(!deny)
@@ -117,13 +119,13 @@ pub fn sufficient_managed(arn: &str) -> Option<&'static str> {
     if !is_aws_managed(arn) {
         return None;
     }
-    SUFFICIENT_MANAGED.iter().copied().find(|name| arn.ends_with(&format!("/{name}")))
+    SUFFICIENT_MANAGED.iter().copied().find(|name| arn.strip_suffix(name).is_some_and(|rest| rest.ends_with('/')))
 }
 
 /// What a set of policies grants. A policy the plan holds only by its ARN may grant the
 /// actions (that is unknown, not a failure); only documents the plan holds can deny.
-pub fn permissions(sources: &[PolicySource]) -> Permissions {
-    let mut documents: Vec<PolicyDocument> = Vec::new();
+pub fn permissions(sources: &[PolicySource], parsed: &Documents) -> Permissions {
+    let mut documents: Vec<Arc<PolicyDocument>> = Vec::new();
     let mut doubts: Vec<String> = Vec::new();
     let mut managed = None;
     let mut involved: Vec<NodeId> = Vec::new();
@@ -140,7 +142,7 @@ pub fn permissions(sources: &[PolicySource]) -> Permissions {
                 None => doubts.push(format!("the document of {arn} is not in the plan")),
             },
             PolicySource::Managed { .. } => doubts.push("a policy ARN is unknown until apply".into()),
-            PolicySource::Document { text: Attr::Known(t) | Attr::Default(t), .. } => match PolicyDocument::parse(t) {
+            PolicySource::Document { text: Attr::Known(t) | Attr::Default(t), .. } => match parsed.parse(t) {
                 Some(d) => documents.push(d),
                 None => doubts.push("a policy document is not valid JSON".into()),
             },
@@ -189,16 +191,17 @@ mod tests {
 
     #[test]
     fn the_core_policy_grants_everything() {
-        let p = permissions(&[managed("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")]);
+        let p = permissions(&[managed("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")], &Documents::default());
         assert_eq!(p.outcome(), Tri::Yes);
         assert!(p.doubts.is_empty());
     }
 
     #[test]
     fn a_document_without_sessions_misses_them() {
-        let p = permissions(&[doc(
-            r#"{"Statement":{"Effect":"Allow","Action":"ssm:UpdateInstanceInformation","Resource":"*"}}"#,
-        )]);
+        let p = permissions(
+            &[doc(r#"{"Statement":{"Effect":"Allow","Action":"ssm:UpdateInstanceInformation","Resource":"*"}}"#)],
+            &Documents::default(),
+        );
         assert_eq!(p.registration(), Tri::Yes);
         assert_eq!(p.sessions(), Tri::No);
         assert_eq!(p.missing(), SESSION_ACTIONS);
@@ -206,12 +209,15 @@ mod tests {
 
     #[test]
     fn an_unknown_policy_may_grant_but_a_deny_still_denies() {
-        let p = permissions(&[managed("arn:aws:iam::123456789012:policy/custom")]);
+        let p = permissions(&[managed("arn:aws:iam::123456789012:policy/custom")], &Documents::default());
         assert_eq!(p.outcome(), Tri::Maybe);
-        let denied = permissions(&[
-            managed("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
-            doc(r#"{"Statement":{"Effect":"Deny","Action":"ssmmessages:*","Resource":"*"}}"#),
-        ]);
+        let denied = permissions(
+            &[
+                managed("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+                doc(r#"{"Statement":{"Effect":"Deny","Action":"ssmmessages:*","Resource":"*"}}"#),
+            ],
+            &Documents::default(),
+        );
         assert_eq!(denied.registration(), Tri::Yes);
         assert_eq!(denied.sessions(), Tri::No);
     }
@@ -223,14 +229,18 @@ mod tests {
                 r#"{{"Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"Service":{principal}}}}}]}}"#
             ))
         };
-        assert_eq!(trusts(&trust(r#""ssm.amazonaws.com""#), "ssm.amazonaws.com"), Tri::Yes);
-        assert_eq!(trusts(&trust(r#"["ec2.amazonaws.com","ssm.amazonaws.com"]"#), "ssm.amazonaws.com"), Tri::Yes);
-        assert_eq!(trusts(&trust(r#""ec2.amazonaws.com""#), "ssm.amazonaws.com"), Tri::No);
-        assert_eq!(trusts(&Attr::Unknown, "ssm.amazonaws.com"), Tri::Maybe);
+        let docs = Documents::default();
+        assert_eq!(trusts(&trust(r#""ssm.amazonaws.com""#), "ssm.amazonaws.com", &docs), Tri::Yes);
+        assert_eq!(
+            trusts(&trust(r#"["ec2.amazonaws.com","ssm.amazonaws.com"]"#), "ssm.amazonaws.com", &docs),
+            Tri::Yes
+        );
+        assert_eq!(trusts(&trust(r#""ec2.amazonaws.com""#), "ssm.amazonaws.com", &docs), Tri::No);
+        assert_eq!(trusts(&Attr::Unknown, "ssm.amazonaws.com", &docs), Tri::Maybe);
     }
 
     #[test]
     fn no_policy_grants_nothing() {
-        assert_eq!(permissions(&[]).outcome(), Tri::No);
+        assert_eq!(permissions(&[], &Documents::default()).outcome(), Tri::No);
     }
 }

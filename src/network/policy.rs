@@ -4,6 +4,9 @@
 //! condition, a narrower resource or principal) makes the answer `Maybe`, never a guess.
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>
 
+use std::sync::{Arc, RwLock};
+
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use crate::tri::Tri;
@@ -62,6 +65,25 @@ struct Statement {
 #[derive(Debug, Clone)]
 pub struct PolicyDocument {
     statements: Vec<Statement>,
+}
+
+/// Policy documents parsed once per distinct text: roles in module copies, and roles that
+/// share a trust policy, hold the same text.
+#[derive(Debug, Default)]
+pub struct Documents {
+    parsed: RwLock<FxHashMap<Box<str>, Option<Arc<PolicyDocument>>>>,
+}
+
+impl Documents {
+    /// [`PolicyDocument::parse`] of `text`, parsed on its first request.
+    pub fn parse(&self, text: &str) -> Option<Arc<PolicyDocument>> {
+        if let Some(known) = self.parsed.read().unwrap_or_else(|e| e.into_inner()).get(text) {
+            return known.clone();
+        }
+        let parsed = PolicyDocument::parse(text).map(Arc::new);
+        let mut cache = self.parsed.write().unwrap_or_else(|e| e.into_inner());
+        cache.entry(text.into()).or_insert(parsed).clone()
+    }
 }
 
 /// A synthetic instance ARN: only wildcards match its account, region and id.
@@ -235,6 +257,22 @@ mod tests {
         Request { action: "ssm:UpdateInstanceInformation", resource: ResourceKind::Instance, caller: Caller::Holder };
     const OPEN_DATA: Request<'static> =
         Request { action: "ssmmessages:OpenDataChannel", resource: ResourceKind::Any, caller: Caller::Holder };
+
+    #[test]
+    fn documents_parse_each_text_once() {
+        let docs = Documents::default();
+        let allow = r#"{"Statement":{"Effect":"Allow","Action":"ssm:*","Resource":"*"}}"#;
+        let deny = r#"{"Statement":{"Effect":"Deny","Action":"ssm:*","Resource":"*"}}"#;
+        let first = docs.parse(allow).expect("a policy");
+        assert!(Arc::ptr_eq(&first, &docs.parse(allow).expect("a policy")));
+        // Another text is another document, not the one cached.
+        let other = docs.parse(deny).expect("a policy");
+        assert!(!Arc::ptr_eq(&first, &other));
+        assert_eq!(first.allows(&UPDATE), Tri::Yes);
+        assert_eq!(other.allows(&UPDATE), Tri::No);
+        assert!(docs.parse("not json").is_none());
+        assert!(docs.parse("not json").is_none());
+    }
 
     #[test]
     fn matches_iam_wildcards() {

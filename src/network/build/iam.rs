@@ -8,6 +8,7 @@ use crate::network::Node;
 use crate::network::dns::{HostedZone, normalize};
 use crate::network::graph::NodeId;
 use crate::network::iam::{InstanceProfile, PolicySource, Role, sufficient_managed};
+use crate::network::policy::Documents;
 use crate::resolve::LinkKind;
 
 impl Builder<'_, '_> {
@@ -18,13 +19,14 @@ impl Builder<'_, '_> {
         }
         // Each role's permissions and trust come from parsing its policy documents: the
         // roles are independent, so they are read in parallel.
+        let documents = Documents::default();
         let roles: Vec<(NodeId, Role)> =
-            self.managed(Kind::IamRole).par_iter().map(|r| (self.node(r.id), self.role_of(r))).collect();
+            self.managed(Kind::IamRole).par_iter().map(|r| (self.node(r.id), self.role_of(r, &documents))).collect();
         self.net.roles.extend(roles);
     }
 
     /// A role with the policies that reach it: its own, inline ones, and those attached.
-    fn role_of(&self, r: &Resource<'_>) -> Role {
+    fn role_of(&self, r: &Resource<'_>, documents: &Documents) -> Role {
         let node = self.node(r.id);
         let mut sources = Vec::new();
         if let Some(l) = self.link(r.id, LinkKind::Policies) {
@@ -94,7 +96,7 @@ impl Builder<'_, '_> {
                 _ => {}
             }
         }
-        Role::new(sources, &r.attr_str("assume_role_policy"))
+        Role::new(sources, &r.attr_str("assume_role_policy"), documents)
     }
 
     /// A policy a role gets: an AWS managed policy by its ARN, else the document the plan
