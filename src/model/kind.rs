@@ -1,5 +1,8 @@
 //! The AWS resource types tfreach models, by Terraform type name.
 
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 macro_rules! kinds {
@@ -13,11 +16,12 @@ macro_rules! kinds {
         }
 
         impl Kind {
+            /// The kind of a Terraform type name: one hash lookup, as it is asked of every
+            /// resource in the plan.
             pub fn from_type(type_: &str) -> Kind {
-                match type_ {
-                    $( $name => Kind::$variant, )*
-                    _ => Kind::Other,
-                }
+                static BY_NAME: LazyLock<FxHashMap<&'static str, Kind>> =
+                    LazyLock::new(|| Kind::ALL.iter().map(|&k| (k.type_name(), k)).collect());
+                BY_NAME.get(type_).copied().unwrap_or(Kind::Other)
             }
 
             /// The Terraform type name (`Other` has none).
