@@ -79,7 +79,11 @@ impl<'m, 'a> Network<'m, 'a> {
     pub fn build(model: &'m Model<'a>, locals: Option<&'m dyn LocalSource>) -> Network<'m, 'a> {
         let resolver = Resolver::new(model, locals);
         let resolved = Resolved::all(&resolver);
-        Network::from_resolved(model, &resolved)
+        let builder = build::Builder::new(model, &resolved);
+        // What resolution leaves behind is freed on another thread while the objects are
+        // built: the builder's steps mostly run on one.
+        let (network, ()) = rayon::join(move || builder.build(), move || drop((resolved, resolver)));
+        network
     }
 
     pub fn from_resolved(model: &'m Model<'a>, resolved: &Resolved) -> Network<'m, 'a> {

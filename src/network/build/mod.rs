@@ -18,22 +18,7 @@ use crate::plan::Action;
 use crate::resolve::{LinkKey, LinkKind, Resolution, Resolved, Slot, Slots, VpcDefault};
 
 pub(super) fn build<'m, 'a>(model: &'m Model<'a>, resolved: &Resolved) -> Network<'m, 'a> {
-    let mut b = Builder::new(model, resolved);
-    b.vpcs_and_subnets();
-    b.route_tables();
-    b.subnet_route_tables();
-    b.acls();
-    b.subnet_acls();
-    b.security_groups();
-    b.gateways();
-    b.transit();
-    b.prefix_lists();
-    b.endpoints();
-    b.iam();
-    b.zones();
-    b.session_preferences();
-    b.compute();
-    b.finish()
+    Builder::new(model, resolved).build()
 }
 
 /// The paths of derived links, as `tfreach graph` names them.
@@ -58,7 +43,8 @@ pub(super) struct Builder<'m, 'a> {
 }
 
 impl<'m, 'a> Builder<'m, 'a> {
-    fn new(model: &'m Model<'a>, resolved: &Resolved) -> Builder<'m, 'a> {
+    /// The graph of every resolved link; what follows reads no more of `resolved`.
+    pub(super) fn new(model: &'m Model<'a>, resolved: &Resolved) -> Builder<'m, 'a> {
         let mut graph = Graph::with_resources(model.resources.len());
         let mut res_links = Vec::new();
         let mut res_starts = Vec::with_capacity(model.resources.len() + 1);
@@ -96,6 +82,25 @@ impl<'m, 'a> Builder<'m, 'a> {
             unplaced_endpoints: Vec::new(),
         };
         Builder { model, net, res_links, res_starts }
+    }
+
+    /// Each kind of object, then the links the network derives from others.
+    pub(super) fn build(mut self) -> Network<'m, 'a> {
+        self.vpcs_and_subnets();
+        self.route_tables();
+        self.subnet_route_tables();
+        self.acls();
+        self.subnet_acls();
+        self.security_groups();
+        self.gateways();
+        self.transit();
+        self.prefix_lists();
+        self.endpoints();
+        self.iam();
+        self.zones();
+        self.session_preferences();
+        self.compute();
+        self.finish()
     }
 
     fn finish(mut self) -> Network<'m, 'a> {
