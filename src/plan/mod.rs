@@ -329,8 +329,8 @@ fn plan_resources<'a>(
     let mut keep = Vec::new();
     if !prior.is_empty() {
         let mut only_prior: FxHashSet<&str> = prior.iter().map(|r| r.address.as_ref()).collect();
-        for (address, _) in changes.iter().flatten() {
-            only_prior.remove(address.as_ref());
+        for change in changes.iter().flatten() {
+            only_prior.remove(change.address());
         }
         // `remove` answers true once per address: of repeated prior entries, the first stays.
         keep = prior.iter().map(|r| only_prior.remove(r.address.as_ref())).collect();
@@ -346,7 +346,10 @@ fn plan_resources<'a>(
 
     let count = changes.iter().map(Vec::len).sum::<usize>() + prior.len() + planned.len();
     let mut resources = Vec::with_capacity(count);
-    resources.extend(changes.into_iter().flatten().filter_map(|(_, instance)| instance));
+    resources.extend(changes.into_iter().flatten().filter_map(|change| match change {
+        read::Change::Leaves(instance) => Some(instance),
+        read::Change::Deposed(_) => None,
+    }));
     resources.extend(prior.iter().zip(keep).filter(|(_, k)| *k).map(|(r, _)| r.clone()));
     resources.extend(planned);
     Ok((resources, prior))

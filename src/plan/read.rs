@@ -43,8 +43,21 @@ pub(super) struct RawDocument<'a> {
     pub serial: bool,
 }
 
-/// One resource change: its address, and the instance it leaves (none when deleted).
-pub(super) type Change<'a> = (Cow<'a, str>, Option<ResourceInstance<'a>>);
+/// One resource change: the instance it leaves, or, for a deposed object's change, only its
+/// address.
+pub(super) enum Change<'a> {
+    Leaves(ResourceInstance<'a>),
+    Deposed(Cow<'a, str>),
+}
+
+impl<'a> Change<'a> {
+    pub fn address(&self) -> &str {
+        match self {
+            Change::Leaves(instance) => &instance.address,
+            Change::Deposed(address) => address,
+        }
+    }
+}
 
 type Slot<T> = Mutex<Option<Result<T, LoadError>>>;
 
@@ -137,7 +150,7 @@ impl<'a> Background<'a> {
         values.add_marked(c.change.before, &before_sensitive);
         values.add_marked(c.change.after, &after_sensitive);
         if c.deposed.is_some() {
-            return Ok((c.address, None));
+            return Ok(Change::Deposed(c.address));
         }
         let addr = parse_address(name, text, rc, &c.address, (&c.type_, &c.name), modules)?;
         // A deleted object is kept with its `before` (what goes away); it is not in the
@@ -148,7 +161,7 @@ impl<'a> Background<'a> {
             _ => (c.change.after, after_sensitive),
         };
         let instance = ResourceInstance {
-            address: c.address.clone(),
+            address: c.address,
             addr,
             action,
             after,
@@ -158,7 +171,7 @@ impl<'a> Background<'a> {
             before_sensitive,
             span: span_of(text, rc),
         };
-        Ok((c.address, Some(instance)))
+        Ok(Change::Leaves(instance))
     }
 
     /// The resources of a state's (or a plan's `prior_state`'s) `values`.
