@@ -45,6 +45,10 @@ pub(super) struct RawDocument<'a> {
 
 /// One resource change: the instance it leaves, or, for a deposed object's change, only its
 /// address.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "deposed objects are rare; boxing every instance would cost an allocation each"
+)]
 pub(super) enum Change<'a> {
     Leaves(ResourceInstance<'a>),
     Deposed(Cow<'a, str>),
