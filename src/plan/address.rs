@@ -160,12 +160,6 @@ impl ModuleInstance {
         self.steps.iter().map(|(n, _)| n.as_str()).collect()
     }
 
-    pub fn parent(&self) -> Option<ModuleInstance> {
-        let mut steps = self.steps.clone();
-        steps.pop()?;
-        Some(ModuleInstance { steps })
-    }
-
     pub fn child(&self, name: &str, key: Option<Key>) -> ModuleInstance {
         let mut steps = self.steps.clone();
         steps.push((name.to_string(), key));
