@@ -468,3 +468,42 @@ fn index_configuration<'a>(root: &'a ConfigModule<'a>) -> ConfigIndex<'a> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{SourceFile, load};
+
+    fn change(address: &str) -> String {
+        format!(r#"{{"address":{},"change":{{"actions":["create"],"after":{{}}}}}}"#, serde_json::json!(address))
+    }
+
+    #[test]
+    fn the_module_table_adds_ancestors_without_resources_once() {
+        let changes = [
+            change(r#"module.a["x"].module.b.aws_vpc.v"#),
+            change(r#"module.a["y"].module.b.aws_vpc.v"#),
+            change(r#"module.a["x"].module.b.aws_subnet.s"#),
+            change("aws_vpc.root"),
+        ];
+        let source = SourceFile::from_string("plan.json", format!(r#"{{"resource_changes":[{}]}}"#, changes.join(",")));
+        let doc = load(&source).unwrap();
+        let model = Model::build(&doc);
+        // The root, a["x"], a["y"] and the two b's: the a's have no resources of their own.
+        assert_eq!(model.module_count(), 5);
+        let a: Vec<ModId> = model.module_children(ROOT, "a", None).collect();
+        assert_eq!(a.len(), 2);
+        assert!(a.iter().all(|&m| model.parent(m) == Some(ROOT)));
+        let x = model.module_children(ROOT, "a", Some(&Key::Str("x".into()))).collect::<Vec<_>>();
+        assert_eq!(x.len(), 1);
+        assert_eq!(model.module(x[0]).to_string(), r#"module.a["x"]"#);
+        let bx: Vec<ModId> = model.module_children(x[0], "b", None).collect();
+        assert_eq!(bx.len(), 1);
+        // Both resources of module.a["x"].module.b are in that one module instance.
+        let vpc = model.get(r#"module.a["x"].module.b.aws_vpc.v"#).unwrap();
+        let subnet = model.get(r#"module.a["x"].module.b.aws_subnet.s"#).unwrap();
+        assert_eq!((vpc.module_id, subnet.module_id), (bx[0], bx[0]));
+        assert_eq!(model.get("aws_vpc.root").unwrap().module_id, ROOT);
+        assert!(model.module_children(ROOT, "b", None).next().is_none());
+    }
+}
