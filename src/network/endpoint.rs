@@ -76,11 +76,14 @@ pub fn parse_service_name(name: &str) -> Option<(String, String)> {
 
 /// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-4`.
 pub fn looks_like_region(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[0].chars().all(|c| c.is_ascii_lowercase())
-        && parts.last().is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    let mut parts = s.split('-');
+    let first = parts.next().unwrap_or_default();
+    let (count, last) = parts.fold((1, first), |(n, _), part| (n + 1, part));
+    count >= 3
+        && first.len() == 2
+        && first.chars().all(|c| c.is_ascii_lowercase())
+        && !last.is_empty()
+        && last.chars().all(|c| c.is_ascii_digit())
 }
 
 /// One VPC endpoint.
@@ -124,6 +127,17 @@ impl Endpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tells_region_names() {
+        for region in ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "ap-southeast-4"] {
+            assert!(looks_like_region(region), "{region}");
+        }
+        for other in ["", "us", "us-east", "us-east-", "use-east-1", "US-east-1", "us-east-1a", "ssm", "vpce-svc-0123"]
+        {
+            assert!(!looks_like_region(other), "{other}");
+        }
+    }
 
     #[test]
     fn parses_service_names() {

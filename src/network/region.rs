@@ -38,10 +38,15 @@ fn from_config(model: &Model<'_>, r: &Resource<'_>) -> Option<String> {
         return Some(s);
     }
     let in_root = pc.module_address.as_deref().is_none_or(str::is_empty);
-    expr.references().iter().find_map(|reference| {
+    let from_variable = |reference: &str| {
         let name = reference.strip_prefix("var.")?;
         if in_root { serde_json::from_str::<String>(doc.variable(name)?.get()).ok() } else { None }
-    })
+    };
+    // Mostly `var.region` alone, read without splitting the list.
+    match expr.only_reference() {
+        Some(reference) => from_variable(reference),
+        None => expr.references().iter().find_map(|reference| from_variable(reference)),
+    }
 }
 
 #[cfg(test)]

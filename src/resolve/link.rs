@@ -124,14 +124,19 @@ impl<T: Clone + Eq + std::hash::Hash> Link<T> {
 
     /// Every target any slot may take, deduplicated, in order.
     pub fn targets(&self) -> Vec<&T> {
-        let mut seen = rustc_hash::FxHashSet::default();
-        let mut out: Vec<&T> = Vec::new();
-        for s in &self.slots {
-            for t in s.options().iter() {
-                if seen.insert(t) {
+        let all = || self.slots.iter().flat_map(|s| s.options().iter());
+        let count = self.slots.iter().map(|s| s.options().len()).sum::<usize>();
+        let mut out: Vec<&T> = Vec::with_capacity(count);
+        if count <= 16 {
+            // A few targets: comparing with those kept costs less than hashing.
+            for t in all() {
+                if !out.contains(&t) {
                     out.push(t);
                 }
             }
+        } else {
+            let mut seen = rustc_hash::FxHashSet::default();
+            out.extend(all().filter(|t| seen.insert(*t)));
         }
         out
     }
@@ -172,5 +177,27 @@ impl<T: Clone + Eq + std::hash::Hash> Link<T> {
         self.fallback.is_some()
             || !self.dead_ends.is_empty()
             || (self.resolution == Resolution::Unresolved && self.slots.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(slots: Vec<Vec<u32>>) -> Link<u32> {
+        let mut l = Link::known_empty();
+        l.slots = slots.into_iter().map(Slot::new).collect();
+        l
+    }
+
+    #[test]
+    fn targets_are_distinct_in_order_of_first_appearance() {
+        assert_eq!(link(vec![vec![3, 1], vec![1, 2], vec![3]]).targets(), [&3, &1, &2]);
+        assert_eq!(link(vec![vec![5]]).targets(), [&5]);
+        assert!(link(vec![]).targets().is_empty());
+        // Past a handful, the same answer through a set.
+        let many: Vec<u32> = (0..40).chain(10..30).collect();
+        let expected: Vec<u32> = (0..40).collect();
+        assert_eq!(link(vec![many.clone(), many]).targets(), expected.iter().collect::<Vec<_>>());
     }
 }
