@@ -4,6 +4,7 @@
 //! and one ACL association. When `k` associations may each be for one of the same `k`
 //! subnets, every one of those subnets has one of them — none falls back to the main table.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::{Builder, derived, union};
@@ -60,16 +61,31 @@ impl Associations {
 
 impl Builder<'_, '_> {
     pub(super) fn vpcs_and_subnets(&mut self) {
-        for r in self.all_of(Kind::Vpc).into_iter().chain(self.all_of(Kind::DefaultVpc)) {
-            let node = self.node(r.id);
-            let region = crate::network::region::region_of(self.model, r);
-            self.net.vpcs.insert(node, Vpc::build(r, node, region));
-        }
-        for r in self.all_of(Kind::Subnet).into_iter().chain(self.all_of(Kind::DefaultSubnet)) {
-            let node = self.node(r.id);
-            let vpc = self.link(r.id, LinkKind::Vpc);
-            self.net.subnets.insert(node, Subnet::build(r, node, vpc));
-        }
+        // Each is read from its own resource and links: in parallel.
+        let vpcs: Vec<(NodeId, Vpc)> = self
+            .all_of(Kind::Vpc)
+            .into_iter()
+            .chain(self.all_of(Kind::DefaultVpc))
+            .collect::<Vec<_>>()
+            .par_iter()
+            .map(|r| {
+                let node = self.node(r.id);
+                (node, Vpc::build(r, node, crate::network::region::region_of(self.model, r)))
+            })
+            .collect();
+        self.net.vpcs.extend(vpcs);
+        let subnets: Vec<(NodeId, Subnet)> = self
+            .all_of(Kind::Subnet)
+            .into_iter()
+            .chain(self.all_of(Kind::DefaultSubnet))
+            .collect::<Vec<_>>()
+            .par_iter()
+            .map(|r| {
+                let node = self.node(r.id);
+                (node, Subnet::build(r, node, self.link(r.id, LinkKind::Vpc)))
+            })
+            .collect();
+        self.net.subnets.extend(subnets);
         // A range added after the VPC's creation.
         for a in self.managed(Kind::VpcIpv6CidrBlockAssociation) {
             for v in self.link(a.id, LinkKind::Vpc).map(|l| self.targets(l)).unwrap_or_default() {
@@ -97,25 +113,12 @@ impl Builder<'_, '_> {
     }
 
     pub(super) fn route_tables(&mut self) {
-        for r in self.managed(Kind::RouteTable).into_iter().chain(self.managed(Kind::DefaultRouteTable)) {
-            let node = self.node(r.id);
-            let blocks = r.fields.blocks("route");
-            let mut routes = Vec::new();
-            if blocks.is_empty() && r.configures("route") && r.fields.blocks_unknown("route") {
-                // Routes unknown until apply: one route of unknown destination and target.
-                routes.push(Route {
-                    destination: Destination::Unknown,
-                    target: RouteTarget { kind: TargetKind::Unknown, link: None },
-                    declared_by: node,
-                    membership: Membership::Definite,
-                });
-            }
-            for (i, block) in blocks.iter().enumerate() {
-                let target = self.route_target(block, |b, attr| b.block_link(r.id, "route", i, attr));
-                let prefix = self.block_link(r.id, "route", i, "destination_prefix_list_id");
-                let destination = routing::destination(block, &["cidr_block", "ipv6_cidr_block"], prefix);
-                routes.push(Route { destination, target, declared_by: node, membership: Membership::Definite });
-            }
+        let tables: Vec<_> =
+            self.managed(Kind::RouteTable).into_iter().chain(self.managed(Kind::DefaultRouteTable)).collect();
+        // Each table's inline routes are read in parallel, then added in order.
+        let inline: Vec<(NodeId, Vec<Route>)> =
+            tables.par_iter().map(|r| (self.node(r.id), self.inline_routes(r))).collect();
+        for (node, routes) in inline {
             self.net.route_tables.entry(node).or_default().routes.extend(routes);
         }
         for r in self.managed(Kind::Route) {
@@ -142,6 +145,29 @@ impl Builder<'_, '_> {
                 }
             }
         }
+    }
+
+    /// A route table's `route` blocks.
+    fn inline_routes(&self, r: &crate::model::Resource<'_>) -> Vec<Route> {
+        let node = self.node(r.id);
+        let blocks = r.fields.blocks("route");
+        let mut routes = Vec::new();
+        if blocks.is_empty() && r.configures("route") && r.fields.blocks_unknown("route") {
+            // Routes unknown until apply: one route of unknown destination and target.
+            routes.push(Route {
+                destination: Destination::Unknown,
+                target: RouteTarget { kind: TargetKind::Unknown, link: None },
+                declared_by: node,
+                membership: Membership::Definite,
+            });
+        }
+        for (i, block) in blocks.iter().enumerate() {
+            let target = self.route_target(block, |b, attr| b.block_link(r.id, "route", i, attr));
+            let prefix = self.block_link(r.id, "route", i, "destination_prefix_list_id");
+            let destination = routing::destination(block, &["cidr_block", "ipv6_cidr_block"], prefix);
+            routes.push(Route { destination, target, declared_by: node, membership: Membership::Definite });
+        }
+        routes
     }
 
     /// Which target a route names, and the link to it.
