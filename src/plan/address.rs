@@ -97,27 +97,15 @@ fn parse_index(s: &str, mut i: usize) -> Option<(Segment<'_>, usize)> {
     let bytes = s.as_bytes();
     if i < bytes.len() && bytes[i] == b'"' {
         i += 1;
-        let mut key = String::new();
-        let mut chars = s[i..].char_indices();
-        while let Some((off, c)) = chars.next() {
-            match c {
-                '"' => {
-                    let end = i + off + 1;
-                    if bytes.get(end) != Some(&b']') {
-                        return None;
-                    }
-                    return Some((Segment::Index(Key::Str(key)), end + 1));
-                }
-                '\\' => match chars.next()?.1 {
-                    'n' => key.push('\n'),
-                    't' => key.push('\t'),
-                    'r' => key.push('\r'),
-                    other => key.push(other),
-                },
-                c => key.push(c),
-            }
+        let (key, close) = match s[i..].find(['"', '\\']) {
+            // Most keys have no escapes: copied in one piece.
+            Some(len) if bytes[i + len] == b'"' => (s[i..i + len].to_string(), i + len),
+            _ => unescape_key(s, i)?,
+        };
+        if bytes.get(close + 1) != Some(&b']') {
+            return None;
         }
-        None
+        Some((Segment::Index(Key::Str(key)), close + 2))
     } else {
         let end = i + s[i..].find(']')?;
         let inner = s[i..end].trim();
@@ -128,6 +116,26 @@ fn parse_index(s: &str, mut i: usize) -> Option<(Segment<'_>, usize)> {
         };
         Some((seg, end + 1))
     }
+}
+
+/// The string key starting at byte `i` of `s`, unescaped, and the position of its closing
+/// quote.
+fn unescape_key(s: &str, i: usize) -> Option<(String, usize)> {
+    let mut key = String::new();
+    let mut chars = s[i..].char_indices();
+    while let Some((off, c)) = chars.next() {
+        match c {
+            '"' => return Some((key, i + off)),
+            '\\' => match chars.next()?.1 {
+                'n' => key.push('\n'),
+                't' => key.push('\t'),
+                'r' => key.push('\r'),
+                other => key.push(other),
+            },
+            c => key.push(c),
+        }
+    }
+    None
 }
 
 /// `managed` resources and `data` sources.
@@ -462,6 +470,10 @@ mod tests {
         assert!(ResourceAddress::parse("aws_vpc").is_none());
         assert!(ResourceAddress::parse("aws_vpc..x").is_none());
         assert!(ResourceAddress::parse(r#"aws_vpc.x["open"#).is_none());
+        assert!(ResourceAddress::parse(r#"aws_vpc.x["k"x]"#).is_none());
+        assert!(ResourceAddress::parse(r#"aws_vpc.x["k"#).is_none());
+        assert!(ResourceAddress::parse(r#"aws_vpc.x["a"b"x]"#).is_none());
+        assert!(ResourceAddress::parse(r#"aws_vpc.x["a"#).is_none());
         assert!(ResourceAddress::parse("aws_vpc.x.y.z").is_none());
         assert!(ResourceAddress::parse("module.a").is_none());
         assert!(ResourceAddress::parse(r#"module.a["k"]"#).is_none());
