@@ -74,12 +74,28 @@ pub struct Network<'m, 'a> {
     unplaced_endpoints: Vec<usize>,
 }
 
+/// How many runs of resources [`Network::build`] resolves one after the other.
+const RUNS: usize = 4;
+
 impl<'m, 'a> Network<'m, 'a> {
     /// Resolves every link of `model` and builds the typed network over it.
     pub fn build(model: &'m Model<'a>, locals: Option<&'m dyn LocalSource>) -> Network<'m, 'a> {
         let resolver = Resolver::new(model, locals);
-        let resolved = Resolved::all(&resolver);
-        let builder = build::Builder::new(model, &resolved);
+        let mut builder = build::Builder::start(model);
+        // Resolution runs in parallel, the graph takes links on one thread: each run of
+        // resources is resolved while the graph takes the run before.
+        let run = model.resources.len().div_ceil(RUNS).max(1);
+        let mut resolved: Vec<Resolved> = Vec::with_capacity(RUNS);
+        for resources in model.resources.chunks(run) {
+            let (next, ()) = rayon::join(
+                || Resolved::run(&resolver, resources),
+                || resolved.last().into_iter().for_each(|last| builder.add(last)),
+            );
+            resolved.push(next);
+        }
+        if let Some(last) = resolved.last() {
+            builder.add(last);
+        }
         // What resolution leaves behind is freed on another thread while the objects are
         // built: the builder's steps mostly run on one.
         let (network, ()) = rayon::join(move || builder.build(), move || drop((resolved, resolver)));
@@ -256,5 +272,37 @@ impl ResolutionCounts {
             Resolution::Candidates => self.candidates += 1,
             Resolution::Unresolved => self.unresolved += 1,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Model;
+    use crate::plan::{SourceFile, load};
+
+    /// The links of a graph in the order they were added: where from, which attribute, and
+    /// what they hold.
+    fn links(net: &Network<'_, '_>) -> Vec<String> {
+        net.graph.links().map(|(id, d)| format!("{:?} {:?} {:?}", d.from, d.key, net.graph.link(id))).collect()
+    }
+
+    #[test]
+    fn resolving_in_runs_builds_the_graph_resolving_at_once_builds() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/module_stack/plan.json");
+        let source = SourceFile::read(path).expect("the module_stack fixture");
+        let doc = load(&source).expect("a plan");
+        let model = Model::build(&doc);
+        assert!(model.resources.len() > RUNS, "enough resources for several runs");
+        let in_runs = Network::build(&model, None);
+        let resolver = Resolver::new(&model, None);
+        let at_once = Network::from_resolved(&model, &Resolved::all(&resolver));
+        assert!(!links(&at_once).is_empty());
+        assert_eq!(links(&in_runs), links(&at_once));
+        assert_eq!(in_runs.graph.graph.node_count(), at_once.graph.graph.node_count());
+        assert_eq!(
+            serde_json::to_string(&in_runs.to_json()).unwrap(),
+            serde_json::to_string(&at_once.to_json()).unwrap()
+        );
     }
 }

@@ -501,22 +501,36 @@ impl LinkKey {
     }
 }
 
-/// Every link of every modelled resource, by [`ResId`].
+/// Every link of every modelled resource, by [`ResId`]; or of a run of the model's resources
+/// (see [`Resolved::run`]).
 #[derive(Debug, Default)]
 pub struct Resolved {
+    /// The index of the first resource `links` holds.
+    first: usize,
     links: Vec<Vec<(LinkKey, Link)>>,
 }
 
 impl Resolved {
     pub fn all(resolver: &Resolver<'_, '_>) -> Resolved {
         let model: &Model<'_> = resolver.model();
-        let links = model.resources.par_iter().map(|r| resolve_resource(resolver, r)).collect();
-        Resolved { links }
+        Resolved::run(resolver, &model.resources)
     }
 
-    /// Every link of `res`, in spec order (blocks in order).
+    /// The links of `run`, consecutive resources of the model, resolved in parallel.
+    pub fn run<'a>(resolver: &Resolver<'_, 'a>, run: &[Resource<'a>]) -> Resolved {
+        let first = run.first().map_or(0, |r| r.id.index());
+        Resolved { first, links: run.par_iter().map(|r| resolve_resource(resolver, r)).collect() }
+    }
+
+    /// The resources whose links this holds.
+    pub fn ids(&self) -> impl Iterator<Item = ResId> + use<> {
+        (self.first..self.first + self.links.len()).map(ResId::new)
+    }
+
+    /// Every link of `res`, in spec order (blocks in order); none for a resource this does
+    /// not hold.
     pub fn of(&self, res: ResId) -> &[(LinkKey, Link)] {
-        self.links.get(res.index()).map_or(&[], Vec::as_slice)
+        res.index().checked_sub(self.first).and_then(|i| self.links.get(i)).map_or(&[], Vec::as_slice)
     }
 
     /// The first top-level link of `kind` on `res` that is set, or the first of that kind.

@@ -45,15 +45,16 @@ pub(super) struct Builder<'m, 'a> {
 impl<'m, 'a> Builder<'m, 'a> {
     /// The graph of every resolved link; what follows reads no more of `resolved`.
     pub(super) fn new(model: &'m Model<'a>, resolved: &Resolved) -> Builder<'m, 'a> {
-        let mut graph = Graph::with_resources(model.resources.len());
-        let mut res_links = Vec::new();
+        let mut b = Builder::start(model);
+        b.add(resolved);
+        b
+    }
+
+    /// A graph of the model's resources, without links yet.
+    pub(super) fn start(model: &'m Model<'a>) -> Builder<'m, 'a> {
+        let graph = Graph::with_resources(model.resources.len());
         let mut res_starts = Vec::with_capacity(model.resources.len() + 1);
-        for r in &model.resources {
-            let from = graph.resource_node(r.id);
-            res_starts.push(u32::try_from(res_links.len()).expect("fewer than 2^32 links"));
-            res_links.extend(resolved.of(r.id).iter().map(|(key, link)| (*key, graph.add_resolved(from, *key, link))));
-        }
-        res_starts.push(u32::try_from(res_links.len()).expect("fewer than 2^32 links"));
+        res_starts.push(0);
         let net = Network {
             model,
             graph,
@@ -81,7 +82,20 @@ impl<'m, 'a> Builder<'m, 'a> {
             endpoints_by_vpc: FxHashMap::default(),
             unplaced_endpoints: Vec::new(),
         };
-        Builder { model, net, res_links, res_starts }
+        Builder { model, net, res_links: Vec::new(), res_starts }
+    }
+
+    /// Adds the links of the next resources, which `resolved` holds, in resource order.
+    pub(super) fn add(&mut self, resolved: &Resolved) {
+        for id in resolved.ids() {
+            debug_assert_eq!(self.res_starts.len(), id.index() + 1, "runs are added in resource order");
+            let from = self.net.graph.resource_node(id);
+            for (key, link) in resolved.of(id) {
+                let link_id = self.net.graph.add_resolved(from, *key, link);
+                self.res_links.push((*key, link_id));
+            }
+            self.res_starts.push(u32::try_from(self.res_links.len()).expect("fewer than 2^32 links"));
+        }
     }
 
     /// Each kind of object, then the links the network derives from others.
