@@ -21,8 +21,11 @@ pub mod terraform;
 pub mod values;
 
 use std::borrow::Cow;
+use std::hash::BuildHasher;
 
-use rustc_hash::FxHashSet;
+use hashbrown::HashTable;
+use rayon::prelude::*;
+use rustc_hash::{FxBuildHasher, FxHashSet};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
@@ -253,9 +256,7 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
 
     let mut notes = Vec::new();
     let before = resources.len();
-    let mut seen = FxHashSet::with_capacity_and_hasher(resources.len(), Default::default());
-    let first: Vec<bool> = resources.iter().map(|r| seen.insert(r.address.as_ref())).collect();
-    drop(seen);
+    let (_, first) = AddressIndex::of(&resources);
     let mut first = first.into_iter();
     resources.retain(|_| first.next().unwrap_or(true));
     // Deleted objects, duplicates and deposed changes leave spare room: copying the list to
@@ -325,24 +326,30 @@ fn plan_resources<'a>(
 ) -> Result<(Vec<ResourceInstance<'a>>, Vec<ResourceInstance<'a>>), LoadError> {
     let changes = background.changes()?;
     let prior = background.prior_state()?;
-    let mut known: FxHashSet<&str> = FxHashSet::default();
+    // Which prior entries no change has (of repeated ones, the first).
     let mut keep = Vec::new();
     if !prior.is_empty() {
-        let mut only_prior: FxHashSet<&str> = prior.iter().map(|r| r.address.as_ref()).collect();
-        for change in changes.iter().flatten() {
-            only_prior.remove(change.address());
+        let (index, firsts) = AddressIndex::of(&prior);
+        keep = firsts;
+        let changed: Vec<usize> = changes
+            .par_iter()
+            .flat_map_iter(|run| run.iter().filter_map(|change| index.find(&prior, change.address())))
+            .collect();
+        for i in changed {
+            keep[i] = false;
         }
-        // `remove` answers true once per address: of repeated prior entries, the first stays.
-        keep = prior.iter().map(|r| only_prior.remove(r.address.as_ref())).collect();
-        known.extend(prior.iter().zip(&keep).filter(|(_, k)| **k).map(|(r, _)| r.address.as_ref()));
     }
     let planned = match (raw.resource_changes.unwrap_or(0), raw.planned_values) {
         (0, Some(planned)) => background.state_values(planned)?,
         _ => Vec::new(),
     };
-    let planned: Vec<ResourceInstance<'a>> =
-        planned.into_iter().filter(|r| !known.contains(r.address.as_ref())).collect();
-    drop(known);
+    let planned: Vec<ResourceInstance<'a>> = if planned.is_empty() {
+        planned
+    } else {
+        let known: FxHashSet<&str> =
+            prior.iter().zip(&keep).filter(|(_, k)| **k).map(|(r, _)| r.address.as_ref()).collect();
+        planned.into_iter().filter(|r| !known.contains(r.address.as_ref())).collect()
+    };
 
     let count = changes.iter().map(Vec::len).sum::<usize>() + prior.len() + planned.len();
     let mut resources = Vec::with_capacity(count);
@@ -353,6 +360,41 @@ fn plan_resources<'a>(
     resources.extend(prior.iter().zip(keep).filter(|(_, k)| *k).map(|(r, _)| r.clone()));
     resources.extend(planned);
     Ok((resources, prior))
+}
+
+/// Resources by address: the first of each address, found by hash. The addresses are hashed
+/// on every thread; the table is filled on one.
+struct AddressIndex {
+    table: HashTable<usize>,
+}
+
+impl AddressIndex {
+    /// The index of `resources`, and whether each is the first with its address.
+    fn of(resources: &[ResourceInstance<'_>]) -> (AddressIndex, Vec<bool>) {
+        let hashes: Vec<u64> = resources.par_iter().map(|r| FxBuildHasher.hash_one(r.address.as_ref())).collect();
+        let mut table = HashTable::with_capacity(resources.len());
+        let first = resources
+            .iter()
+            .zip(&hashes)
+            .enumerate()
+            .map(|(i, (r, &hash))| {
+                let same = |&j: &usize| resources[j].address == r.address;
+                match table.find(hash, same) {
+                    Some(_) => false,
+                    None => {
+                        table.insert_unique(hash, i, |&j| hashes[j]);
+                        true
+                    }
+                }
+            })
+            .collect();
+        (AddressIndex { table }, first)
+    }
+
+    /// The first of `resources` (those the index was made of) with `address`.
+    fn find(&self, resources: &[ResourceInstance<'_>], address: &str) -> Option<usize> {
+        self.table.find(FxBuildHasher.hash_one(address), |&j| resources[j].address == address).copied()
+    }
 }
 
 /// Parses a raw slice of `text`, reporting errors at their position in the whole input.
