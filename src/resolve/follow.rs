@@ -175,14 +175,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
             }
             return;
         }
-        let ids: Vec<ResId> = self
-            .model
-            .instances_of(module, target.mode, target.type_, target.name)
-            .iter()
-            .copied()
-            .filter(|&id| target.key.is_none_or(|k| self.model[id].key() == Some(k)))
-            .collect();
-        for id in ids {
+        for id in whole.iter().copied().filter(|&id| target.key.is_none_or(|k| self.model[id].key() == Some(k))) {
             let r = &self.model[id];
             match target.attr.first().map(String::as_str) {
                 Some(a) if vpc_default_attr(a).is_some() && matches!(r.kind, Kind::Vpc | Kind::DefaultVpc) => {
