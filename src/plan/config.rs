@@ -195,9 +195,6 @@ impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Named<'a, V> {
                 }
                 // Stable: of equal names, the last stays last; keep it.
                 entries.sort_by(|(a, _), (b, _)| a.cmp(b));
-                if entries.windows(2).all(|w| w[0].0 != w[1].0) {
-                    return Ok(Named { entries });
-                }
                 let mut deduped: Vec<(Cow<'a, str>, V)> = Vec::with_capacity(entries.len());
                 for entry in entries {
                     match deduped.last_mut() {
