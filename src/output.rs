@@ -55,7 +55,7 @@ pub fn protect(values: &SensitiveValues) {
     if values.iter().all(|v| s.values.contains(v)) {
         return;
     }
-    s.values.extend(values);
+    s.values.extend(values.clone());
     s.redactor = None;
 }
 

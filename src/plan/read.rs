@@ -135,7 +135,7 @@ impl<'a> Background<'a> {
         let parsed = run.iter().map(|rc| self.change(rc, &mut modules, &mut sensitive)).collect();
         lock(&self.changes).push((index, parsed));
         if !sensitive.is_empty() {
-            lock(&self.sensitive).extend(&sensitive);
+            lock(&self.sensitive).extend(sensitive);
         }
     }
 
@@ -224,7 +224,7 @@ impl<'a> Background<'a> {
             secrets.add_marked(r.after, &r.sensitive);
         }
         if !secrets.is_empty() {
-            lock(&self.sensitive).extend(&secrets);
+            lock(&self.sensitive).extend(secrets);
         }
         Ok(resources)
     }

@@ -110,8 +110,9 @@ impl SensitiveValues {
         self.values.iter().map(String::as_str)
     }
 
-    pub fn extend(&mut self, other: &SensitiveValues) {
-        self.values.extend(other.values.iter().cloned());
+    /// Takes every value of `other` (moved, not copied).
+    pub fn extend(&mut self, mut other: SensitiveValues) {
+        self.values.append(&mut other.values);
     }
 
     /// Adds the leaves of `value` at the paths `marks` marks.
