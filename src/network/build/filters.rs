@@ -50,26 +50,18 @@ impl Builder<'_, '_> {
         }
         let groups: Vec<&Resource<'_>> =
             self.all_of(Kind::SecurityGroup).into_iter().chain(self.all_of(Kind::DefaultSecurityGroup)).collect();
-        let groups: Vec<(NodeId, SecurityGroup)> = groups
-            .par_iter()
-            .map(|r| {
-                let node = self.node(r.id);
-                let vpc = self.link(r.id, LinkKind::Vpc);
-                let group = if r.is_data() {
-                    SecurityGroup {
-                        vpc,
-                        ..SecurityGroup::opaque(format!(
-                            "{} is read from AWS; its rules are not in the plan",
-                            r.address()
-                        ))
-                    }
-                } else {
-                    let rules = self.inline_rules(r, with_rule_resources.contains(&node));
-                    SecurityGroup { vpc, rules, opaque: None }
-                };
-                (node, group)
-            })
-            .collect();
+        let groups = self.read_each(&groups, |r, node| {
+            let vpc = self.link(r.id, LinkKind::Vpc);
+            if r.is_data() {
+                SecurityGroup {
+                    vpc,
+                    ..SecurityGroup::opaque(format!("{} is read from AWS; its rules are not in the plan", r.address()))
+                }
+            } else {
+                let rules = self.inline_rules(r, with_rule_resources.contains(&node));
+                SecurityGroup { vpc, rules, opaque: None }
+            }
+        });
         self.net.groups.extend(groups);
         // Groups named only by an external id: the plan does not hold their rules.
         let externals: Vec<NodeId> = self

@@ -1,7 +1,6 @@
 //! Instance profiles, roles and the policies that reach them; private hosted zones.
 
 use super::Builder;
-use rayon::prelude::*;
 
 use crate::model::{Attr, Kind, Resource};
 use crate::network::Node;
@@ -20,8 +19,7 @@ impl Builder<'_, '_> {
         // Each role's permissions and trust come from parsing its policy documents: the
         // roles are independent, so they are read in parallel.
         let documents = Documents::default();
-        let roles: Vec<(NodeId, Role)> =
-            self.managed(Kind::IamRole).par_iter().map(|r| (self.node(r.id), self.role_of(r, &documents))).collect();
+        let roles = self.read_each(&self.managed(Kind::IamRole), |r, _| self.role_of(r, &documents));
         self.net.roles.extend(roles);
     }
 

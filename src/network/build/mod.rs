@@ -8,6 +8,7 @@ mod iam;
 mod placement;
 mod transit;
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::smallvec;
 
@@ -153,6 +154,22 @@ impl<'m, 'a> Builder<'m, 'a> {
             .iter()
             .map(|&id| &self.model[id])
             .filter(|r| !r.is_data() && r.action() != Action::Delete)
+            .collect()
+    }
+
+    /// Each of `resources` with its node and what `read` makes of it, in order. The reads
+    /// run in parallel: each looks only at its own resource and the graph as it stands.
+    fn read_each<T: Send>(
+        &self,
+        resources: &[&'m Resource<'a>],
+        read: impl Fn(&'m Resource<'a>, NodeId) -> T + Sync,
+    ) -> Vec<(NodeId, T)> {
+        resources
+            .par_iter()
+            .map(|&r| {
+                let node = self.node(r.id);
+                (node, read(r, node))
+            })
             .collect()
     }
 

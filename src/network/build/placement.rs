@@ -4,7 +4,6 @@
 //! and one ACL association. When `k` associations may each be for one of the same `k`
 //! subnets, every one of those subnets has one of them — none falls back to the main table.
 
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::{Builder, derived, union};
@@ -61,30 +60,12 @@ impl Associations {
 
 impl Builder<'_, '_> {
     pub(super) fn vpcs_and_subnets(&mut self) {
-        // Each is read from its own resource and links: in parallel.
-        let vpcs: Vec<(NodeId, Vpc)> = self
-            .all_of(Kind::Vpc)
-            .into_iter()
-            .chain(self.all_of(Kind::DefaultVpc))
-            .collect::<Vec<_>>()
-            .par_iter()
-            .map(|r| {
-                let node = self.node(r.id);
-                (node, Vpc::build(r, node, crate::network::region::region_of(self.model, r)))
-            })
-            .collect();
+        let vpcs: Vec<_> = self.all_of(Kind::Vpc).into_iter().chain(self.all_of(Kind::DefaultVpc)).collect();
+        let vpcs =
+            self.read_each(&vpcs, |r, node| Vpc::build(r, node, crate::network::region::region_of(self.model, r)));
         self.net.vpcs.extend(vpcs);
-        let subnets: Vec<(NodeId, Subnet)> = self
-            .all_of(Kind::Subnet)
-            .into_iter()
-            .chain(self.all_of(Kind::DefaultSubnet))
-            .collect::<Vec<_>>()
-            .par_iter()
-            .map(|r| {
-                let node = self.node(r.id);
-                (node, Subnet::build(r, node, self.link(r.id, LinkKind::Vpc)))
-            })
-            .collect();
+        let subnets: Vec<_> = self.all_of(Kind::Subnet).into_iter().chain(self.all_of(Kind::DefaultSubnet)).collect();
+        let subnets = self.read_each(&subnets, |r, node| Subnet::build(r, node, self.link(r.id, LinkKind::Vpc)));
         self.net.subnets.extend(subnets);
         // A range added after the VPC's creation.
         for a in self.managed(Kind::VpcIpv6CidrBlockAssociation) {
@@ -115,10 +96,7 @@ impl Builder<'_, '_> {
     pub(super) fn route_tables(&mut self) {
         let tables: Vec<_> =
             self.managed(Kind::RouteTable).into_iter().chain(self.managed(Kind::DefaultRouteTable)).collect();
-        // Each table's inline routes are read in parallel, then added in order.
-        let inline: Vec<(NodeId, Vec<Route>)> =
-            tables.par_iter().map(|r| (self.node(r.id), self.inline_routes(r))).collect();
-        for (node, routes) in inline {
+        for (node, routes) in self.read_each(&tables, |r, _| self.inline_routes(r)) {
             self.net.route_tables.entry(node).or_default().routes.extend(routes);
         }
         for r in self.managed(Kind::Route) {
