@@ -328,9 +328,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
             }
             Some(e) => {
                 walk.had_refs = true;
-                if self.locals.is_some()
-                    && self.select_in(parent, &format!("module.{call_name}"), name, module.last_key(), spec, walk)
-                {
+                if self.select_in(parent, || format!("module.{call_name}"), name, module.last_key(), spec, walk) {
                     return;
                 }
                 let outer = Scope {

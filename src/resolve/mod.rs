@@ -363,27 +363,24 @@ impl<'m, 'a> Resolver<'m, 'a> {
     /// Narrows `X[count.index]`-style references to the instance with this one's key, when
     /// the sources show that form.
     fn select_by_key(&self, res: &Resource<'a>, attr: &str, spec: &TargetSpec, walk: &mut Walk) -> bool {
-        // Only sources can tell; without them, or without a key, there is no address to make.
-        if self.locals.is_none() || res.key().is_none() {
-            return false;
-        }
-        self.select_in(res.module_id, &res.inst.addr.config_address(), attr, res.key(), spec, walk)
+        self.select_in(res.module_id, || res.inst.addr.config_address(), attr, res.key(), spec, walk)
     }
 
     /// The same for an argument of block `block` (`aws_instance.app`, `module.app`) written in
     /// `module`, whose instance key is `key`: `aws_subnet.x[count.index].id`,
-    /// `module.sg[each.key].security_group_id`.
+    /// `module.sg[each.key].security_group_id`. Only sources can tell: without them, or without
+    /// a key, the block's address is not even made.
     fn select_in(
         &self,
         module: ModId,
-        block: &str,
+        block: impl FnOnce() -> String,
         attr: &str,
         key: Option<&Key>,
         spec: &TargetSpec,
         walk: &mut Walk,
     ) -> bool {
         let (Some(sources), Some(key)) = (self.locals, key) else { return false };
-        let Some(sel) = sources.key_selection(&self.model.module(module).config_path(), block, attr) else {
+        let Some(sel) = sources.key_selection(&self.model.module(module).config_path(), &block(), attr) else {
             return false;
         };
         match Reference::parse(&sel.resource) {
