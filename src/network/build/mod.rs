@@ -190,15 +190,20 @@ impl<'m, 'a> Builder<'m, 'a> {
 
     /// The first top-level link of `kind` on `res` that is set, or the first of that kind.
     fn link(&self, res: ResId, kind: LinkKind) -> Option<LinkId> {
-        let of_kind =
-            || self.links_of(res).iter().filter(|(k, _)| k.kind == kind && k.block.is_none()).map(|(_, l)| *l);
         let g = &self.net.graph;
-        of_kind().find(|l| !g.link(*l).unset && !g.link(*l).is_empty()).or_else(|| of_kind().next())
+        self.top_level(res, kind)
+            .find(|l| !g.link(*l).unset && !g.link(*l).is_empty())
+            .or_else(|| self.top_level(res, kind).next())
     }
 
     /// Every top-level link of `kind` on `res`.
     fn links(&self, res: ResId, kind: LinkKind) -> Vec<LinkId> {
-        self.links_of(res).iter().filter(|(k, _)| k.kind == kind && k.block.is_none()).map(|(_, l)| *l).collect()
+        self.top_level(res, kind).collect()
+    }
+
+    /// The top-level (not in a block) links of `kind` on `res`, in order.
+    fn top_level(&self, res: ResId, kind: LinkKind) -> impl Iterator<Item = LinkId> + '_ {
+        self.links_of(res).iter().filter(move |(k, _)| k.kind == kind && k.block.is_none()).map(|(_, l)| *l)
     }
 
     /// The link at `path` (block names, then the attribute) of `res`, across blocks.
