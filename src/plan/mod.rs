@@ -25,7 +25,7 @@ use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 use rayon::prelude::*;
-use rustc_hash::{FxBuildHasher, FxHashSet};
+use rustc_hash::FxBuildHasher;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
@@ -327,10 +327,8 @@ fn plan_resources<'a>(
     let changes = background.changes()?;
     let prior = background.prior_state()?;
     // Which prior entries no change has (of repeated ones, the first).
-    let mut keep = Vec::new();
+    let (index, mut keep) = AddressIndex::of(&prior);
     if !prior.is_empty() {
-        let (index, firsts) = AddressIndex::of(&prior);
-        keep = firsts;
         let changed: Vec<usize> = changes
             .par_iter()
             .flat_map_iter(|run| run.iter().filter_map(|change| index.find(&prior, change.address())))
@@ -343,13 +341,8 @@ fn plan_resources<'a>(
         (0, Some(planned)) => background.state_values(planned)?,
         _ => Vec::new(),
     };
-    let planned: Vec<ResourceInstance<'a>> = if planned.is_empty() {
-        planned
-    } else {
-        let known: FxHashSet<&str> =
-            prior.iter().zip(&keep).filter(|(_, k)| **k).map(|(r, _)| r.address.as_ref()).collect();
-        planned.into_iter().filter(|r| !known.contains(r.address.as_ref())).collect()
-    };
+    let kept = |address: &str| index.find(&prior, address).is_some_and(|i| keep[i]);
+    let planned: Vec<ResourceInstance<'a>> = planned.into_iter().filter(|r| !kept(&r.address)).collect();
 
     let count = changes.iter().map(Vec::len).sum::<usize>() + prior.len() + planned.len();
     let mut resources = Vec::with_capacity(count);

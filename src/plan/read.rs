@@ -474,6 +474,20 @@ mod tests {
     }
 
     #[test]
+    fn without_changes_planned_values_add_only_what_prior_state_lacks() {
+        let rest = r#","prior_state":{"values":{"root_module":{"resources":[
+            {"address":"aws_vpc.a","values":{"id":"prior"}}]}}},
+            "planned_values":{"root_module":{"resources":[
+            {"address":"aws_vpc.a","values":{"id":"planned"}},
+            {"address":"aws_vpc.b","values":{"id":"b"}}]}}"#;
+        let source = plan(&[], rest);
+        let doc = load(&source).unwrap();
+        let found: Vec<(&str, &str)> =
+            doc.resources.iter().map(|r| (r.address.as_ref(), r.after.unwrap().get())).collect();
+        assert_eq!(found, [("aws_vpc.a", r#"{"id":"prior"}"#), ("aws_vpc.b", r#"{"id":"b"}"#)]);
+    }
+
+    #[test]
     fn escaped_addresses_borrow_type_and_name_from_their_fields() {
         let rc = r#"{"address":"module.m[\"k\"].aws_vpc.v[\"a\"]","type":"aws_vpc","name":"v","change":{"actions":["create"],"after":{}}}"#;
         let source = plan(&[rc.to_string()], "");
