@@ -63,10 +63,8 @@ impl<'a> Values<'a> {
     /// the others answer [`Values::is_true`] and [`Values::any_true`] alike whether kept or not.
     pub fn markers(raw: Option<&'a RawValue>) -> Values<'a> {
         // Nothing unknown: nothing to keep, and no need to split.
-        if !raw.is_some_and(|r| contains_true(r.get())) {
-            return Values::default();
-        }
-        let mut de = serde_json::Deserializer::from_str(raw.map_or("{}", RawValue::get));
+        let Some(raw) = raw.filter(|r| contains_true(r.get())) else { return Values::default() };
+        let mut de = serde_json::Deserializer::from_str(raw.get());
         de.deserialize_map(FieldsVisitor { keep: |v| contains_true(v.get()) }).unwrap_or_default()
     }
 
