@@ -5,9 +5,9 @@
 //! channel actions for sessions — granted by `AmazonSSMManagedInstanceCore` or equivalent
 //! statements. <https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html>
 
-use super::graph::{LinkId, NodeId};
 use std::sync::Arc;
 
+use super::graph::{LinkId, NodeId};
 use super::policy::{Caller, Documents, PolicyDocument, Request, ResourceKind};
 use crate::model::Attr;
 use crate::tri::Tri;

@@ -1,7 +1,6 @@
 //! Instance profiles, roles and the policies that reach them; private hosted zones.
 
 use super::Builder;
-
 use crate::model::{Attr, Kind, Resource};
 use crate::network::Node;
 use crate::network::dns::{HostedZone, normalize};
