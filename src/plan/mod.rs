@@ -1,8 +1,10 @@
 //! Loading `terraform show -json` output — plans and state — into borrowed, typed documents.
 //!
-//! One thread reads the top level and keeps every resource object as a raw slice of the
-//! input (which also gives its byte span); as each part is read, parsing it into typed
-//! structs starts on the thread pool (see `read.rs`). Resource attribute values stay raw
+//! The large parts of the top level — runs of resource changes, `prior_state`,
+//! `configuration` — are found by search and parsed into typed structs on several threads at
+//! once (see `split.rs`); when the search's guesses do not hold, one thread scans the top
+//! level and the parts are parsed on the thread pool as they are scanned (see `read.rs`).
+//! Each resource object keeps its byte span in the input. Resource attribute values stay raw
 //! until the model asks for them (see [`values::Values`]), and so do the expressions of
 //! configuration blocks.
 
@@ -17,6 +19,7 @@ mod recognize;
 mod scan;
 pub mod sensitive;
 mod snippet;
+mod split;
 pub mod terraform;
 pub mod values;
 
@@ -183,6 +186,10 @@ const PLAN_HELP: &str =
 
 /// Loads a plan or state document from `source`.
 pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
+    load_reading(source, read::Reading::Pieces)
+}
+
+fn load_reading(source: &SourceFile, reading: read::Reading) -> Result<Document<'_>, LoadError> {
     let name = source.name.as_str();
     let text = source.text.as_str();
     let first = text.find(|c: char| !c.is_whitespace());
@@ -214,9 +221,9 @@ pub fn load(source: &SourceFile) -> Result<Document<'_>, LoadError> {
     }
 
     let background = read::Background::new(name, text);
-    let raw = background.read().map_err(|e| recognize::recognise(name, text).unwrap_or(e))?;
+    let raw = background.read(reading).map_err(|e| recognize::recognise(name, text).unwrap_or(e))?;
 
-    let kind = if raw.resource_changes.is_some() || raw.planned_values.is_some() || raw.configuration.is_some() {
+    let kind = if raw.resource_changes.is_some() || raw.planned_values.is_some() || raw.configuration {
         DocumentKind::Plan
     } else if raw.values.is_some() || (raw.format_version.is_some() && !raw.version) {
         DocumentKind::State

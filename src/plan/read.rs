@@ -1,6 +1,6 @@
 //! Reading the top level of a document while its parts are parsed in the background.
 //!
-//! One thread scans the top level, keeping every large part as a raw slice of the input. As
+//! This is the reading for documents [`super::split`] cannot cut into pieces. One thread scans the top level, keeping every large part as a raw slice of the input. As
 //! soon as a part has been scanned — each run of [`CHUNK`] resource changes, `prior_state`,
 //! `configuration` — parsing it into typed structs is spawned on the thread pool, so that the
 //! typed parsing overlaps the scan of the rest of the document instead of following it.
@@ -18,7 +18,7 @@ use super::config::Configuration;
 use super::raw::{RawResourceChange, RawStateModule, RawStateResource, RawStateValues, RawStateWrapper, RawVariable};
 use super::sensitive::{SensitivePaths, SensitiveValues};
 use super::values::CowStr;
-use super::{Action, LoadError, PLAN_HELP, ResourceInstance, json_error, nested, span_of};
+use super::{Action, LoadError, PLAN_HELP, ResourceInstance, Span, json_error, nested, span_of};
 
 /// Resource changes per background task: enough to outweigh spawning one, few enough to
 /// keep both threads busy.
@@ -33,14 +33,23 @@ pub(super) struct RawDocument<'a> {
     pub planned_values: Option<&'a RawValue>,
     /// How many resource changes there are, when the field is present.
     pub resource_changes: Option<usize>,
-    pub prior_state: Option<&'a RawValue>,
     pub values: Option<&'a RawValue>,
-    pub configuration: Option<&'a RawValue>,
+    /// Whether `configuration` is present (and not null); it is parsed in the background.
+    pub configuration: bool,
     /// Root module outputs as the plan changes them (`after_sensitive` marks the secret ones).
     pub output_changes: Option<&'a RawValue>,
     // The raw `terraform.tfstate` format, recognised only to explain what to do with it.
     pub version: bool,
     pub serial: bool,
+}
+
+/// How the top level is read: in pieces at once when it can be, or in one scan (which
+/// tests compare the pieces with).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reading {
+    Pieces,
+    #[cfg_attr(not(test), expect(dead_code, reason = "tests compare the two readings"))]
+    Scan,
 }
 
 /// One resource change: the instance it leaves, or, for a deposed object's change, only its
@@ -95,8 +104,27 @@ impl<'a> Background<'a> {
         }
     }
 
-    /// Reads the top level of the document, starting the typed parsing of its parts.
-    pub fn read(&self) -> Result<RawDocument<'a>, LoadError> {
+    pub(super) fn text(&self) -> &'a str {
+        self.text
+    }
+
+    pub(super) fn modules(&self) -> &Mutex<ModuleCache> {
+        &self.modules
+    }
+
+    /// Reads the top level of the document: its parts on several threads at once when the
+    /// guesses of [`super::split`] hold, else in one scan that starts the typed parsing of
+    /// each part as soon as it has been scanned.
+    pub fn read(&self, reading: Reading) -> Result<RawDocument<'a>, LoadError> {
+        if let Reading::Pieces = reading
+            && let Some((doc, parts)) = super::split::read(self)
+        {
+            *lock(&self.changes) = parts.runs.into_iter().enumerate().map(|(i, run)| (i, Ok(run))).collect();
+            *lock(&self.prior_state) = parts.prior.map(Ok);
+            *lock(&self.configuration) = parts.configuration.map(Ok);
+            lock(&self.sensitive).extend(parts.sensitive);
+            return Ok(doc);
+        }
         let text = self.text;
         rayon::scope(|scope| {
             let mut de = serde_json::Deserializer::from_str(text);
@@ -145,8 +173,19 @@ impl<'a> Background<'a> {
         modules: &mut SharedModules<'_>,
         values: &mut SensitiveValues,
     ) -> Result<Change<'a>, LoadError> {
+        let c: RawResourceChange<'a> = nested(self.name, self.text, rc)?;
+        self.change_of(c, span_of(self.text, rc), modules, values)
+    }
+
+    /// The change parsed from the object at `span` of the input.
+    pub(super) fn change_of(
+        &self,
+        c: RawResourceChange<'a>,
+        span: Span,
+        modules: &mut SharedModules<'_>,
+        values: &mut SensitiveValues,
+    ) -> Result<Change<'a>, LoadError> {
         let (name, text) = (self.name, self.text);
-        let c: RawResourceChange<'a> = nested(name, text, rc)?;
         let action = Action::from_actions(&c.change.actions);
         // Read before deciding to skip the object: a deleted resource's secrets are secrets.
         let before_sensitive = SensitivePaths::of(c.change.before_sensitive);
@@ -156,7 +195,7 @@ impl<'a> Background<'a> {
         if c.deposed.is_some() {
             return Ok(Change::Deposed(c.address));
         }
-        let addr = parse_address(name, text, rc, &c.address, (&c.type_, &c.name), modules)?;
+        let addr = parse_address(name, text, span.offset, &c.address, (&c.type_, &c.name), modules)?;
         // A deleted object is kept with its `before` (what goes away); it is not in the
         // world after the plan.
         let (after, sensitive) = match action {
@@ -173,7 +212,7 @@ impl<'a> Background<'a> {
             before: c.change.before,
             sensitive,
             before_sensitive,
-            span: span_of(text, rc),
+            span,
         };
         Ok(Change::Leaves(instance))
     }
@@ -185,6 +224,19 @@ impl<'a> Background<'a> {
     }
 
     fn state_resources(&self, values: RawStateValues<'a>) -> Result<Vec<ResourceInstance<'a>>, LoadError> {
+        let (resources, secrets) = self.state_parts(values)?;
+        if !secrets.is_empty() {
+            lock(&self.sensitive).extend(secrets);
+        }
+        Ok(resources)
+    }
+
+    /// The resources of a state's values, and the values its marks and its sensitive
+    /// outputs hold.
+    pub(super) fn state_parts(
+        &self,
+        values: RawStateValues<'a>,
+    ) -> Result<(Vec<ResourceInstance<'a>>, SensitiveValues), LoadError> {
         fn flatten<'a>(module: RawStateModule<'a>, out: &mut Vec<&'a RawValue>) {
             out.extend(module.resources);
             module.child_modules.into_iter().for_each(|child| flatten(child, out));
@@ -204,7 +256,8 @@ impl<'a> Background<'a> {
                 || SharedModules::new(&self.modules),
                 |modules, raw| {
                     let r: RawStateResource<'a> = nested(name, text, raw)?;
-                    let addr = parse_address(name, text, raw, &r.address, (&r.type_, &r.name), modules)?;
+                    let offset = span_of(text, raw).offset;
+                    let addr = parse_address(name, text, offset, &r.address, (&r.type_, &r.name), modules)?;
                     let sensitive = SensitivePaths::of(r.sensitive_values);
                     Ok(ResourceInstance {
                         address: r.address,
@@ -223,10 +276,7 @@ impl<'a> Background<'a> {
         for r in resources.iter().filter(|r| !r.sensitive.is_empty()) {
             secrets.add_marked(r.after, &r.sensitive);
         }
-        if !secrets.is_empty() {
-            lock(&self.sensitive).extend(secrets);
-        }
-        Ok(resources)
+        Ok((resources, secrets))
     }
 }
 
@@ -238,7 +288,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn parse_address<'a>(
     name: &str,
     text: &str,
-    raw: &RawValue,
+    offset: usize,
     address: &Cow<'a, str>,
     (type_, name_field): (&Option<CowStr<'a>>, &Option<CowStr<'a>>),
     modules: &mut SharedModules<'_>,
@@ -261,14 +311,31 @@ fn parse_address<'a>(
         }),
     };
     parsed.ok_or_else(|| {
-        LoadError::shape(
-            name,
-            text,
-            span_of(text, raw).offset,
-            format!("malformed resource address `{address}`"),
-            PLAN_HELP,
-        )
+        LoadError::shape(name, text, offset, format!("malformed resource address `{address}`"), PLAN_HELP)
     })
+}
+
+/// The top-level field named `key`, of those tfreach reads.
+pub(super) fn field(key: &str) -> Option<&'static str> {
+    const FIELDS: [&str; 11] = [
+        "format_version",
+        "terraform_version",
+        "variables",
+        "planned_values",
+        "resource_changes",
+        "prior_state",
+        "values",
+        "configuration",
+        "output_changes",
+        "version",
+        "serial",
+    ];
+    FIELDS.into_iter().find(|f| *f == key)
+}
+
+/// Root variables with a value, by name.
+pub(super) fn variables<'a>(vars: Option<BTreeMap<CowStr<'a>, RawVariable<'a>>>) -> Vec<(Cow<'a, str>, &'a RawValue)> {
+    vars.unwrap_or_default().into_iter().filter_map(|(name, v)| Some((name.0, v.value?))).collect()
 }
 
 /// The top-level object, read with the pool's scope at hand to start background work.
@@ -303,22 +370,9 @@ where
         let mut doc = RawDocument::default();
         let mut seen: Vec<&'static str> = Vec::new();
         while let Some(CowStr(key)) = map.next_key()? {
-            let field = match key.as_ref() {
-                "format_version" => "format_version",
-                "terraform_version" => "terraform_version",
-                "variables" => "variables",
-                "planned_values" => "planned_values",
-                "resource_changes" => "resource_changes",
-                "prior_state" => "prior_state",
-                "values" => "values",
-                "configuration" => "configuration",
-                "output_changes" => "output_changes",
-                "version" => "version",
-                "serial" => "serial",
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
+            let Some(field) = field(&key) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
             };
             if seen.contains(&field) {
                 return Err(M::Error::duplicate_field(field));
@@ -327,16 +381,11 @@ where
             match field {
                 "format_version" => doc.format_version = map.next_value::<Option<CowStr<'a>>>()?.map(|s| s.0),
                 "terraform_version" => doc.terraform_version = map.next_value::<Option<CowStr<'a>>>()?.map(|s| s.0),
-                "variables" => {
-                    let vars: Option<BTreeMap<CowStr<'a>, RawVariable<'a>>> = map.next_value()?;
-                    doc.variables =
-                        vars.unwrap_or_default().into_iter().filter_map(|(name, v)| Some((name.0, v.value?))).collect();
-                }
+                "variables" => doc.variables = variables(map.next_value()?),
                 "planned_values" => doc.planned_values = map.next_value()?,
                 "resource_changes" => doc.resource_changes = map.next_value_seed(Changes { bg, scope })?,
                 "prior_state" => {
-                    doc.prior_state = map.next_value()?;
-                    if let Some(prior) = doc.prior_state {
+                    if let Some(prior) = map.next_value::<Option<&'a RawValue>>()? {
                         scope.spawn(move |_| {
                             let parsed = nested::<RawStateWrapper<'a>>(bg.name, bg.text, prior)
                                 .and_then(|w| bg.state_resources(w.values.unwrap_or_default()));
@@ -346,8 +395,8 @@ where
                 }
                 "values" => doc.values = map.next_value()?,
                 "configuration" => {
-                    doc.configuration = map.next_value()?;
-                    if let Some(c) = doc.configuration {
+                    if let Some(c) = map.next_value::<Option<&'a RawValue>>()? {
+                        doc.configuration = true;
                         scope.spawn(move |_| *lock(&bg.configuration) = Some(nested(bg.name, bg.text, c)));
                     }
                 }
