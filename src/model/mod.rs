@@ -151,7 +151,9 @@ impl<'a> Model<'a> {
                 let kind = Kind::from_type(&inst.addr.type_);
                 let modelled = kind != Kind::Other;
                 let a = &inst.addr;
-                let after = if modelled { Values::of(inst.after) } else { Values::default() };
+                // Planned values and unknown markers in one allocation.
+                let (after, unknown) =
+                    if modelled { Values::with_markers(inst.after, inst.after_unknown) } else { Default::default() };
                 let config = modules[module_id.index()]
                     .config
                     .and_then(|c| config_index.get(&config_key(c)))
@@ -167,7 +169,6 @@ impl<'a> Model<'a> {
                     (true, b) => Values::of(b),
                     (false, _) => Values::default(),
                 };
-                let unknown = if modelled { Values::markers(inst.after_unknown) } else { Values::default() };
                 let expressions = if modelled { config.map(ConfigResource::expressions) } else { None };
                 let fields = Fields::new(after, unknown, before, expressions, lifecycle_of(inst.action))
                     .in_scope(eval::VarScope { doc, module: &inst.addr.module });

@@ -6,6 +6,8 @@
 
 use std::borrow::Cow;
 
+use std::sync::Arc;
+
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use smallvec::SmallVec;
@@ -44,40 +46,72 @@ impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {
     }
 }
 
-/// The fields of one JSON object, each still raw.
+/// One field of an object: its name and its raw value.
+type Field<'a> = (Cow<'a, str>, &'a RawValue);
+
+/// Fields gathered on the stack before they are kept in one allocation of the exact size.
+type Gathered<'a> = SmallVec<[Field<'a>; 64]>;
+
+/// The fields of one JSON object, each still raw. Objects split together (a resource's
+/// planned values and its unknown markers, the blocks of one list) share one allocation:
+/// each `Values` is a range of it.
 #[derive(Debug, Clone, Default)]
 pub struct Values<'a> {
-    fields: Vec<(Cow<'a, str>, &'a RawValue)>,
+    all: Option<Arc<[Field<'a>]>>,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> Values<'a> {
     /// Splits a raw JSON object; anything else (null, `true`, arrays) gives no fields.
     pub fn of(raw: Option<&'a RawValue>) -> Values<'a> {
-        match raw {
-            Some(raw) if raw.get().starts_with('{') => serde_json::from_str(raw.get()).unwrap_or_default(),
-            _ => Values::default(),
-        }
+        let mut gathered = Gathered::new();
+        let range = split_object(raw, &mut gathered, |_| true);
+        Values::share(&gathered, [range]).into_iter().next().unwrap_or_default()
     }
 
     /// Splits an `after_unknown` object, keeping only the fields that mark something unknown:
     /// the others answer [`Values::is_true`] and [`Values::any_true`] alike whether kept or not.
     pub fn markers(raw: Option<&'a RawValue>) -> Values<'a> {
-        // Nothing unknown: nothing to keep, and no need to split.
-        let Some(raw) = raw.filter(|r| contains_true(r.get())) else { return Values::default() };
-        let mut de = serde_json::Deserializer::from_str(raw.get());
-        de.deserialize_map(FieldsVisitor { keep: |v| contains_true(v.get()) }).unwrap_or_default()
+        let mut gathered = Gathered::new();
+        let range = split_markers(raw, &mut gathered);
+        Values::share(&gathered, [range]).into_iter().next().unwrap_or_default()
+    }
+
+    /// A resource's planned values and its unknown markers (as [`Values::of`] and
+    /// [`Values::markers`] split them), kept together.
+    pub fn with_markers(after: Option<&'a RawValue>, unknown: Option<&'a RawValue>) -> (Values<'a>, Values<'a>) {
+        let mut gathered = Gathered::new();
+        let after = split_object(after, &mut gathered, |_| true);
+        let unknown = split_markers(unknown, &mut gathered);
+        let [after, unknown] = Values::share(&gathered, [after, unknown]);
+        (after, unknown)
+    }
+
+    /// One allocation for every range of `gathered`, unless all are empty.
+    fn share<const N: usize>(gathered: &[Field<'a>], ranges: [(u32, u32); N]) -> [Values<'a>; N] {
+        let all: Option<Arc<[Field<'a>]>> = (!gathered.is_empty()).then(|| Arc::from(gathered));
+        ranges
+            .map(|(start, end)| if start == end { Values::default() } else { Values { all: all.clone(), start, end } })
+    }
+
+    fn fields(&self) -> &[Field<'a>] {
+        match &self.all {
+            Some(all) => &all[self.start as usize..self.end as usize],
+            None => &[],
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.start == self.end
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.fields.iter().map(|(k, _)| k.as_ref())
+        self.fields().iter().map(|(k, _)| k.as_ref())
     }
 
     pub fn raw(&self, key: &str) -> Option<&'a RawValue> {
-        self.fields.iter().find(|(k, _)| same_key(k, key)).map(|(_, v)| *v)
+        self.fields().iter().find(|(k, _)| same_key(k, key)).map(|(_, v)| *v)
     }
 
     /// The field typed as `T`; `None` when absent, null or of another type.
@@ -118,13 +152,20 @@ impl<'a> Values<'a> {
         Values::of(Some(raw))
     }
 
-    /// Every element of a list of nested blocks.
+    /// Every element of a list of nested blocks, kept together.
     pub fn blocks(&self, key: &str) -> Vec<Values<'a>> {
         let Some(raw) = self.raw(key) else {
             return Vec::new();
         };
         let items: Vec<&'a RawValue> = serde_json::from_str(raw.get()).unwrap_or_default();
-        items.into_iter().map(|r| Values::of(Some(r))).collect()
+        let mut gathered = Gathered::new();
+        let ranges: SmallVec<[(u32, u32); 8]> =
+            items.into_iter().map(|item| split_object(Some(item), &mut gathered, |_| true)).collect();
+        let all: Option<Arc<[Field<'a>]>> = (!gathered.is_empty()).then(|| Arc::from(&gathered[..]));
+        ranges
+            .into_iter()
+            .map(|(start, end)| if start == end { Values::default() } else { Values { all: all.clone(), start, end } })
+            .collect()
     }
 
     /// In an `after_unknown` object: is this whole field unknown (`true`)?
@@ -151,35 +192,46 @@ fn contains_true(json: &str) -> bool {
     json.contains("true")
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(FieldsVisitor { keep: |_| true })
+/// Splits the object `raw` into `gathered`, keeping the fields `keep` accepts: the range of
+/// `gathered` they take. Anything but an object, or an object that does not parse, adds none.
+fn split_object<'a>(raw: Option<&'a RawValue>, gathered: &mut Gathered<'a>, keep: fn(&RawValue) -> bool) -> (u32, u32) {
+    let start = gathered.len();
+    if let Some(raw) = raw.filter(|r| r.get().starts_with('{')) {
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        if de.deserialize_map(FieldsVisitor { gathered: &mut *gathered, keep }).is_err() {
+            gathered.truncate(start);
+        }
     }
+    let index = |n: usize| u32::try_from(n).expect("fewer than 2^32 fields");
+    (index(start), index(gathered.len()))
+}
+
+/// [`split_object`] for `after_unknown` markers.
+fn split_markers<'a>(raw: Option<&'a RawValue>, gathered: &mut Gathered<'a>) -> (u32, u32) {
+    // Nothing unknown: nothing to keep, and no need to split.
+    let raw = raw.filter(|r| contains_true(r.get()));
+    split_object(raw, gathered, |v| contains_true(v.get()))
 }
 
 /// Splits an object into the fields `keep` accepts.
-struct FieldsVisitor {
+struct FieldsVisitor<'g, 'a> {
+    gathered: &'g mut Gathered<'a>,
     keep: fn(&RawValue) -> bool,
 }
 
-impl<'de> Visitor<'de> for FieldsVisitor {
-    type Value = Values<'de>;
+impl<'de> Visitor<'de> for FieldsVisitor<'_, 'de> {
+    type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("an object")
     }
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-        // Gathered on the stack, then kept for the whole analysis in one allocation of the
-        // exact size.
-        let mut fields: SmallVec<[(Cow<'de, str>, &'de RawValue); 64]> = SmallVec::new();
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
         while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
             let value: &'de RawValue = map.next_value()?;
             if (self.keep)(value) {
-                fields.push((key, value));
+                self.gathered.push((key, value));
             }
         }
-        let mut fields = fields.into_vec();
-        fields.shrink_to_fit();
-        Ok(Values { fields })
+        Ok(())
     }
 }
 
@@ -224,7 +276,37 @@ mod tests {
         assert!(matches!(v.str("bA"), Some(Cow::Owned(s)) if s == "x\"y"));
         let l = v.strings("l").unwrap();
         assert!(matches!(&l[0], Cow::Borrowed("p")) && matches!(&l[1], Cow::Owned(s) if s == "q\n"));
-        assert!(v.fields.iter().any(|(k, _)| matches!(k, Cow::Borrowed("a"))));
+        assert!(v.fields().iter().any(|(k, _)| matches!(k, Cow::Borrowed("a"))));
+    }
+
+    #[test]
+    fn planned_values_and_markers_split_together_answer_as_split_apart() {
+        let after: &RawValue = serde_json::from_str(r#"{"cidr_block":"10.0.0.0/16","id":null,"tags":{}}"#).unwrap();
+        let unknown: &RawValue = serde_json::from_str(r#"{"id":true,"ingress":[{"x":[true]}],"tags":{}}"#).unwrap();
+        let (a, u) = Values::with_markers(Some(after), Some(unknown));
+        let keys = |v: &Values| v.keys().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(keys(&a), keys(&Values::of(Some(after))));
+        assert_eq!(keys(&u), ["id", "ingress"]);
+        assert_eq!(keys(&u), keys(&Values::markers(Some(unknown))));
+        assert!(Arc::ptr_eq(a.all.as_ref().unwrap(), u.all.as_ref().unwrap()), "one allocation");
+        assert_eq!(a.str("cidr_block").as_deref(), Some("10.0.0.0/16"));
+        assert!(u.is_true("id") && !a.is_true("id"));
+        // Nothing unknown: the markers are empty, the planned values whole.
+        let (a, u) = Values::with_markers(Some(after), None);
+        assert_eq!((keys(&a).len(), u.is_empty()), (3, true));
+        let (a, u) = Values::with_markers(None, Some(unknown));
+        assert_eq!((a.is_empty(), keys(&u)), (true, vec!["id".to_string(), "ingress".to_string()]));
+    }
+
+    #[test]
+    fn blocks_of_one_list_are_split_in_order() {
+        let raw: &RawValue = serde_json::from_str(r#"{"b":[{"p":1},null,{},{"p":3,"q":4}],"n":null}"#).unwrap();
+        let v = Values::of(Some(raw));
+        let blocks = v.blocks("b");
+        let found: Vec<(Option<i64>, Option<i64>)> = blocks.iter().map(|b| (b.i64("p"), b.i64("q"))).collect();
+        assert_eq!(found, [(Some(1), None), (None, None), (None, None), (Some(3), Some(4))]);
+        assert!(blocks[1].is_empty() && blocks[2].is_empty());
+        assert!(v.blocks("n").is_empty() && v.blocks("missing").is_empty());
     }
 
     #[test]

@@ -229,13 +229,8 @@ impl<'m, 'a> Resolver<'m, 'a> {
         if r.kind == Kind::Other {
             // Unmodelled resources keep their values raw; read them for this one attribute.
             let lifecycle = crate::model::lifecycle_of(r.action());
-            let fields = Fields::new(
-                Values::of(r.inst.after),
-                Values::markers(r.inst.after_unknown),
-                Values::of(r.inst.before),
-                r.expressions(),
-                lifecycle,
-            );
+            let (after, unknown) = Values::with_markers(r.inst.after, r.inst.after_unknown);
+            let fields = Fields::new(after, unknown, Values::of(r.inst.before), r.expressions(), lifecycle);
             let _ = self.attr_into(r, &fields, &[attr], spec, walk);
         } else {
             let _ = self.attr_into(r, &r.fields, &[attr], spec, walk);
