@@ -46,10 +46,10 @@ fn var_value<'a>(
     if hops > MAX_DEPTH {
         return None;
     }
-    let path: Vec<&str> = module.steps[..depth - 1].iter().map(|(n, _)| n.as_str()).collect();
+    let path: Vec<&str> = module.steps[..depth - 1].iter().map(|(n, _)| n.as_ref()).collect();
     let (call_name, _) = &module.steps[depth - 1];
     let parent = doc.configuration.root_module.descend(&path)?;
-    let call = parent.module_calls.get(call_name.as_str())?;
+    let call = parent.module_calls.get(call_name)?;
     match call.expressions().expr(name) {
         None => call.module.variables.get(name).and_then(|v| v.default),
         Some(e) if e.constant_value.is_some() => e.constant_value,

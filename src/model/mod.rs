@@ -31,7 +31,7 @@ struct ModuleEntry<'a> {
     /// Its block in `configuration`, when the plan has one.
     config: Option<&'a ConfigModule<'a>>,
     /// Child instances by call name.
-    children: FxHashMap<String, Vec<ModId>>,
+    children: FxHashMap<Arc<str>, Vec<ModId>>,
 }
 
 /// One resource instance with its modelled type, values and configuration block.

@@ -151,8 +151,9 @@ pub struct ModuleInstance {
     pub steps: Vec<ModuleStep>,
 }
 
-/// One `module.NAME[KEY]` step of a module instance's address.
-pub type ModuleStep = (String, Option<Key>);
+/// One `module.NAME[KEY]` step of a module instance's address. Instances of one call share
+/// its name.
+pub type ModuleStep = (Arc<str>, Option<Key>);
 
 impl ModuleInstance {
     pub fn root() -> Self {
@@ -165,12 +166,12 @@ impl ModuleInstance {
 
     /// The module's path in the configuration: call names without instance keys.
     pub fn config_path(&self) -> Vec<&str> {
-        self.steps.iter().map(|(n, _)| n.as_str()).collect()
+        self.steps.iter().map(|(n, _)| n.as_ref()).collect()
     }
 
     pub fn child(&self, name: &str, key: Option<Key>) -> ModuleInstance {
         let mut steps = self.steps.clone();
-        steps.push((name.to_string(), key));
+        steps.push((Arc::from(name), key));
         ModuleInstance { steps }
     }
 
@@ -182,7 +183,7 @@ impl ModuleInstance {
     /// Parses `module.a["x"].module.b` (or "" for the root).
     pub fn parse(s: &str) -> Option<ModuleInstance> {
         let segs = tokenize(s)?;
-        let (module, rest) = take_module_prefix(&segs);
+        let (module, rest) = take_module_prefix(&segs, &mut Names::default());
         rest.is_empty().then_some(module)
     }
 }
@@ -211,8 +212,8 @@ fn module_prefix_len(segs: &[Segment<'_>]) -> usize {
     n
 }
 
-/// Consumes leading `module.NAME[KEY]` steps.
-fn take_module_prefix<'s, 'a>(segs: &'s [Segment<'a>]) -> (ModuleInstance, &'s [Segment<'a>]) {
+/// Consumes leading `module.NAME[KEY]` steps, taking call names from `names`.
+fn take_module_prefix<'s, 'a>(segs: &'s [Segment<'a>], names: &mut Names) -> (ModuleInstance, &'s [Segment<'a>]) {
     let mut module = ModuleInstance::root();
     let mut rest = segs;
     while let [Segment::Name("module"), Segment::Name(name), tail @ ..] = rest {
@@ -220,10 +221,27 @@ fn take_module_prefix<'s, 'a>(segs: &'s [Segment<'a>]) -> (ModuleInstance, &'s [
             [Segment::Index(k), t @ ..] => (Some(k.clone()), t),
             t => (None, t),
         };
-        module.steps.push((name.to_string(), key));
+        module.steps.push((names.get(name), key));
         rest = tail;
     }
     (module, rest)
+}
+
+/// Module call names, each kept once.
+#[derive(Default)]
+pub struct Names(rustc_hash::FxHashSet<Arc<str>>);
+
+impl Names {
+    fn get(&mut self, name: &str) -> Arc<str> {
+        match self.0.get(name) {
+            Some(kept) => Arc::clone(kept),
+            None => {
+                let kept: Arc<str> = Arc::from(name);
+                self.0.insert(Arc::clone(&kept));
+                kept
+            }
+        }
+    }
 }
 
 /// A parsed resource instance address. Its module instance is shared among the resources
@@ -238,8 +256,13 @@ pub struct ResourceAddress<'a> {
 }
 
 /// Module instances already parsed, by the text of their address prefix
-/// (`module.app["web"].module.sg`), so that resources of one module share one.
-pub type ModuleCache = FxHashMap<Box<str>, Arc<ModuleInstance>>;
+/// (`module.app["web"].module.sg`), so that resources of one module share one; and the
+/// call names their steps share.
+#[derive(Default)]
+pub struct ModuleCache {
+    instances: FxHashMap<Box<str>, Arc<ModuleInstance>>,
+    names: Names,
+}
 
 /// One thread's view of a [`ModuleCache`] shared among threads.
 pub struct SharedModules<'c> {
@@ -255,12 +278,12 @@ impl<'c> SharedModules<'c> {
 
 impl<'a> ResourceAddress<'a> {
     pub fn parse(s: &'a str) -> Option<ResourceAddress<'a>> {
-        Self::parse_in(s, |_, prefix| Arc::new(take_module_prefix(prefix).0))
+        Self::parse_in(s, |_, prefix| Arc::new(take_module_prefix(prefix, &mut Names::default()).0))
     }
 
     /// The same with a cache shared among threads, through `local`, which remembers the last
     /// module it returned (resources of one module are mostly adjacent); the shared lock is
-    /// held only to look up.
+    /// held to look up, and to add a module instance not seen before.
     pub fn parse_shared(s: &'a str, local: &mut SharedModules<'_>) -> Option<ResourceAddress<'a>> {
         Self::parse_in(s, |text, prefix| {
             if let Some((last, m)) = &local.last
@@ -268,13 +291,16 @@ impl<'a> ResourceAddress<'a> {
             {
                 return Arc::clone(m);
             }
-            let cache = local.shared;
-            let known = cache.lock().unwrap_or_else(|e| e.into_inner()).get(text).cloned();
-            let m = known.unwrap_or_else(|| {
-                let m = Arc::new(take_module_prefix(prefix).0);
-                let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
-                Arc::clone(cache.entry(text.into()).or_insert(m))
-            });
+            let mut cache = local.shared.lock().unwrap_or_else(|e| e.into_inner());
+            let m = match cache.instances.get(text) {
+                Some(m) => Arc::clone(m),
+                None => {
+                    let m = Arc::new(take_module_prefix(prefix, &mut cache.names).0);
+                    cache.instances.insert(text.into(), Arc::clone(&m));
+                    m
+                }
+            };
+            drop(cache);
             // The text's buffer is reused: a run of resources moves through many modules.
             match &mut local.last {
                 Some((last, last_module)) => {
@@ -493,7 +519,11 @@ mod tests {
             (b.mode, b.type_.as_ref(), b.name.as_ref(), b.key),
             (Mode::Data, "aws_subnet", "y", Some(Key::Int(1)))
         );
-        assert_eq!(cache.lock().unwrap().len(), 2);
+        assert_eq!(cache.lock().unwrap().instances.len(), 2);
+        // Instances of one call share its name.
+        let names = |m: &ModuleInstance| m.steps.iter().map(|(n, _)| Arc::clone(n)).collect::<Vec<_>>();
+        assert!(names(&a.module).iter().zip(names(&c.module)).all(|(x, y)| Arc::ptr_eq(x, &y)));
+        assert_eq!(c.module.to_string(), r#"module.a["j"].module.b"#);
     }
 
     #[test]

@@ -310,7 +310,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
         let Some(parent) = self.model.parent(scope.module) else { return };
         let module = self.model.module(scope.module);
         let Some((call_name, _)) = module.steps.last() else { return };
-        let call = self.model.config_module(parent).and_then(|m| m.module_calls.get(call_name.as_str()));
+        let call = self.model.config_module(parent).and_then(|m| m.module_calls.get(call_name));
         let Some(call) = call else {
             walk.dead_end(format!("{module}.var.{name}"));
             return;
