@@ -41,9 +41,27 @@ impl fmt::Display for Key {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment<'a> {
     Name(&'a str),
-    Index(Key),
+    Index(Index<'a>),
     /// An index that is not a literal, e.g. `[count.index]` in HCL source.
     Dynamic,
+}
+
+/// A literal instance key as an address writes it: a string key without escapes is borrowed
+/// from the text, so that reading an address copies only the keys it keeps (a module
+/// instance already parsed keeps none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Index<'a> {
+    Int(i64),
+    Str(Cow<'a, str>),
+}
+
+impl Index<'_> {
+    pub fn to_key(&self) -> Key {
+        match self {
+            Index::Int(n) => Key::Int(*n),
+            Index::Str(s) => Key::Str(s.to_string()),
+        }
+    }
 }
 
 /// The segments of one address or reference; the usual `module.a[k].module.b.type.name[k].attr`
@@ -99,18 +117,18 @@ fn parse_index(s: &str, mut i: usize) -> Option<(Segment<'_>, usize)> {
         i += 1;
         let (key, close) = match s[i..].find(['"', '\\']) {
             // Most keys have no escapes: copied in one piece.
-            Some(len) if bytes[i + len] == b'"' => (s[i..i + len].to_string(), i + len),
-            _ => unescape_key(s, i)?,
+            Some(len) if bytes[i + len] == b'"' => (Cow::Borrowed(&s[i..i + len]), i + len),
+            _ => unescape_key(s, i).map(|(key, close)| (Cow::Owned(key), close))?,
         };
         if bytes.get(close + 1) != Some(&b']') {
             return None;
         }
-        Some((Segment::Index(Key::Str(key)), close + 2))
+        Some((Segment::Index(Index::Str(key)), close + 2))
     } else {
         let end = i + s[i..].find(']')?;
         let inner = s[i..end].trim();
         let seg = match inner.parse::<i64>() {
-            Ok(n) => Segment::Index(Key::Int(n)),
+            Ok(n) => Segment::Index(Index::Int(n)),
             Err(_) if !inner.is_empty() => Segment::Dynamic,
             Err(_) => return None,
         };
@@ -218,7 +236,7 @@ fn take_module_prefix<'s, 'a>(segs: &'s [Segment<'a>], names: &mut Names) -> (Mo
     let mut rest = segs;
     while let [Segment::Name("module"), Segment::Name(name), tail @ ..] = rest {
         let (key, tail) = match tail {
-            [Segment::Index(k), t @ ..] => (Some(k.clone()), t),
+            [Segment::Index(k), t @ ..] => (Some(k.to_key()), t),
             t => (None, t),
         };
         module.steps.push((names.get(name), key));
@@ -338,7 +356,7 @@ impl<'a> ResourceAddress<'a> {
         };
         let (type_, name, key) = match rest {
             [Segment::Name(t), Segment::Name(n)] => (*t, *n, None),
-            [Segment::Name(t), Segment::Name(n), Segment::Index(k)] => (*t, *n, Some(k.clone())),
+            [Segment::Name(t), Segment::Name(n), Segment::Index(k)] => (*t, *n, Some(k.to_key())),
             _ => return None,
         };
         Some(ResourceAddress { module, mode, type_: Cow::Borrowed(type_), name: Cow::Borrowed(name), key })
@@ -414,7 +432,7 @@ impl Reference {
         };
         let first_index = |segs: &[Segment<'_>]| -> Option<Key> {
             segs.iter().find_map(|s| match s {
-                Segment::Index(k) => Some(k.clone()),
+                Segment::Index(k) => Some(k.to_key()),
                 _ => None,
             })
         };
@@ -431,7 +449,7 @@ impl Reference {
             }
             [Segment::Name("module"), Segment::Name(n), rest @ ..] => {
                 let (key, rest) = match rest {
-                    [Segment::Index(k), r @ ..] => (Some(k.clone()), r),
+                    [Segment::Index(k), r @ ..] => (Some(k.to_key()), r),
                     r => (None, r),
                 };
                 let (output, index) = match rest {
@@ -454,7 +472,7 @@ impl Reference {
 
 fn resource_ref(mode: Mode, type_: &str, name: &str, rest: &[Segment<'_>]) -> Reference {
     let (key, rest) = match rest {
-        [Segment::Index(k), r @ ..] => (Some(k.clone()), r),
+        [Segment::Index(k), r @ ..] => (Some(k.to_key()), r),
         r => (None, r),
     };
     let attr = rest
@@ -489,6 +507,10 @@ mod tests {
         assert_eq!(a.mode, Mode::Data);
         assert_eq!(a.key, Some(Key::Str("a\"b".into())));
         assert_eq!(a.to_string(), r#"data.aws_iam_policy.core["a\"b"]"#);
+        let m = ResourceAddress::parse(r#"module.m["x\"y"].module.n["plain"].aws_vpc.v"#).unwrap();
+        assert_eq!(m.module.steps[0].1, Some(Key::Str("x\"y".into())));
+        assert_eq!(m.module.steps[1].1, Some(Key::Str("plain".into())));
+        assert_eq!(m.to_string(), r#"module.m["x\"y"].module.n["plain"].aws_vpc.v"#);
     }
 
     #[test]
