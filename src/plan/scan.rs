@@ -4,12 +4,14 @@
 //! a tree: a value nested deeper than any parser's limit must still be found, or it would
 //! be printed. Input that is not JSON gives what can be read of it; nothing here fails.
 
+use std::borrow::Cow;
+
 use super::sensitive::PathStep;
 
-/// A leaf value.
+/// A leaf value. Strings without escapes are borrowed from the input.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Leaf<'a> {
-    Str(String),
+    Str(Cow<'a, str>),
     /// The number as written.
     Number(&'a str),
     Bool(bool),
@@ -24,10 +26,35 @@ enum Frame {
     Array,
 }
 
+/// One step of the path to a leaf, as [`leaves`] reads it: keys without escapes are
+/// borrowed from the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Step<'a> {
+    Key(Cow<'a, str>),
+    Index(usize),
+}
+
+impl Step<'_> {
+    pub(crate) fn to_path_step(&self) -> PathStep {
+        match self {
+            Step::Key(k) => PathStep::Key(k.to_string()),
+            Step::Index(i) => PathStep::Index(*i),
+        }
+    }
+
+    pub(crate) fn is(&self, step: &PathStep) -> bool {
+        match (self, step) {
+            (Step::Key(a), PathStep::Key(b)) => a == b,
+            (Step::Index(a), PathStep::Index(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
 /// Calls `f` with the path and the value of every leaf of `json`, in document order.
-pub(crate) fn leaves<'a>(json: &'a str, mut f: impl FnMut(&[PathStep], Leaf<'a>)) {
+pub(crate) fn leaves<'a>(json: &'a str, mut f: impl FnMut(&[Step<'a>], Leaf<'a>)) {
     let bytes = json.as_bytes();
-    let mut path: Vec<PathStep> = Vec::new();
+    let mut path: Vec<Step<'a>> = Vec::new();
     let mut frames: Vec<Frame> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
@@ -38,7 +65,7 @@ pub(crate) fn leaves<'a>(json: &'a str, mut f: impl FnMut(&[PathStep], Leaf<'a>)
             }
             b'[' => {
                 frames.push(Frame::Array);
-                path.push(PathStep::Index(0));
+                path.push(Step::Index(0));
                 i += 1;
             }
             b'}' | b']' => {
@@ -54,7 +81,7 @@ pub(crate) fn leaves<'a>(json: &'a str, mut f: impl FnMut(&[PathStep], Leaf<'a>)
                         *keyed = false;
                     }
                     Some(Frame::Array) => {
-                        if let Some(PathStep::Index(n)) = path.last_mut() {
+                        if let Some(Step::Index(n)) = path.last_mut() {
                             *n += 1;
                         }
                     }
@@ -64,11 +91,16 @@ pub(crate) fn leaves<'a>(json: &'a str, mut f: impl FnMut(&[PathStep], Leaf<'a>)
             }
             b'"' => {
                 let end = string_end(bytes, i + 1);
-                let text: String = serde_json::from_str(&json[i..end]).unwrap_or_default();
+                // A closed string without escapes is its own text.
+                let closed = end > i + 1 && bytes[end - 1] == b'"';
+                let text: Cow<'a, str> = match closed.then(|| &json[i + 1..end - 1]) {
+                    Some(body) if !body.contains('\\') => Cow::Borrowed(body),
+                    _ => Cow::Owned(serde_json::from_str(&json[i..end]).unwrap_or_default()),
+                };
                 i = end;
                 match frames.last_mut() {
                     Some(Frame::Object { keyed }) if !*keyed => {
-                        path.push(PathStep::Key(text));
+                        path.push(Step::Key(text));
                         *keyed = true;
                     }
                     _ => f(&path, Leaf::Str(text)),
@@ -123,8 +155,8 @@ mod tests {
             let shown: Vec<String> = path
                 .iter()
                 .map(|s| match s {
-                    PathStep::Key(k) => k.clone(),
-                    PathStep::Index(i) => i.to_string(),
+                    Step::Key(k) => k.to_string(),
+                    Step::Index(i) => i.to_string(),
                 })
                 .collect();
             out.push((shown.join("/"), leaf));
@@ -160,5 +192,18 @@ mod tests {
     #[test]
     fn broken_json_gives_what_can_be_read() {
         assert_eq!(all(r#"{"a": "x", "b": [tru"#), [("a".to_string(), Leaf::Str("x".into()))]);
+        // Unclosed strings read as empty, whatever they end with.
+        assert_eq!(all(r#"["é"#), [("0".to_string(), Leaf::Str("".into()))]);
+        assert_eq!(all(r#"["a\""#), [("0".to_string(), Leaf::Str("".into()))]);
+        assert_eq!(all(r#"[""]"#), [("0".to_string(), Leaf::Str("".into()))]);
+    }
+
+    #[test]
+    fn strings_without_escapes_are_borrowed() {
+        let mut found = Vec::new();
+        leaves(r#"{"k": ["plain", "esc\u0041"]}"#, |path, leaf| found.push((path.to_vec(), leaf)));
+        assert!(matches!(&found[0].0[0], Step::Key(Cow::Borrowed("k"))));
+        assert!(matches!(&found[0].1, Leaf::Str(Cow::Borrowed("plain"))));
+        assert!(matches!(&found[1].1, Leaf::Str(Cow::Owned(s)) if s == "escA"));
     }
 }

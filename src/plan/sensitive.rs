@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use serde_json::value::RawValue;
 
-use super::scan::{Leaf, leaves};
+use super::scan::{Leaf, Step, leaves};
 
 /// One step of a path into a value: an object field or a list element.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -40,7 +40,7 @@ impl SensitivePaths {
         let mut paths = Vec::new();
         leaves(marks.get(), |path, leaf| {
             if matches!(leaf, Leaf::Bool(true)) {
-                paths.push(path.to_vec());
+                paths.push(path.iter().map(Step::to_path_step).collect());
             }
         });
         SensitivePaths { paths }
@@ -78,7 +78,9 @@ impl SensitivePaths {
     fn collect_values(&self, value: Option<&RawValue>, out: &mut SensitiveValues) {
         let Some(value) = value.filter(|_| !self.is_empty()) else { return };
         leaves(value.get(), |path, leaf| {
-            if self.covers(path) {
+            let covered =
+                |marked: &Vec<PathStep>| marked.len() <= path.len() && marked.iter().zip(path).all(|(m, s)| s.is(m));
+            if self.paths.iter().any(covered) {
                 out.add_leaf(leaf);
             }
         });
@@ -153,7 +155,10 @@ impl SensitiveValues {
     }
 
     fn add_string(&mut self, s: &str) {
-        self.values.insert(s.to_string());
+        // Copied only when new: the same secret is often marked in many resources.
+        if !self.values.contains(s) {
+            self.values.insert(s.to_string());
+        }
         if let Ok(net) = s.parse::<ipnet::IpNet>() {
             self.values.insert(net.to_string());
             self.values.insert(net.trunc().to_string());
