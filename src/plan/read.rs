@@ -1,7 +1,8 @@
 //! Reading the top level of a document while its parts are parsed in the background.
 //!
-//! This is the reading for documents [`super::split`] cannot cut into pieces. One thread scans the top level, keeping every large part as a raw slice of the input. As
-//! soon as a part has been scanned — each run of [`CHUNK`] resource changes, `prior_state`,
+//! This is the reading for documents that [`super::split`] cannot cut into pieces. One
+//! thread scans the top level, keeping every large part as a raw slice of the input. As soon
+//! as a part has been scanned — each run of [`CHUNK`] resource changes, `prior_state`,
 //! `configuration` — parsing it into typed structs is spawned on the thread pool, so that the
 //! typed parsing overlaps the scan of the rest of the document instead of following it.
 

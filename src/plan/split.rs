@@ -228,7 +228,8 @@ impl<'a> Piece<'a> {
 }
 
 /// Resource changes from the `[` at the cursor to the matching `]`, in runs parsed at once:
-/// how many, and the runs in order with the sensitive values they hold.
+/// how many, and the runs in order with the sensitive values they hold. Runs start where the
+/// next change may start (see [`RUN_START`]).
 fn changes<'a>(bg: &Background<'a>, c: &mut Cursor<'a>, guesses: Guesses<'_>) -> Option<(usize, Parts<'a>)> {
     c.pos += 1;
     let bytes = c.text.as_bytes();
@@ -243,25 +244,23 @@ fn changes<'a>(bg: &Background<'a>, c: &mut Cursor<'a>, guesses: Guesses<'_>) ->
         starts.push(comma);
         from = comma + guesses.run_bytes;
     }
-    let runs: Vec<Option<Run<'a>>> = starts
-        .par_iter()
-        .enumerate()
-        .map(|(i, &start)| Run::read(bg, start, i > 0, starts.get(i + 1).copied()))
-        .collect();
-    let (mut count, mut parts) = (0, Parts { runs: Vec::with_capacity(runs.len()), ..Parts::default() });
-    let last = runs.len() - 1;
-    for (i, run) in runs.into_iter().enumerate() {
-        let run = run?;
-        // Each run but the last stops at the next one's comma; the last closes the array.
-        if run.closes != (i == last) {
-            return None;
-        }
+    let mut runs: Vec<Option<Run<'a>>> =
+        starts.par_iter().enumerate().map(|(i, &start)| Run::read(bg, start, i > 0, &starts[i + 1..])).collect();
+    // The runs that chain from the first to the one that closes the array; a run that
+    // started inside a change is read over by the run before it, and dropped.
+    let (mut count, mut parts) = (0, Parts::default());
+    let mut i = 0;
+    loop {
+        let run = runs[i].take()?;
         count += run.changes.len();
         parts.runs.push(run.changes);
         parts.sensitive.extend(run.sensitive);
         c.pos = run.end;
+        if run.closes {
+            return Some((count, parts));
+        }
+        i = starts.binary_search(&run.end).ok()?;
     }
-    Some((count, parts))
 }
 
 /// A run of resource changes.
@@ -275,8 +274,9 @@ struct Run<'a> {
 
 impl<'a> Run<'a> {
     /// The changes from `start` (after the `[`, or at the comma before a later run's first
-    /// change) to `next`, the comma before the next run.
-    fn read(bg: &Background<'a>, start: usize, at_comma: bool, next: Option<usize>) -> Option<Run<'a>> {
+    /// change) to the first of `later`, the commas where later runs start, that it meets
+    /// between two changes; or to the end of the array.
+    fn read(bg: &Background<'a>, start: usize, at_comma: bool, later: &[usize]) -> Option<Run<'a>> {
         let mut c = Cursor { text: bg.text(), pos: start };
         let mut modules = SharedModules::new(bg.modules());
         let mut run = Run { changes: Vec::new(), sensitive: SensitiveValues::default(), end: 0, closes: false };
@@ -295,16 +295,13 @@ impl<'a> Run<'a> {
             let span = Span { offset: from, len: c.pos - from };
             run.changes.push(bg.change_of(change, span, &mut modules, &mut run.sensitive).ok()?);
             c.ws();
-            if Some(c.pos) == next {
+            if later.binary_search(&c.pos).is_ok() {
                 run.end = c.pos;
                 return Some(run);
             }
             if c.eat(b']') {
                 (run.end, run.closes) = (c.pos, true);
                 return Some(run);
-            }
-            if next.is_some_and(|next| c.pos > next) {
-                return None;
             }
             comma = true;
         }
@@ -443,16 +440,20 @@ mod tests {
     }
 
     #[test]
-    fn a_run_start_inside_a_change_falls_back_to_one_scan() {
-        // `},{"address":"` inside a change's values: a run guessed there cannot chain.
+    fn a_run_start_inside_a_change_is_read_over() {
+        // `},{"address":"` inside a change's values: the run guessed there is dropped, and the
+        // run before reads over it.
         let nested = r#"{"address":"aws_lb.b","type":"aws_lb","name":"b","change":{"actions":["create"],"after":{"m":[{"address":"1"},{"address":"2"}]}}}"#;
         let text = format!(r#"{{"format_version":"1.2","resource_changes":[{CHANGE},{nested},{CHANGE}]}}"#);
         let source = source(&text);
-        assert!(!chains(&source, 1));
-        assert!(chains(&source, RUN_BYTES), "one run reads over it");
+        assert!(chains(&source, 1) && chains(&source, RUN_BYTES));
         let (pieces, scan) = both(&source);
         assert_eq!(pieces, scan);
         assert!(pieces.contains(r#"address: "aws_lb.b""#), "{pieces}");
+        // Cut at every change and at the one inside: four runs found, three read.
+        let bg = Background::new(&source.name, &source.text);
+        let (_, parts) = read_in_runs_of(&bg, 1).unwrap();
+        assert_eq!(parts.runs.iter().map(Vec::len).collect::<Vec<_>>(), [1, 1, 1]);
     }
 
     #[test]
