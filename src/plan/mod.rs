@@ -16,6 +16,7 @@ pub mod input;
 mod raw;
 mod read;
 mod recognize;
+mod reference;
 mod scan;
 pub mod sensitive;
 mod snippet;
@@ -33,10 +34,11 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-pub use address::{Key, Mode, ModuleInstance, ModuleStep, Reference, ResourceAddress};
+pub use address::{Key, Mode, ModuleInstance, ModuleStep, ResourceAddress};
 pub use config::{Configuration, Expression, Expressions};
 pub use error::LoadError;
 pub use input::SourceFile;
+pub use reference::Reference;
 pub use sensitive::{PathStep, SensitivePaths, SensitiveValues};
 pub use values::Values;
 
