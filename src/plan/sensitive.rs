@@ -57,7 +57,15 @@ impl SensitivePaths {
 
     /// Whether the value at `path` is sensitive: it or something that contains it is marked.
     pub fn covers(&self, path: &[PathStep]) -> bool {
-        self.paths.iter().any(|marked| path.starts_with(marked))
+        self.covers_by(path, |step, marked| step == marked)
+    }
+
+    /// [`SensitivePaths::covers`] for a path of other steps, `same` telling a step from a
+    /// marked one.
+    fn covers_by<S>(&self, path: &[S], same: impl Fn(&S, &PathStep) -> bool) -> bool {
+        self.paths.iter().any(|marked| {
+            marked.len() <= path.len() && marked.iter().zip(path).all(|(marked, step)| same(step, marked))
+        })
     }
 
     /// Whether the whole top-level attribute `name` is sensitive.
@@ -78,9 +86,7 @@ impl SensitivePaths {
     fn collect_values(&self, value: Option<&RawValue>, out: &mut SensitiveValues) {
         let Some(value) = value.filter(|_| !self.is_empty()) else { return };
         leaves(value.get(), |path, leaf| {
-            let covered =
-                |marked: &Vec<PathStep>| marked.len() <= path.len() && marked.iter().zip(path).all(|(m, s)| s.is(m));
-            if self.paths.iter().any(covered) {
+            if self.covers_by(path, Step::is) {
                 out.add_leaf(leaf);
             }
         });

@@ -5,7 +5,6 @@
 //! fields are typed on access. Nothing is copied.
 
 use std::borrow::Cow;
-
 use std::sync::Arc;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
@@ -67,7 +66,7 @@ impl<'a> Values<'a> {
     pub fn of(raw: Option<&'a RawValue>) -> Values<'a> {
         let mut gathered = Gathered::new();
         let range = split_object(raw, &mut gathered, |_| true);
-        Values::share(&gathered, [range]).into_iter().next().unwrap_or_default()
+        Values::shared(&gathered, [range]).next().unwrap_or_default()
     }
 
     /// Splits an `after_unknown` object, keeping only the fields that mark something unknown:
@@ -75,7 +74,7 @@ impl<'a> Values<'a> {
     pub fn markers(raw: Option<&'a RawValue>) -> Values<'a> {
         let mut gathered = Gathered::new();
         let range = split_markers(raw, &mut gathered);
-        Values::share(&gathered, [range]).into_iter().next().unwrap_or_default()
+        Values::shared(&gathered, [range]).next().unwrap_or_default()
     }
 
     /// A resource's planned values and its unknown markers (as [`Values::of`] and
@@ -84,15 +83,20 @@ impl<'a> Values<'a> {
         let mut gathered = Gathered::new();
         let after = split_object(after, &mut gathered, |_| true);
         let unknown = split_markers(unknown, &mut gathered);
-        let [after, unknown] = Values::share(&gathered, [after, unknown]);
-        (after, unknown)
+        let mut split = Values::shared(&gathered, [after, unknown]);
+        (split.next().unwrap_or_default(), split.next().unwrap_or_default())
     }
 
-    /// One allocation for every range of `gathered`, unless all are empty.
-    fn share<const N: usize>(gathered: &[Field<'a>], ranges: [(u32, u32); N]) -> [Values<'a>; N] {
+    /// The `Values` of each range of `gathered`, in one allocation unless all are empty.
+    fn shared(
+        gathered: &[Field<'a>],
+        ranges: impl IntoIterator<Item = (u32, u32)>,
+    ) -> impl Iterator<Item = Values<'a>> {
         let all: Option<Arc<[Field<'a>]>> = (!gathered.is_empty()).then(|| Arc::from(gathered));
-        ranges
-            .map(|(start, end)| if start == end { Values::default() } else { Values { all: all.clone(), start, end } })
+        ranges.into_iter().map(move |(start, end)| match &all {
+            Some(all) if start < end => Values { all: Some(Arc::clone(all)), start, end },
+            _ => Values::default(),
+        })
     }
 
     fn fields(&self) -> &[Field<'a>] {
@@ -161,11 +165,7 @@ impl<'a> Values<'a> {
         let mut gathered = Gathered::new();
         let ranges: SmallVec<[(u32, u32); 8]> =
             items.into_iter().map(|item| split_object(Some(item), &mut gathered, |_| true)).collect();
-        let all: Option<Arc<[Field<'a>]>> = (!gathered.is_empty()).then(|| Arc::from(&gathered[..]));
-        ranges
-            .into_iter()
-            .map(|(start, end)| if start == end { Values::default() } else { Values { all: all.clone(), start, end } })
-            .collect()
+        Values::shared(&gathered, ranges).collect()
     }
 
     /// In an `after_unknown` object: is this whole field unknown (`true`)?
