@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
-use serde::de::{DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::address::{ModuleCache, ResourceAddress, SharedModules};
@@ -334,8 +334,42 @@ pub(super) fn field(key: &str) -> Option<&'static str> {
     FIELDS.into_iter().find(|f| *f == key)
 }
 
+/// Where the value of the next top-level field is read from: the single scan's map, or a
+/// piece's cursor ([`super::split`]).
+pub(super) trait FieldValue<'de> {
+    type Error;
+    fn next<T: Deserialize<'de>>(&mut self) -> Result<T, Self::Error>;
+}
+
+impl<'de, M: MapAccess<'de>> FieldValue<'de> for M {
+    type Error = M::Error;
+    fn next<T: Deserialize<'de>>(&mut self) -> Result<T, M::Error> {
+        self.next_value()
+    }
+}
+
+impl<'a> RawDocument<'a> {
+    /// Reads the value of `field` (one of [`field`]'s) when it is kept as it is, the same
+    /// way in both readings; `false`, reading nothing, for `resource_changes`, `prior_state`
+    /// and `configuration`, which each reading parses its own way.
+    pub(super) fn read_small<'de: 'a, V: FieldValue<'de>>(&mut self, field: &str, v: &mut V) -> Result<bool, V::Error> {
+        match field {
+            "format_version" => self.format_version = v.next::<Option<CowStr<'a>>>()?.map(|s| s.0),
+            "terraform_version" => self.terraform_version = v.next::<Option<CowStr<'a>>>()?.map(|s| s.0),
+            "variables" => self.variables = variables(v.next()?),
+            "planned_values" => self.planned_values = v.next()?,
+            "values" => self.values = v.next()?,
+            "output_changes" => self.output_changes = v.next()?,
+            "version" => self.version = v.next::<Option<IgnoredAny>>()?.is_some(),
+            "serial" => self.serial = v.next::<Option<IgnoredAny>>()?.is_some(),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
 /// Root variables with a value, by name.
-pub(super) fn variables<'a>(vars: Option<BTreeMap<CowStr<'a>, RawVariable<'a>>>) -> Vec<(Cow<'a, str>, &'a RawValue)> {
+fn variables<'a>(vars: Option<BTreeMap<CowStr<'a>, RawVariable<'a>>>) -> Vec<(Cow<'a, str>, &'a RawValue)> {
     vars.unwrap_or_default().into_iter().filter_map(|(name, v)| Some((name.0, v.value?))).collect()
 }
 
@@ -379,11 +413,10 @@ where
                 return Err(M::Error::duplicate_field(field));
             }
             seen.push(field);
+            if doc.read_small(field, &mut map)? {
+                continue;
+            }
             match field {
-                "format_version" => doc.format_version = map.next_value::<Option<CowStr<'a>>>()?.map(|s| s.0),
-                "terraform_version" => doc.terraform_version = map.next_value::<Option<CowStr<'a>>>()?.map(|s| s.0),
-                "variables" => doc.variables = variables(map.next_value()?),
-                "planned_values" => doc.planned_values = map.next_value()?,
                 "resource_changes" => doc.resource_changes = map.next_value_seed(Changes { bg, scope })?,
                 "prior_state" => {
                     if let Some(prior) = map.next_value::<Option<&'a RawValue>>()? {
@@ -394,16 +427,12 @@ where
                         });
                     }
                 }
-                "values" => doc.values = map.next_value()?,
-                "configuration" => {
+                _ => {
                     if let Some(c) = map.next_value::<Option<&'a RawValue>>()? {
                         doc.configuration = true;
                         scope.spawn(move |_| *lock(&bg.configuration) = Some(nested(bg.name, bg.text, c)));
                     }
                 }
-                "output_changes" => doc.output_changes = map.next_value()?,
-                "version" => doc.version = map.next_value::<Option<IgnoredAny>>()?.is_some(),
-                _ => doc.serial = map.next_value::<Option<IgnoredAny>>()?.is_some(),
             }
         }
         Ok(doc)

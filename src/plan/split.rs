@@ -16,7 +16,6 @@
 //! end where the next begins, a syntax error, a repeated field, nesting past serde_json's
 //! limit — gives `None`, and the single scan reads the document, with its positioned errors.
 
-use std::collections::BTreeMap;
 use std::iter;
 
 use memchr::memmem;
@@ -26,7 +25,7 @@ use serde::de::IgnoredAny;
 
 use super::address::SharedModules;
 use super::config::Configuration;
-use super::raw::{RawResourceChange, RawStateWrapper, RawVariable};
+use super::raw::{RawResourceChange, RawStateWrapper};
 use super::read::{self, Background, Change, RawDocument};
 use super::sensitive::SensitiveValues;
 use super::values::CowStr;
@@ -164,17 +163,15 @@ impl<'a> Piece<'a> {
             return None;
         }
         self.fields.push(field);
-        let doc = &mut self.doc;
+        if self.doc.read_small(field, c).ok()? {
+            return Some(());
+        }
         match field {
-            "format_version" => doc.format_version = c.value::<Option<CowStr<'a>>>()?.map(|s| s.0),
-            "terraform_version" => doc.terraform_version = c.value::<Option<CowStr<'a>>>()?.map(|s| s.0),
-            "variables" => doc.variables = read::variables(c.value::<Option<BTreeMap<CowStr<'a>, RawVariable<'a>>>>()?),
-            "planned_values" => doc.planned_values = c.value()?,
             "resource_changes" => {
                 c.ws();
                 if c.peek() == Some(b'[') {
                     let (count, parts) = changes(bg, c, guesses)?;
-                    doc.resource_changes = Some(count);
+                    self.doc.resource_changes = Some(count);
                     self.parts.runs = parts.runs;
                     self.parts.sensitive.extend(parts.sensitive);
                 } else {
@@ -189,14 +186,10 @@ impl<'a> Piece<'a> {
                     self.parts.sensitive.extend(secrets);
                 }
             }
-            "values" => doc.values = c.value()?,
-            "configuration" => {
+            _ => {
                 self.parts.configuration = c.value::<Option<Configuration<'a>>>()?;
-                doc.configuration = self.parts.configuration.is_some();
+                self.doc.configuration = self.parts.configuration.is_some();
             }
-            "output_changes" => doc.output_changes = c.value()?,
-            "version" => doc.version = c.value::<Option<IgnoredAny>>()?.is_some(),
-            _ => doc.serial = c.value::<Option<IgnoredAny>>()?.is_some(),
         }
         Some(())
     }
@@ -305,6 +298,14 @@ impl<'a> Run<'a> {
             }
             comma = true;
         }
+    }
+}
+
+impl<'a> read::FieldValue<'a> for Cursor<'a> {
+    /// The single scan reports what went wrong.
+    type Error = ();
+    fn next<T: Deserialize<'a>>(&mut self) -> Result<T, ()> {
+        self.value().ok_or(())
     }
 }
 
