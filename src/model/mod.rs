@@ -103,6 +103,18 @@ pub fn lifecycle_of(action: Action) -> Lifecycle {
     if action.creates() { Lifecycle::Creates } else { Lifecycle::Exists }
 }
 
+/// The fields of an instance's values, with its configuration's `expressions`: the planned
+/// values and unknown markers split into one allocation, and the values before (a state
+/// entry's are its planned ones, split once).
+pub fn instance_fields<'a>(inst: &'a ResourceInstance<'a>, expressions: Option<&'a Expressions<'a>>) -> Fields<'a> {
+    let (after, unknown) = Values::with_markers(inst.after, inst.after_unknown);
+    let before = match inst.before {
+        Some(b) if inst.after.is_some_and(|a| std::ptr::eq(a, b)) => after.clone(),
+        b => Values::of(b),
+    };
+    Fields::new(after, unknown, before, expressions, lifecycle_of(inst.action))
+}
+
 /// The typed, indexed view of one document.
 #[derive(Debug)]
 pub struct Model<'a> {
@@ -151,9 +163,6 @@ impl<'a> Model<'a> {
                 let kind = Kind::from_type(&inst.addr.type_);
                 let modelled = kind != Kind::Other;
                 let a = &inst.addr;
-                // Planned values and unknown markers in one allocation.
-                let (after, unknown) =
-                    if modelled { Values::with_markers(inst.after, inst.after_unknown) } else { Default::default() };
                 let config = modules[module_id.index()]
                     .config
                     .and_then(|c| config_index.get(&config_key(c)))
@@ -163,15 +172,18 @@ impl<'a> Model<'a> {
                     // Read here, in parallel, rather than on the resolver's first use.
                     c.expressions();
                 }
-                let before = match (modelled, inst.before) {
-                    // State entries are their own `before`: split them once.
-                    (true, Some(b)) if inst.after.is_some_and(|a| std::ptr::eq(a, b)) => after.clone(),
-                    (true, b) => Values::of(b),
-                    (false, _) => Values::default(),
+                let fields = if modelled {
+                    instance_fields(inst, config.map(ConfigResource::expressions))
+                } else {
+                    Fields::new(
+                        Values::default(),
+                        Values::default(),
+                        Values::default(),
+                        None,
+                        lifecycle_of(inst.action),
+                    )
                 };
-                let expressions = if modelled { config.map(ConfigResource::expressions) } else { None };
-                let fields = Fields::new(after, unknown, before, expressions, lifecycle_of(inst.action))
-                    .in_scope(eval::VarScope { doc, module: &inst.addr.module });
+                let fields = fields.in_scope(eval::VarScope { doc, module: &inst.addr.module });
                 Resource { id: ResId::new(id), inst, kind, module_id, fields, config }
             })
             .collect();

@@ -246,7 +246,7 @@ fn take_module_prefix<'s, 'a>(segs: &'s [Segment<'a>], names: &mut Names) -> (Mo
 
 /// Module call names, each kept once.
 #[derive(Default)]
-pub struct Names(rustc_hash::FxHashSet<Arc<str>>);
+struct Names(rustc_hash::FxHashSet<Arc<str>>);
 
 impl Names {
     fn get(&mut self, name: &str) -> Arc<str> {

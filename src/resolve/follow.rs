@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::refs::{known_strings, known_strings_at};
 use super::walk::Walk;
 use super::{MAX_DEPTH, Ref, Resolver, Scope, SetKey, TargetSpec, VarKey, vpc_default_attr};
-use crate::model::{Fields, Kind, ModId, ROOT, ResId, Resource};
-use crate::plan::{Key, Mode, Reference, Values};
+use crate::model::{Kind, ModId, ROOT, ResId, Resource};
+use crate::plan::{Key, Mode, Reference};
 use crate::resolve::link::Target;
 
 /// Attributes that stand for the resource itself when referenced (`aws_subnet.a.id`).
@@ -228,9 +228,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
         }
         if r.kind == Kind::Other {
             // Unmodelled resources keep their values raw; read them for this one attribute.
-            let lifecycle = crate::model::lifecycle_of(r.action());
-            let (after, unknown) = Values::with_markers(r.inst.after, r.inst.after_unknown);
-            let fields = Fields::new(after, unknown, Values::of(r.inst.before), r.expressions(), lifecycle);
+            let fields = crate::model::instance_fields(r.inst, r.expressions());
             let _ = self.attr_into(r, &fields, &[attr], spec, walk);
         } else {
             let _ = self.attr_into(r, &r.fields, &[attr], spec, walk);
