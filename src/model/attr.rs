@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::plan::config::{Expression, Expressions};
-use crate::plan::values::{CowStr, Values};
+use crate::plan::values::{CowStr, Markers, Values};
 
 /// An attribute's value after apply, and where that knowledge comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -106,7 +106,7 @@ pub enum Lifecycle {
 #[derive(Debug, Clone, Default)]
 pub struct Fields<'a> {
     after: Values<'a>,
-    unknown: Values<'a>,
+    unknown: Markers<'a>,
     before: Values<'a>,
     config: Option<&'a Expressions<'a>>,
     lifecycle: Lifecycle,
@@ -120,7 +120,7 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     pub fn new(
         after: Values<'a>,
-        unknown: Values<'a>,
+        unknown: Markers<'a>,
         before: Values<'a>,
         config: Option<&'a Expressions<'a>>,
         lifecycle: Lifecycle,
@@ -337,7 +337,7 @@ mod tests {
     fn fields<'a>(after: &'a str, unknown: &'a str, config: Option<&'a Expressions<'a>>) -> Fields<'a> {
         let a: &RawValue = serde_json::from_str(after).unwrap();
         let u: &RawValue = serde_json::from_str(unknown).unwrap();
-        Fields::new(Values::of(Some(a)), Values::markers(Some(u)), Values::default(), config, Lifecycle::Creates)
+        Fields::new(Values::of(Some(a)), Markers::of(Some(u)), Values::default(), config, Lifecycle::Creates)
     }
 
     #[test]
@@ -362,8 +362,7 @@ mod tests {
         let a: &RawValue = serde_json::from_str("{}").unwrap();
         let u: &RawValue = serde_json::from_str(r#"{"egress":true}"#).unwrap();
         let b: &RawValue = serde_json::from_str(r#"{"egress":[{"from_port":443}]}"#).unwrap();
-        let f =
-            Fields::new(Values::of(Some(a)), Values::markers(Some(u)), Values::of(Some(b)), None, Lifecycle::Exists);
+        let f = Fields::new(Values::of(Some(a)), Markers::of(Some(u)), Values::of(Some(b)), None, Lifecycle::Exists);
         let blocks = f.blocks("egress");
         assert_eq!(blocks.len(), 1);
         assert_eq!(blocks[0].int("from_port"), Attr::Known(443));

@@ -15,7 +15,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde::Deserialize;
 
 use crate::plan::config::{ConfigModule, ConfigResource, Expressions};
-use crate::plan::{Action, Document, Key, Mode, ModuleInstance, ModuleStep, ResourceInstance, Values};
+use crate::plan::{Action, Document, Key, Markers, Mode, ModuleInstance, ModuleStep, ResourceInstance, Values};
 pub use attr::{Attr, Fields, Lifecycle};
 pub use ids::{ModId, ResId};
 pub use kind::Kind;
@@ -177,7 +177,7 @@ impl<'a> Model<'a> {
                 } else {
                     Fields::new(
                         Values::default(),
-                        Values::default(),
+                        Markers::default(),
                         Values::default(),
                         None,
                         lifecycle_of(inst.action),

@@ -40,7 +40,7 @@ pub use error::LoadError;
 pub use input::SourceFile;
 pub use reference::Reference;
 pub use sensitive::{PathStep, SensitivePaths, SensitiveValues};
-pub use values::Values;
+pub use values::{Markers, Values};
 
 /// Whether the input was a plan or a state snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

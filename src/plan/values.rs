@@ -5,9 +5,10 @@
 //! fields are typed on access. Nothing is copied.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use memchr::memmem;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use smallvec::SmallVec;
 
@@ -49,7 +50,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {
 type Field<'a> = (Cow<'a, str>, &'a RawValue);
 
 /// Fields gathered on the stack before they are kept in one allocation of the exact size.
-type Gathered<'a> = SmallVec<[Field<'a>; 64]>;
+type Gathered<'a> = SmallVec<[Field<'a>; 128]>;
 
 /// The fields of one JSON object, each still raw. Objects split together (a resource's
 /// planned values and its unknown markers, the blocks of one list) share one allocation:
@@ -69,22 +70,14 @@ impl<'a> Values<'a> {
         Values::shared(&gathered, [range]).next().unwrap_or_default()
     }
 
-    /// Splits an `after_unknown` object, keeping only the fields that mark something unknown:
-    /// the others answer [`Values::is_true`] and [`Values::any_true`] alike whether kept or not.
-    pub fn markers(raw: Option<&'a RawValue>) -> Values<'a> {
-        let mut gathered = Gathered::new();
-        let range = split_markers(raw, &mut gathered);
-        Values::shared(&gathered, [range]).next().unwrap_or_default()
-    }
-
     /// A resource's planned values and its unknown markers (as [`Values::of`] and
-    /// [`Values::markers`] split them), kept together.
-    pub fn with_markers(after: Option<&'a RawValue>, unknown: Option<&'a RawValue>) -> (Values<'a>, Values<'a>) {
+    /// [`Markers::of`] split them), kept together.
+    pub fn with_markers(after: Option<&'a RawValue>, unknown: Option<&'a RawValue>) -> (Values<'a>, Markers<'a>) {
         let mut gathered = Gathered::new();
         let after = split_object(after, &mut gathered, |_| true);
         let unknown = split_markers(unknown, &mut gathered);
         let mut split = Values::shared(&gathered, [after, unknown]);
-        (split.next().unwrap_or_default(), split.next().unwrap_or_default())
+        (split.next().unwrap_or_default(), Markers(split.next().unwrap_or_default()))
     }
 
     /// The `Values` of each range of `gathered`, in one allocation unless all are empty.
@@ -158,24 +151,58 @@ impl<'a> Values<'a> {
 
     /// Every element of a list of nested blocks, kept together.
     pub fn blocks(&self, key: &str) -> Vec<Values<'a>> {
+        self.blocks_keeping(key, |_| true)
+    }
+
+    /// [`Values::blocks`], each keeping the fields `keep` accepts.
+    fn blocks_keeping(&self, key: &str, keep: fn(&RawValue) -> bool) -> Vec<Values<'a>> {
         let Some(raw) = self.raw(key) else {
             return Vec::new();
         };
-        let items: Vec<&'a RawValue> = serde_json::from_str(raw.get()).unwrap_or_default();
+        let mut split = Items { gathered: Gathered::new(), ranges: SmallVec::new(), keep };
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        if de.deserialize_seq(&mut split).is_err() {
+            // Not a list (null): no blocks.
+            return Vec::new();
+        }
+        Values::shared(&split.gathered, split.ranges).collect()
+    }
+}
+
+/// The fields of an `after_unknown` object that mark something unknown (hold a `true`);
+/// the others say nothing, so they are not kept. Every field kept marks something.
+#[derive(Debug, Clone, Default)]
+pub struct Markers<'a>(Values<'a>);
+
+impl<'a> Markers<'a> {
+    /// Splits an `after_unknown` object.
+    pub fn of(raw: Option<&'a RawValue>) -> Markers<'a> {
         let mut gathered = Gathered::new();
-        let ranges: SmallVec<[(u32, u32); 8]> =
-            items.into_iter().map(|item| split_object(Some(item), &mut gathered, |_| true)).collect();
-        Values::shared(&gathered, ranges).collect()
+        let range = split_markers(raw, &mut gathered);
+        Markers(Values::shared(&gathered, [range]).next().unwrap_or_default())
     }
 
-    /// In an `after_unknown` object: is this whole field unknown (`true`)?
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.keys()
+    }
+
+    /// Is this whole field unknown (`true`)?
     pub fn is_true(&self, key: &str) -> bool {
-        self.raw(key).is_some_and(|r| r.get() == "true")
+        self.0.raw(key).is_some_and(|r| r.get() == "true")
     }
 
-    /// In an `after_unknown` object: is anything under this field unknown?
+    /// Is anything under this field unknown? Only such fields are kept.
     pub fn any_true(&self, key: &str) -> bool {
-        self.raw(key).is_some_and(|r| contains_true(r.get()))
+        self.0.raw(key).is_some()
+    }
+
+    /// The markers of each block of the list `key`, in order.
+    pub fn blocks(&self, key: &str) -> Vec<Markers<'a>> {
+        self.0.blocks_keeping(key, |v| contains_true(v.get())).into_iter().map(Markers).collect()
     }
 }
 
@@ -189,7 +216,9 @@ pub(crate) fn same_key(a: &str, b: &str) -> bool {
 /// `after_unknown` values are made of `true`, `false`, arrays and objects only, so the text
 /// holds `true` exactly when some leaf is unknown.
 fn contains_true(json: &str) -> bool {
-    json.contains("true")
+    static TRUE: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("true"));
+    // Most markers are a bare `true` or `false`; one searcher serves the rest.
+    json == "true" || (json.len() > "true".len() && TRUE.find(json.as_bytes()).is_some())
 }
 
 /// Splits the object `raw` into `gathered`, keeping the fields `keep` accepts: the range of
@@ -211,6 +240,28 @@ fn split_markers<'a>(raw: Option<&'a RawValue>, gathered: &mut Gathered<'a>) -> 
     // Nothing unknown: nothing to keep, and no need to split.
     let raw = raw.filter(|r| contains_true(r.get()));
     split_object(raw, gathered, |v| contains_true(v.get()))
+}
+
+/// Splits each object of a list into the fields `keep` accepts, without collecting the list.
+struct Items<'a> {
+    gathered: Gathered<'a>,
+    /// Each item's range of `gathered`.
+    ranges: SmallVec<[(u32, u32); 8]>,
+    keep: fn(&RawValue) -> bool,
+}
+
+impl<'de> Visitor<'de> for &mut Items<'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list")
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            let range = split_object(Some(item), &mut self.gathered, self.keep);
+            self.ranges.push(range);
+        }
+        Ok(())
+    }
 }
 
 /// Splits an object into the fields `keep` accepts.
@@ -286,16 +337,17 @@ mod tests {
         let (a, u) = Values::with_markers(Some(after), Some(unknown));
         let keys = |v: &Values| v.keys().map(str::to_string).collect::<Vec<_>>();
         assert_eq!(keys(&a), keys(&Values::of(Some(after))));
-        assert_eq!(keys(&u), ["id", "ingress"]);
-        assert_eq!(keys(&u), keys(&Values::markers(Some(unknown))));
-        assert!(Arc::ptr_eq(a.all.as_ref().unwrap(), u.all.as_ref().unwrap()), "one allocation");
+        let marked = |m: &Markers| m.keys().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(marked(&u), ["id", "ingress"]);
+        assert_eq!(marked(&u), marked(&Markers::of(Some(unknown))));
+        assert!(Arc::ptr_eq(a.all.as_ref().unwrap(), u.0.all.as_ref().unwrap()), "one allocation");
         assert_eq!(a.str("cidr_block").as_deref(), Some("10.0.0.0/16"));
-        assert!(u.is_true("id") && !a.is_true("id"));
+        assert!(u.is_true("id") && a.raw("id").is_some_and(|r| r.get() == "null"));
         // Nothing unknown: the markers are empty, the planned values whole.
         let (a, u) = Values::with_markers(Some(after), None);
         assert_eq!((keys(&a).len(), u.is_empty()), (3, true));
         let (a, u) = Values::with_markers(None, Some(unknown));
-        assert_eq!((a.is_empty(), keys(&u)), (true, vec!["id".to_string(), "ingress".to_string()]));
+        assert_eq!((a.is_empty(), marked(&u)), (true, vec!["id".to_string(), "ingress".to_string()]));
     }
 
     #[test]
@@ -311,15 +363,33 @@ mod tests {
 
     #[test]
     fn reads_unknown_markers() {
-        let raw: &RawValue =
-            serde_json::from_str(r#"{"egress":true,"ingress":[{"cidr_blocks":[false]}],"tags":{}}"#).unwrap();
-        for u in [Values::of(Some(raw)), Values::markers(Some(raw))] {
-            assert!(u.is_true("egress"));
-            assert!(!u.is_true("ingress"));
-            assert!(!u.any_true("ingress"));
-            assert!(!u.is_true("absent"));
-            assert!(u.blocks("ingress").iter().all(|b| !b.any_true("cidr_blocks")));
+        let raw: &RawValue = serde_json::from_str(
+            r#"{"egress":true,"ingress":[{"cidr_blocks":[false],"self":false},{"cidr_blocks":[false,true]}],"tags":{},"t":{"a":true}}"#,
+        )
+        .unwrap();
+        let u = Markers::of(Some(raw));
+        assert_eq!(u.keys().collect::<Vec<_>>(), ["egress", "ingress", "t"]);
+        assert!(u.is_true("egress") && u.any_true("egress"));
+        assert!(!u.is_true("ingress") && u.any_true("ingress"));
+        assert!(!u.is_true("t") && u.any_true("t"));
+        assert!(!u.is_true("tags") && !u.any_true("tags"));
+        assert!(!u.is_true("absent") && !u.any_true("absent"));
+        let blocks = u.blocks("ingress");
+        assert_eq!(blocks.len(), 2, "one per block, in order");
+        assert!(blocks[0].is_empty() && !blocks[0].any_true("cidr_blocks") && !blocks[0].any_true("self"));
+        assert!(blocks[1].any_true("cidr_blocks") && !blocks[1].is_true("cidr_blocks"));
+        // Nothing unknown at all: no fields.
+        let none: &RawValue = serde_json::from_str(r#"{"a":false,"b":[{"c":false}]}"#).unwrap();
+        assert!(Markers::of(Some(none)).is_empty() && Markers::of(None).is_empty());
+    }
+
+    #[test]
+    fn finds_a_true_at_any_depth() {
+        for json in ["true", "[true]", "[false,true]", r#"{"a":{"b":[true]}}"#] {
+            assert!(contains_true(json), "{json}");
         }
-        assert_eq!(Values::markers(Some(raw)).keys().collect::<Vec<_>>(), ["egress"]);
+        for json in ["false", "[]", "{}", "[false]", r#"{"a":false}"#, "tru", ""] {
+            assert!(!contains_true(json), "{json}");
+        }
     }
 }
