@@ -26,6 +26,11 @@
 //! each run includes dropping what it built. Reading the file is timed on its own. The analysis reads the plan alone, no `.tf`
 //! sources (the copies have none). A scaling table repeats (a) and (d) at ⅛, ¼ and ½ size.
 //!
+//! (a) and (c) are also timed in pairs, each (c) run right after a parse, and the median of
+//! the pairs' ratios is printed beside the rows' ratio: on a shared host a core comes and
+//! goes over seconds, and the rows are timed seconds apart. The (c) target counts as met
+//! only when both ratios meet it.
+//!
 //! Peak RSS never goes down in a process, so each phase also runs in a child process of
 //! this binary (`--phase NAME FILE`) that reads the file with `SourceFile::read`, runs the
 //! phase and reports its peak RSS (`VmHWM`; elsewhere `getrusage`) and, from a counting
@@ -208,7 +213,7 @@ fn bench() -> Result<(), String> {
     let peak = phases::memory(path_str, size)?;
 
     let source = SourceFile::read(path_str).map_err(|e| e.to_string())?;
-    let (parse, graphed, analyzed, report) = timings(&source, path_str, runs)?;
+    let Timings { parse, graph: graphed, graph_paired, analyze: analyzed, report } = timings(&source, path_str, runs)?;
     println!("\nverified  {}", copies::check(&seed_report, &report, copies, &seed.renames)?);
     drop((report, source));
     let time_ratio = analyzed.median.as_secs_f64() / parse.median.as_secs_f64();
@@ -226,7 +231,11 @@ fn bench() -> Result<(), String> {
     let graph_ratio = graphed.median.as_secs_f64() / parse.median.as_secs_f64();
     let rss_ratio = peak.network as f64 / size as f64;
     println!("\ntargets (the issue's: load + resolve + graph, row (c))");
-    println!("  (c) time ≤ 4 × parse:                 {graph_ratio:.2}×  {}", verdict(graph_ratio <= 4.0));
+    // Met when both measures are: the rows' medians, and the runs in pairs.
+    println!(
+        "  (c) time ≤ 4 × parse:                 {graph_ratio:.2}× (medians), {graph_paired:.2}× (pairs)  {}",
+        verdict(graph_ratio.max(graph_paired) <= 4.0)
+    );
     println!("  (c) peak RSS ≤ 2 × file (with reach): {rss_ratio:.2}×  {}", verdict(rss_ratio <= 2.0));
     println!("  (c) shared names ≤ 2 × unique names:  {shared:.2}×  {}", verdict(shared <= 2.0));
     println!("the whole analysis, row (d), for comparison");
@@ -235,13 +244,26 @@ fn bench() -> Result<(), String> {
     Ok(())
 }
 
-/// Times each phase on `source` and prints medians; returns the parse's, (c)'s and
-/// analyze's, and the analysis (for the copy-by-copy check).
-fn timings(
-    source: &SourceFile,
-    path: &str,
-    runs: Runs,
-) -> Result<(measure::Timing, measure::Timing, measure::Timing, FileReport), String> {
+/// Load + model + network, row (c): the number of edges, so that nothing is optimised away.
+fn graph(source: &SourceFile) -> usize {
+    let doc = plan::load(source).expect("loaded before");
+    let model = Model::build(&doc);
+    Network::build(&model, None).graph.graph.edge_count()
+}
+
+/// What [`timings`] measured.
+struct Timings {
+    parse: measure::Timing,
+    graph: measure::Timing,
+    /// (c) over the parse, from runs in pairs ([`measure::paired`]).
+    graph_paired: f64,
+    analyze: measure::Timing,
+    /// The analysis, for the copy-by-copy check.
+    report: FileReport,
+}
+
+/// Times each phase on `source` and prints medians.
+fn timings(source: &SourceFile, path: &str, runs: Runs) -> Result<Timings, String> {
     println!(
         "\ntime: median of up to {} runs after a warm-up, within {} s a phase (min – max), text in memory",
         runs.count,
@@ -251,11 +273,9 @@ fn timings(
     let text = source.text.as_str();
     let parse = runs.time(|| serde_json::from_str::<IgnoredAny>(text).is_ok());
     let load = runs.time(|| plan::load(source).map(|d| d.resources.len()));
-    let network = runs.time(|| {
-        let doc = plan::load(source).expect("loaded before");
-        let model = Model::build(&doc);
-        Network::build(&model, None).graph.graph.edge_count()
-    });
+    let network = runs.time(|| graph(source));
+    let (paired, paired_runs) =
+        measure::paired(runs.count, runs.budget, || serde_json::from_str::<IgnoredAny>(text).is_ok(), || graph(source));
     let mut stages: Vec<[Duration; 4]> = Vec::new();
     let reach = runs.time(|| {
         let t0 = Instant::now();
@@ -293,6 +313,11 @@ fn timings(
     row("(c) load + Model::build + Network::build", network);
     row("    (c) + Reach::build", reach);
     row("(d) analysis::analyze", analyze);
+    println!(
+        "  (c) ÷ (a) in pairs, each (c) right after a parse: {paired:.2}×  (median of {} pairs; (c) {:.1} ms)",
+        paired_runs.samples,
+        ms(paired_runs.median)
+    );
     if stages.len() > 1 {
         stages.remove(0); // the warm-up
     }
@@ -306,7 +331,8 @@ fn timings(
         ms(r),
         ms(analyze.median.saturating_sub(reach.median))
     );
-    Ok((parse, network, analyze, report.expect("analysed at least once")))
+    let report = report.expect("analysed at least once");
+    Ok(Timings { parse, graph: network, graph_paired: paired, analyze, report })
 }
 
 /// analyze ÷ parse at ⅛, ¼ and ½ of the plan: a ratio that grows with the plan's size

@@ -147,6 +147,40 @@ pub fn time<T>(runs: usize, budget: Duration, mut f: impl FnMut() -> T) -> Timin
     }
 }
 
+/// `f`'s time over `floor`'s, measured in pairs: each call of `f` right after a call of
+/// `floor`, so that both see the same machine (on a shared host, the other core comes and
+/// goes over seconds). The median of the per-pair ratios, and `f`'s timing, from `runs`
+/// pairs after one warm-up pair (fewer when the budget is short, as for [`time`]).
+pub fn paired<T, U>(
+    runs: usize,
+    budget: Duration,
+    mut floor: impl FnMut() -> T,
+    mut f: impl FnMut() -> U,
+) -> (f64, Timing) {
+    let pair = |floor: &mut dyn FnMut() -> T, f: &mut dyn FnMut() -> U| {
+        let start = Instant::now();
+        std::hint::black_box(floor());
+        let middle = Instant::now();
+        std::hint::black_box(f());
+        (middle - start, middle.elapsed())
+    };
+    let start = Instant::now();
+    let warm_up = pair(&mut floor, &mut f);
+    let affordable = (budget.as_secs_f64() / start.elapsed().as_secs_f64().max(1e-9)) as usize;
+    let mut pairs: Vec<(Duration, Duration)> =
+        (0..runs.max(1).min(affordable)).map(|_| pair(&mut floor, &mut f)).collect();
+    if pairs.is_empty() {
+        pairs.push(warm_up);
+    }
+    let mut ratios: Vec<f64> = pairs.iter().map(|(a, b)| b.as_secs_f64() / a.as_secs_f64().max(1e-9)).collect();
+    ratios.sort_by(f64::total_cmp);
+    let mut times: Vec<Duration> = pairs.iter().map(|&(_, b)| b).collect();
+    times.sort();
+    let timing =
+        Timing { median: times[times.len() / 2], min: times[0], max: times[times.len() - 1], samples: times.len() };
+    (ratios[ratios.len() / 2], timing)
+}
+
 /// The median of each column of per-run stage times.
 pub fn stage_medians<const N: usize>(runs: &[[Duration; N]]) -> [Duration; N] {
     std::array::from_fn(|i| {
