@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use hashbrown::HashTable;
 use rayon::prelude::*;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use serde::Deserialize;
 
 use crate::plan::config::{ConfigModule, ConfigResource, Expressions};
@@ -459,14 +459,18 @@ fn config_key(module: &ConfigModule<'_>) -> usize {
 }
 
 fn index_configuration<'a>(root: &'a ConfigModule<'a>) -> ConfigIndex<'a> {
-    fn walk<'a>(m: &'a ConfigModule<'a>, out: &mut Vec<&'a ConfigModule<'a>>) {
+    // Calls of one module source share its configuration: it is indexed once.
+    fn walk<'a>(m: &'a ConfigModule<'a>, seen: &mut FxHashSet<usize>, out: &mut Vec<&'a ConfigModule<'a>>) {
+        if !seen.insert(config_key(m)) {
+            return;
+        }
         out.push(m);
         for call in m.module_calls.values() {
-            walk(&call.module, out);
+            walk(&call.module, seen, out);
         }
     }
     let mut modules = Vec::new();
-    walk(root, &mut modules);
+    walk(root, &mut FxHashSet::default(), &mut modules);
     // Each module block is indexed on its own, in parallel.
     modules
         .par_iter()

@@ -2,7 +2,7 @@
 //! variables and provider configurations, borrowed from the input.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize as DeriveDeserialize;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -11,12 +11,77 @@ use smallvec::SmallVec;
 
 use super::values::CowStr;
 
-#[derive(Debug, Default, DeriveDeserialize)]
+#[derive(Debug, Default)]
 pub struct Configuration<'a> {
-    #[serde(borrow, default)]
     pub provider_config: Named<'a, ProviderConfig<'a>>,
-    #[serde(borrow, default)]
     pub root_module: ConfigModule<'a>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Configuration<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(DeriveDeserialize)]
+        struct Written<'a> {
+            #[serde(borrow, default)]
+            provider_config: Named<'a, ProviderConfig<'a>>,
+            #[serde(borrow, default)]
+            root_module: ConfigModule<'a>,
+        }
+        let Written { provider_config, mut root_module } = Written::deserialize(d)?;
+        // serde_json's message is kept: a nesting limit must read as one (see `super::depth`).
+        root_module.read_calls(&mut Modules::default(), 1).map_err(serde::de::Error::custom)?;
+        Ok(Configuration { provider_config, root_module })
+    }
+}
+
+/// The modules read so far, by the text the plan writes for them. A module source called
+/// several times is written once per call, the same each time (the call's arguments sit
+/// outside it): it is read once, and the calls share it.
+#[derive(Default)]
+struct Modules<'a>(rustc_hash::FxHashMap<ModuleText<'a>, Arc<ConfigModule<'a>>>);
+
+/// How many modules deep serde_json's nesting limit reaches: each adds three levels (the
+/// `module_calls` object, the call, its `module`). Deeper modules are read as any input
+/// past that limit is, under `super::depth`.
+const MODULE_LEVELS: usize = 40;
+
+impl<'a> Modules<'a> {
+    /// The module `raw` writes, `level` calls below the root.
+    fn read(&mut self, raw: &'a RawValue, level: usize) -> Result<Arc<ConfigModule<'a>>, serde_json::Error> {
+        let text = ModuleText(raw.get());
+        if let Some(module) = self.0.get(&text) {
+            return Ok(Arc::clone(module));
+        }
+        let deep = super::depth::deep();
+        if level > MODULE_LEVELS && !deep {
+            return Err(super::depth::recursion_limit());
+        }
+        let mut de = serde_json::Deserializer::from_str(text.0);
+        if deep {
+            // The whole input's depth is checked, and the stack is large.
+            de.disable_recursion_limit();
+        }
+        let mut module = Option::<ConfigModule<'a>>::deserialize(&mut de)?.unwrap_or_default();
+        de.end()?;
+        module.read_calls(self, level + 1)?;
+        let module = Arc::new(module);
+        self.0.insert(text, Arc::clone(&module));
+        Ok(module)
+    }
+}
+
+/// A module's text, hashed by its length and ends (the texts of two modules differ early,
+/// most often in their length) and compared whole.
+#[derive(PartialEq, Eq)]
+struct ModuleText<'a>(&'a str);
+
+impl std::hash::Hash for ModuleText<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let bytes = self.0.as_bytes();
+        const ENDS: usize = 64;
+        state.write_usize(bytes.len());
+        state.write(&bytes[..bytes.len().min(ENDS)]);
+        state.write(&bytes[bytes.len().saturating_sub(ENDS)..]);
+    }
 }
 
 #[derive(Debug, Default, DeriveDeserialize)]
@@ -46,6 +111,16 @@ pub struct ConfigModule<'a> {
 }
 
 impl<'a> ConfigModule<'a> {
+    /// Reads the modules this one calls, `level` calls below the root (see [`Modules`]).
+    fn read_calls(&mut self, modules: &mut Modules<'a>, level: usize) -> Result<(), serde_json::Error> {
+        for call in self.module_calls.values_mut() {
+            if let Some(raw) = call.module_raw {
+                call.module = modules.read(raw, level)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The module reached by following call names from this one.
     pub fn descend(&self, path: &[&str]) -> Option<&ConfigModule<'a>> {
         let mut module = self;
@@ -102,8 +177,13 @@ pub struct ModuleCall<'a> {
     expressions: OnceLock<Expressions<'a>>,
     #[serde(borrow, default)]
     pub for_each_expression: Option<Expression<'a>>,
-    #[serde(borrow, default)]
-    pub module: ConfigModule<'a>,
+    /// The called module's configuration as the plan writes it, read by [`Configuration`]
+    /// into `module`.
+    #[serde(borrow, default, rename = "module")]
+    module_raw: Option<&'a RawValue>,
+    /// The called module, shared with the other calls of the same module (see [`Modules`]).
+    #[serde(skip)]
+    pub module: Arc<ConfigModule<'a>>,
 }
 
 impl<'a> ModuleCall<'a> {
@@ -161,6 +241,10 @@ impl<'a, V> Named<'a, V> {
 
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.entries.iter().map(|(_, v)| v)
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.entries.iter_mut().map(|(_, v)| v)
     }
 
     pub fn len(&self) -> usize {
@@ -396,6 +480,39 @@ mod tests {
         let m = c.root_module.descend(&["vpc"]).unwrap();
         assert!(m.resource("aws_vpc.this").is_some());
         assert!(c.root_module.descend(&["nope"]).is_none());
+    }
+
+    #[test]
+    fn calls_of_one_module_text_share_its_configuration() {
+        let vpc = r#"{"resources":[{"address":"aws_vpc.this","type":"aws_vpc","name":"this","expressions":{"cidr_block":{"references":["var.cidr"]}}}]}"#;
+        let other = r#"{"resources":[{"address":"aws_vpc.other","type":"aws_vpc","name":"other"}]}"#;
+        let json = format!(
+            r#"{{"root_module":{{"module_calls":{{
+                "a":{{"source":"./vpc","expressions":{{"cidr":{{"constant_value":"10.0.0.0/16"}}}},"module":{vpc}}},
+                "b":{{"source":"./vpc","expressions":{{"cidr":{{"constant_value":"10.1.0.0/16"}}}},"module":{vpc}}},
+                "c":{{"source":"./other","module":{{"module_calls":{{"d":{{"source":"../vpc","module":{vpc}}}}}}}}},
+                "e":{{"source":"./other","module":{other}}}}}}}}}"#
+        );
+        let c: Configuration = serde_json::from_str(&json).unwrap();
+        let calls = &c.root_module.module_calls;
+        let (a, b, e) = (calls.get("a").unwrap(), calls.get("b").unwrap(), calls.get("e").unwrap());
+        let d = c.root_module.descend(&["c", "d"]).unwrap();
+        assert!(Arc::ptr_eq(&a.module, &b.module) && std::ptr::eq(d, &*a.module), "one text, one module");
+        assert!(!Arc::ptr_eq(&a.module, &e.module));
+        assert!(a.module.resource("aws_vpc.this").is_some() && e.module.resource("aws_vpc.other").is_some());
+        // The calls keep their own arguments.
+        let cidr = |call: &ModuleCall| call.expressions().expr("cidr").unwrap().constant::<String>().unwrap();
+        assert_eq!((cidr(a), cidr(b)), ("10.0.0.0/16".to_string(), "10.1.0.0/16".to_string()));
+    }
+
+    #[test]
+    fn a_module_of_another_shape_is_an_error() {
+        let json = r#"{"root_module":{"module_calls":{"a":{"source":"./a","module":{"resources":5}}}}}"#;
+        let e = serde_json::from_str::<Configuration>(json).unwrap_err();
+        assert!(e.to_string().contains("invalid type: integer `5`"), "{e}");
+        let none = r#"{"root_module":{"module_calls":{"a":{"source":"./a","module":null}}}}"#;
+        let c: Configuration = serde_json::from_str(none).unwrap();
+        assert!(c.root_module.descend(&["a"]).unwrap().resources.is_empty());
     }
 
     #[test]

@@ -27,6 +27,23 @@ pub enum DeepError {
     Thread(std::io::Error),
 }
 
+thread_local! {
+    /// Set on the thread of [`from_str`]: a parse that reads a part of its input on its own
+    /// (the modules of a configuration) may lift serde_json's limit there too.
+    static DEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread parses under [`from_str`]: the input's depth is checked, and the
+/// stack is large enough for it.
+pub fn deep() -> bool {
+    DEEP.get()
+}
+
+/// The error that sends a parse to [`from_str`], as serde_json's own nesting limit does.
+pub fn recursion_limit<E: serde::de::Error>() -> E {
+    E::custom("recursion limit exceeded")
+}
+
 /// Whether serde_json gave up because of its nesting limit.
 pub fn is_recursion_limit(e: &serde_json::Error) -> bool {
     e.to_string().starts_with("recursion limit exceeded")
@@ -39,6 +56,7 @@ pub fn from_str<'a, T: Deserialize<'a> + Send>(json: &'a str) -> Result<T, DeepE
     }
     std::thread::scope(|scope| {
         let parse = move || {
+            DEEP.set(true);
             let mut de = serde_json::Deserializer::from_str(json);
             de.disable_recursion_limit();
             let value = T::deserialize(&mut de)?;
