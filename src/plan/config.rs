@@ -2,8 +2,12 @@
 //! variables and provider configurations, borrowed from the input.
 
 use std::borrow::Cow;
+use std::hash::BuildHasher;
 use std::sync::{Arc, OnceLock};
 
+use hashbrown::HashTable;
+use rayon::prelude::*;
+use rustc_hash::FxBuildHasher;
 use serde::Deserialize as DeriveDeserialize;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -24,63 +28,104 @@ impl<'de: 'a, 'a> Deserialize<'de> for Configuration<'a> {
             #[serde(borrow, default)]
             provider_config: Named<'a, ProviderConfig<'a>>,
             #[serde(borrow, default)]
-            root_module: ConfigModule<'a>,
+            root_module: RootModule<'a>,
         }
-        let Written { provider_config, mut root_module } = Written::deserialize(d)?;
+        let Written { provider_config, root_module } = Written::deserialize(d)?;
         // serde_json's message is kept: a nesting limit must read as one (see `super::depth`).
-        root_module.read_calls(&mut Modules::default(), 1).map_err(serde::de::Error::custom)?;
+        let root_module = root_module.read().map_err(serde::de::Error::custom)?;
         Ok(Configuration { provider_config, root_module })
     }
 }
 
-/// The modules read so far, by the text the plan writes for them. A module source called
-/// several times is written once per call, the same each time (the call's arguments sit
-/// outside it): it is read once, and the calls share it.
-#[derive(Default)]
-struct Modules<'a>(rustc_hash::FxHashMap<ModuleText<'a>, Arc<ConfigModule<'a>>>);
-
-/// How many modules deep serde_json's nesting limit reaches: each adds three levels (the
-/// `module_calls` object, the call, its `module`). Deeper modules are read as any input
-/// past that limit is, under `super::depth`.
-const MODULE_LEVELS: usize = 40;
-
-impl<'a> Modules<'a> {
-    /// The module `raw` writes, `level` calls below the root.
-    fn read(&mut self, raw: &'a RawValue, level: usize) -> Result<Arc<ConfigModule<'a>>, serde_json::Error> {
-        let text = ModuleText(raw.get());
-        if let Some(module) = self.0.get(&text) {
-            return Ok(Arc::clone(module));
-        }
-        let deep = super::depth::deep();
-        if level > MODULE_LEVELS && !deep {
-            return Err(super::depth::recursion_limit());
-        }
-        let mut de = serde_json::Deserializer::from_str(text.0);
-        if deep {
-            // The whole input's depth is checked, and the stack is large.
-            de.disable_recursion_limit();
-        }
-        let mut module = Option::<ConfigModule<'a>>::deserialize(&mut de)?.unwrap_or_default();
-        de.end()?;
-        module.read_calls(self, level + 1)?;
-        let module = Arc::new(module);
-        self.0.insert(text, Arc::clone(&module));
-        Ok(module)
-    }
+/// The root module as the plan writes it, with the modules it calls still text. A module
+/// source called several times is written once per call, the same each time (the call's
+/// arguments sit outside it), so each distinct text is read once and its calls share it.
+/// The texts are read in parallel. Only the root's calls are compared: deeper ones are read
+/// in the same pass as the module around them.
+#[derive(Default, DeriveDeserialize)]
+struct RootModule<'a> {
+    #[serde(borrow, default)]
+    resources: Vec<ConfigResource<'a>>,
+    #[serde(borrow, default)]
+    module_calls: Named<'a, RootCall<'a>>,
+    #[serde(borrow, default)]
+    outputs: Named<'a, ConfigOutput<'a>>,
+    #[serde(borrow, default)]
+    variables: Named<'a, ConfigVariable<'a>>,
 }
 
-/// A module's text, hashed by its length and ends (the texts of two modules differ early,
-/// most often in their length) and compared whole.
-#[derive(PartialEq, Eq)]
-struct ModuleText<'a>(&'a str);
+/// A call of the root module, its module still text.
+#[derive(DeriveDeserialize)]
+struct RootCall<'a> {
+    #[serde(borrow, default)]
+    source: Cow<'a, str>,
+    #[serde(borrow, default)]
+    expressions: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    for_each_expression: Option<Expression<'a>>,
+    #[serde(borrow, default)]
+    module: Option<&'a RawValue>,
+}
 
-impl std::hash::Hash for ModuleText<'_> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let bytes = self.0.as_bytes();
-        const ENDS: usize = 64;
-        state.write_usize(bytes.len());
-        state.write(&bytes[..bytes.len().min(ENDS)]);
-        state.write(&bytes[bytes.len().saturating_sub(ENDS)..]);
+impl<'a> RootModule<'a> {
+    fn read(self) -> Result<ConfigModule<'a>, serde_json::Error> {
+        // Each call's text; those of a length no other has are distinct without a look, the
+        // others are hashed in parallel. `slot` is the index of each call's distinct text.
+        let written: Vec<Option<&'a str>> = self.module_calls.values().map(|c| c.module.map(RawValue::get)).collect();
+        let mut lengths: rustc_hash::FxHashMap<usize, usize> = Default::default();
+        for text in written.iter().flatten() {
+            *lengths.entry(text.len()).or_default() += 1;
+        }
+        let hashes: Vec<u64> = written
+            .par_iter()
+            .map(|t| match t {
+                Some(t) if lengths[&t.len()] > 1 => FxBuildHasher.hash_one(t),
+                // Unique by length: any hash will do, texts of other lengths never compare equal.
+                Some(t) => t.len() as u64,
+                None => 0,
+            })
+            .collect();
+        let (mut table, mut texts, mut slot) = (HashTable::<usize>::new(), Vec::<(&'a str, u64)>::new(), Vec::new());
+        for (&text, &hash) in written.iter().zip(&hashes) {
+            let Some(text) = text else {
+                slot.push(None);
+                continue;
+            };
+            let i = match table.find(hash, |&i| texts[i].0 == text) {
+                Some(&i) => i,
+                None => {
+                    texts.push((text, hash));
+                    table.insert_unique(hash, texts.len() - 1, |&i| texts[i].1);
+                    texts.len() - 1
+                }
+            };
+            slot.push(Some(i));
+        }
+        let deep = super::depth::deep();
+        let read = |&(text, _): &(&'a str, u64)| -> Result<Arc<ConfigModule<'a>>, serde_json::Error> {
+            let mut de = serde_json::Deserializer::from_str(text);
+            if deep {
+                // The whole input's depth is checked, and this thread's stack is large.
+                de.disable_recursion_limit();
+            }
+            let module = ConfigModule::deserialize(&mut de)?;
+            de.end()?;
+            Ok(Arc::new(module))
+        };
+        // On the deep reading's own thread, where the stack is the large one.
+        let read: Vec<Result<Arc<ConfigModule<'a>>, serde_json::Error>> =
+            if deep { texts.iter().map(read).collect() } else { texts.par_iter().map(read).collect() };
+        // The first error in call order, whichever thread finished first.
+        let read: Vec<Arc<ConfigModule<'a>>> = read.into_iter().collect::<Result<_, _>>()?;
+        let mut slot = slot.into_iter();
+        let module_calls = self.module_calls.map(|call| ModuleCall {
+            source: call.source,
+            expressions_raw: call.expressions,
+            expressions: OnceLock::new(),
+            for_each_expression: call.for_each_expression,
+            module: slot.next().flatten().map_or_else(Arc::default, |i| Arc::clone(&read[i])),
+        });
+        Ok(ConfigModule { resources: self.resources, module_calls, outputs: self.outputs, variables: self.variables })
     }
 }
 
@@ -111,16 +156,6 @@ pub struct ConfigModule<'a> {
 }
 
 impl<'a> ConfigModule<'a> {
-    /// Reads the modules this one calls, `level` calls below the root (see [`Modules`]).
-    fn read_calls(&mut self, modules: &mut Modules<'a>, level: usize) -> Result<(), serde_json::Error> {
-        for call in self.module_calls.values_mut() {
-            if let Some(raw) = call.module_raw {
-                call.module = modules.read(raw, level)?;
-            }
-        }
-        Ok(())
-    }
-
     /// The module reached by following call names from this one.
     pub fn descend(&self, path: &[&str]) -> Option<&ConfigModule<'a>> {
         let mut module = self;
@@ -177,12 +212,8 @@ pub struct ModuleCall<'a> {
     expressions: OnceLock<Expressions<'a>>,
     #[serde(borrow, default)]
     pub for_each_expression: Option<Expression<'a>>,
-    /// The called module's configuration as the plan writes it, read by [`Configuration`]
-    /// into `module`.
-    #[serde(borrow, default, rename = "module")]
-    module_raw: Option<&'a RawValue>,
-    /// The called module, shared with the other calls of the same module (see [`Modules`]).
-    #[serde(skip)]
+    /// The called module; the root's calls of one module share it (see [`RootModule`]).
+    #[serde(borrow, default)]
     pub module: Arc<ConfigModule<'a>>,
 }
 
@@ -243,8 +274,9 @@ impl<'a, V> Named<'a, V> {
         self.entries.iter().map(|(_, v)| v)
     }
 
-    fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
-        self.entries.iter_mut().map(|(_, v)| v)
+    /// The same names, each with `f` of its entry.
+    fn map<W>(self, mut f: impl FnMut(V) -> W) -> Named<'a, W> {
+        Named { entries: self.entries.into_iter().map(|(k, v)| (k, f(v))).collect() }
     }
 
     pub fn len(&self) -> usize {
@@ -491,14 +523,24 @@ mod tests {
                 "a":{{"source":"./vpc","expressions":{{"cidr":{{"constant_value":"10.0.0.0/16"}}}},"module":{vpc}}},
                 "b":{{"source":"./vpc","expressions":{{"cidr":{{"constant_value":"10.1.0.0/16"}}}},"module":{vpc}}},
                 "c":{{"source":"./other","module":{{"module_calls":{{"d":{{"source":"../vpc","module":{vpc}}}}}}}}},
-                "e":{{"source":"./other","module":{other}}}}}}}}}"#
+                "e":{{"source":"./other","module":{other}}},
+                "f":{{"source":"./v","module":{{"variables":{{"x":{{"default":1}}}}}}}},
+                "g":{{"source":"./v","module":{{"variables":{{"x":{{"default":2}}}}}}}}}}}}}}"#
         );
         let c: Configuration = serde_json::from_str(&json).unwrap();
         let calls = &c.root_module.module_calls;
         let (a, b, e) = (calls.get("a").unwrap(), calls.get("b").unwrap(), calls.get("e").unwrap());
         let d = c.root_module.descend(&["c", "d"]).unwrap();
-        assert!(Arc::ptr_eq(&a.module, &b.module) && std::ptr::eq(d, &*a.module), "one text, one module");
+        assert!(Arc::ptr_eq(&a.module, &b.module), "one text, one module");
+        // Deeper calls are read with the module around them.
+        assert!(d.resource("aws_vpc.this").is_some() && !std::ptr::eq(d, &*a.module));
         assert!(!Arc::ptr_eq(&a.module, &e.module));
+        // Texts of one length that differ are read apart.
+        let default = |call: &str| {
+            let module = &calls.get(call).unwrap().module;
+            module.variables.get("x").unwrap().default.unwrap().get().to_string()
+        };
+        assert_eq!((default("f"), default("g")), ("1".to_string(), "2".to_string()));
         assert!(a.module.resource("aws_vpc.this").is_some() && e.module.resource("aws_vpc.other").is_some());
         // The calls keep their own arguments.
         let cidr = |call: &ModuleCall| call.expressions().expr("cidr").unwrap().constant::<String>().unwrap();

@@ -39,11 +39,6 @@ pub fn deep() -> bool {
     DEEP.get()
 }
 
-/// The error that sends a parse to [`from_str`], as serde_json's own nesting limit does.
-pub fn recursion_limit<E: serde::de::Error>() -> E {
-    E::custom("recursion limit exceeded")
-}
-
 /// Whether serde_json gave up because of its nesting limit.
 pub fn is_recursion_limit(e: &serde_json::Error) -> bool {
     e.to_string().starts_with("recursion limit exceeded")
