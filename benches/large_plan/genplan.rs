@@ -28,6 +28,8 @@ pub use crate::renames::Renames;
 pub struct Seed {
     doc: Map<String, Value>,
     pub renames: Renames,
+    /// Each copy's module configuration made its own (see [`Seed::distinct_modules`]).
+    distinct_modules: bool,
 }
 
 /// The module call (and module path step) of copy `k`.
@@ -50,12 +52,19 @@ impl Seed {
                 .into());
         }
         let renames = Renames::collect(&doc);
-        Ok(Seed { doc, renames })
+        Ok(Seed { doc, renames, distinct_modules: false })
     }
 
     /// The same seed, but its copies share every name.
     pub fn shared_names(&self) -> Seed {
-        Seed { doc: self.doc.clone(), renames: Renames::none() }
+        Seed { doc: self.doc.clone(), renames: Renames::none(), distinct_modules: self.distinct_modules }
+    }
+
+    /// The same seed, but no two copies' module configurations are the same text: each
+    /// declares a variable `copy_index` with its own default, as if each copy had its own
+    /// module source. (Calls of one source share its configuration in tfreach.)
+    pub fn distinct_modules(&self) -> Seed {
+        Seed { doc: self.doc.clone(), renames: self.renames.clone(), distinct_modules: true }
     }
 
     /// Writes the plan of `copies` copies, compact, as `terraform show -json` does.
@@ -231,6 +240,14 @@ impl Seed {
         }
         let mut module = root.clone();
         self.config_module(&mut module, c);
+        if self.distinct_modules
+            && let Some(m) = module.as_object_mut()
+        {
+            let variables = m.entry("variables").or_insert_with(|| json!({}));
+            if let Some(variables) = variables.as_object_mut() {
+                variables.insert("copy_index".into(), json!({ "default": c }));
+            }
+        }
         json!({ "source": "./copy", "expressions": expressions, "module": module })
     }
 

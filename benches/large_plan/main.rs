@@ -56,7 +56,7 @@ use tfreach::network::Network;
 use tfreach::plan::{self, SourceFile};
 use tfreach::reach::{Assumptions, Reach};
 
-use genplan::{Renames, Seed};
+use genplan::Seed;
 use measure::{mb, ms};
 
 #[global_allocator]
@@ -225,7 +225,21 @@ fn bench() -> Result<(), String> {
         ms(analyzed.median)
     );
 
-    let shared = shared_names(&seed, &seed_report, copies, runs, graphed)?;
+    let shared = variant(
+        "shared names, every known value repeated in every copy",
+        &seed.shared_names(),
+        &seed_report,
+        copies,
+        runs,
+    )?;
+    let shared = shared.median.as_secs_f64() / graphed.median.as_secs_f64();
+    variant(
+        "distinct modules, no two copies' configurations the same text",
+        &seed.distinct_modules(),
+        &seed_report,
+        copies,
+        runs,
+    )?;
     stress(Runs { count: runs.count.min(5), ..runs })?;
 
     let graph_ratio = graphed.median.as_secs_f64() / parse.median.as_secs_f64();
@@ -359,43 +373,34 @@ fn scaling(seed: &Seed, copies: usize, runs: Runs) -> Result<(), String> {
     Ok(())
 }
 
-/// Row (c) and (d) on the same plan with copies that share every name (the copies' known
-/// values all repeat); returns (c) shared ÷ (c) unique.
-fn shared_names(
+/// Rows (a), (c) and (d) on a variant of the plan: `seed`'s `copies` copies, described by
+/// `what`; returns (c).
+fn variant(
+    what: &str,
     seed: &Seed,
     seed_report: &FileReport,
     copies: usize,
     runs: Runs,
-    unique: measure::Timing,
-) -> Result<f64, String> {
-    let shared = seed.shared_names();
+) -> Result<measure::Timing, String> {
     let mut bytes = Vec::new();
-    shared.write(copies, &mut bytes).map_err(|e| e.to_string())?;
+    seed.write(copies, &mut bytes).map_err(|e| e.to_string())?;
     let size = bytes.len() as u64;
-    let source = SourceFile::from_string("shared", String::from_utf8(bytes).map_err(|e| e.to_string())?);
+    let source = SourceFile::from_string("variant", String::from_utf8(bytes).map_err(|e| e.to_string())?);
     let parse = runs.time(|| serde_json::from_str::<IgnoredAny>(&source.text).is_ok());
-    let network = runs.time(|| {
-        let doc = plan::load(&source).expect("the plan loads");
-        let model = Model::build(&doc);
-        Network::build(&model, None).graph.graph.edge_count()
-    });
+    let network = runs.time(|| graph(&source));
     let mut report = None;
     let analyzed = runs.time(|| report = Some(analyze(&source).expect("the plan loads")));
     let report = report.expect("analysed at least once");
-    println!(
-        "
-shared names: the same {copies} copies, every known value repeated in every copy ({:.1} MB)",
-        mb(size)
-    );
+    println!("\n{what}: the same {copies} copies ({:.1} MB)", mb(size));
     let ratio = |t: measure::Timing| t.median.as_secs_f64() / parse.median.as_secs_f64();
     println!("  (a) parse {:>9.1} ms", ms(parse.median));
     println!("  (c) load + model + network {:>9.1} ms  {:>6.2}× parse", ms(network.median), ratio(network));
     println!("  (d) analyze                {:>9.1} ms  {:>6.2}× parse", ms(analyzed.median), ratio(analyzed));
-    match copies::check(seed_report, &report, copies, &Renames::none()) {
+    match copies::check(seed_report, &report, copies, &seed.renames) {
         Ok(ok) => println!("  verified  {ok}"),
-        Err(e) => println!("  links that the shared names leave open: {e}"),
+        Err(e) => println!("  links that the variant leaves open: {e}"),
     }
-    Ok(network.median.as_secs_f64() / unique.median.as_secs_f64())
+    Ok(network)
 }
 
 /// Makes a plan of size N.
@@ -448,14 +453,16 @@ fn smoke() -> Result<(), String> {
     let copies = 3;
     for seed_path in &seeds {
         let (seed, seed_report) = read_seed(seed_path)?;
-        let mut bytes = Vec::new();
-        seed.write(copies, &mut bytes).map_err(|e| e.to_string())?;
-        let text = String::from_utf8(bytes).map_err(|e| e.to_string())?;
-        let source = SourceFile::from_string("generated", text);
-        let big = analyze(&source).map_err(|e| format!("{seed_path} × {copies}: {e}"))?;
-        let ok = copies::check(&seed_report, &big, copies, &seed.renames)
-            .map_err(|e| format!("{seed_path} × {copies}: {e}"))?;
-        println!("{seed_path} × {copies}: {ok}");
+        for (variant, seed) in [(", distinct modules", seed.distinct_modules()), ("", seed)] {
+            let mut bytes = Vec::new();
+            seed.write(copies, &mut bytes).map_err(|e| e.to_string())?;
+            let text = String::from_utf8(bytes).map_err(|e| e.to_string())?;
+            let source = SourceFile::from_string("generated", text);
+            let big = analyze(&source).map_err(|e| format!("{seed_path} × {copies}{variant}: {e}"))?;
+            let ok = copies::check(&seed_report, &big, copies, &seed.renames)
+                .map_err(|e| format!("{seed_path} × {copies}{variant}: {e}"))?;
+            println!("{seed_path} × {copies}{variant}: {ok}");
+        }
     }
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("large_plan");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;

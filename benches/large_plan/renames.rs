@@ -22,6 +22,7 @@ const IDENTITY_KEYS: &[&str] = &[
 ];
 
 /// The identifiers of the seed's objects, and how copy k spells them.
+#[derive(Clone)]
 pub struct Renames {
     identities: HashSet<String>,
 }
