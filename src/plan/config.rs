@@ -37,6 +37,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for Configuration<'a> {
     }
 }
 
+/// The configuration read in one pass, each module where it is written: only to place an
+/// error that [`Configuration`] finds in a module's text.
+#[derive(DeriveDeserialize)]
+pub(super) struct InOnePass<'a> {
+    #[serde(borrow, default, rename = "root_module")]
+    _root_module: ConfigModule<'a>,
+}
+
 /// The root module as the plan writes it, with the modules it calls still text. A module
 /// source called several times is written once per call, the same each time (the call's
 /// arguments sit outside it), so each distinct text is read once and its calls share it.
@@ -63,8 +71,13 @@ struct RootCall<'a> {
     expressions: Option<&'a RawValue>,
     #[serde(borrow, default)]
     for_each_expression: Option<Expression<'a>>,
-    #[serde(borrow, default)]
+    /// `None` when absent; a `null` is kept, and read as any other module (an error).
+    #[serde(borrow, default, deserialize_with = "present")]
     module: Option<&'a RawValue>,
+}
+
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
 }
 
 impl<'a> RootModule<'a> {
@@ -115,8 +128,25 @@ impl<'a> RootModule<'a> {
         // On the deep reading's own thread, where the stack is the large one.
         let read: Vec<Result<Arc<ConfigModule<'a>>, serde_json::Error>> =
             if deep { texts.iter().map(read).collect() } else { texts.par_iter().map(read).collect() };
-        // The first error in call order, whichever thread finished first.
-        let read: Vec<Arc<ConfigModule<'a>>> = read.into_iter().collect::<Result<_, _>>()?;
+        // The first error in call order, whichever thread finished first, named by its call.
+        let mut modules = Vec::with_capacity(read.len());
+        for (i, module) in read.into_iter().enumerate() {
+            match module {
+                Ok(m) => modules.push(m),
+                // A nesting limit must read as one (see `super::depth`).
+                Err(e) if super::depth::is_recursion_limit(&e) => return Err(e),
+                Err(e) => {
+                    let call = self.module_calls.iter().zip(&slot).find(|(_, s)| **s == Some(i)).map(|((n, _), _)| n);
+                    let message = e.to_string();
+                    let message = message.rfind(" at line ").map_or(message.as_str(), |at| &message[..at]);
+                    let call = call.map(|c| c.as_ref()).unwrap_or_default();
+                    return Err(serde::de::Error::custom(format_args!(
+                        "in the configuration of module call `{call}`: {message}"
+                    )));
+                }
+            }
+        }
+        let read = modules;
         let mut slot = slot.into_iter();
         let module_calls = self.module_calls.map(|call| ModuleCall {
             source: call.source,
@@ -551,9 +581,14 @@ mod tests {
     fn a_module_of_another_shape_is_an_error() {
         let json = r#"{"root_module":{"module_calls":{"a":{"source":"./a","module":{"resources":5}}}}}"#;
         let e = serde_json::from_str::<Configuration>(json).unwrap_err();
-        assert!(e.to_string().contains("invalid type: integer `5`"), "{e}");
-        let none = r#"{"root_module":{"module_calls":{"a":{"source":"./a","module":null}}}}"#;
-        let c: Configuration = serde_json::from_str(none).unwrap();
+        assert!(e.to_string().starts_with("in the configuration of module call `a`: invalid type: integer `5`"), "{e}");
+        // A `null` module is an error at any depth; an absent one is empty.
+        let null = r#"{"root_module":{"module_calls":{"a":{"source":"./a","module":null}}}}"#;
+        assert!(serde_json::from_str::<Configuration>(null).is_err());
+        let nested = r#"{"root_module":{"module_calls":{"a":{"source":"./a","module":{"module_calls":{"b":{"module":null}}}}}}}"#;
+        assert!(serde_json::from_str::<Configuration>(nested).is_err());
+        let absent = r#"{"root_module":{"module_calls":{"a":{"source":"./a"}}}}"#;
+        let c: Configuration = serde_json::from_str(absent).unwrap();
         assert!(c.root_module.descend(&["a"]).unwrap().resources.is_empty());
     }
 

@@ -281,6 +281,16 @@ impl<'a> Background<'a> {
     }
 }
 
+/// The configuration; a parse error is placed where the input has it. The module texts
+/// that [`Configuration`] compares before reading them have no position of their own, so on
+/// an error the section is read again in one pass, which finds the same error in place.
+fn configuration<'a>(name: &str, text: &'a str, raw: &'a RawValue) -> Result<Configuration<'a>, LoadError> {
+    nested(name, text, raw).map_err(|e| match nested::<super::config::InOnePass<'a>>(name, text, raw) {
+        Err(placed) => placed,
+        Ok(_) => e,
+    })
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic in a background task propagates out of the scope; the data is whole anyway.
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -430,7 +440,7 @@ where
                 _ => {
                     if let Some(c) = map.next_value::<Option<&'a RawValue>>()? {
                         doc.configuration = true;
-                        scope.spawn(move |_| *lock(&bg.configuration) = Some(nested(bg.name, bg.text, c)));
+                        scope.spawn(move |_| *lock(&bg.configuration) = Some(configuration(bg.name, bg.text, c)));
                     }
                 }
             }
@@ -574,6 +584,19 @@ mod tests {
         let a = &doc.resources[0].addr;
         assert!(matches!((&a.type_, &a.name), (Cow::Borrowed("aws_vpc"), Cow::Borrowed("v"))));
         assert_eq!(a.to_string(), r#"module.m["k"].aws_vpc.v["a"]"#);
+    }
+
+    #[test]
+    fn an_error_in_a_called_modules_configuration_is_placed_where_it_is() {
+        let text = r#"{"format_version":"1.2","resource_changes":[],"configuration":{"root_module":{"module_calls":{"vpc":{"source":"./vpc","module":{"resources":5}}}}}}"#;
+        let source = SourceFile::from_string("plan.json", text.to_string());
+        match load(&source).unwrap_err() {
+            crate::plan::LoadError::At(e) => {
+                assert_eq!(e.offset, text.find("5}").unwrap(), "{}", e.message);
+                assert!(e.message.contains("invalid type: integer `5`"), "{}", e.message);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
