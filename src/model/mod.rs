@@ -269,22 +269,37 @@ impl<'a> std::ops::Index<ResId> for Model<'a> {
 /// nothing and lookups need no key that lives as long as the document.
 #[derive(Debug, Default)]
 struct BlockIndex<'a> {
-    names: FxHashMap<&'a str, u32>,
+    /// Type and block names, numbered in order of first appearance.
+    names: HashTable<(&'a str, u32)>,
     runs: FxHashMap<(ModId, Mode, u32, u32), (u32, u32)>,
     ids: Vec<ResId>,
 }
 
 impl<'a> BlockIndex<'a> {
     fn build(resources: &[Resource<'a>]) -> BlockIndex<'a> {
-        let mut names: FxHashMap<&'a str, u32> = FxHashMap::default();
+        // The names are hashed on every thread; they are numbered on one.
+        let hashed: Vec<[(&'a str, u64); 2]> = resources
+            .par_iter()
+            .map(|r| {
+                let inst: &'a ResourceInstance<'a> = r.inst;
+                let (t, n): (&'a str, &'a str) = (&inst.addr.type_, &inst.addr.name);
+                [(t, FxBuildHasher.hash_one(t)), (n, FxBuildHasher.hash_one(n))]
+            })
+            .collect();
+        let mut names: HashTable<(&'a str, u32)> = HashTable::new();
+        let mut number = |(s, hash): (&'a str, u64)| -> u32 {
+            let next = names.len() as u32;
+            match names.find(hash, |&(k, _)| k == s) {
+                Some(&(_, n)) => n,
+                None => {
+                    names.insert_unique(hash, (s, next), |&(k, _)| FxBuildHasher.hash_one(k));
+                    next
+                }
+            }
+        };
         let mut keyed = Vec::with_capacity(resources.len());
-        for r in resources {
-            let inst: &'a ResourceInstance<'a> = r.inst;
-            let mut number = |s: &'a str| {
-                let next = names.len() as u32;
-                *names.entry(s).or_insert(next)
-            };
-            let key = (r.module_id, inst.addr.mode, number(&inst.addr.type_), number(&inst.addr.name));
+        for (r, [t, n]) in resources.iter().zip(hashed) {
+            let key = (r.module_id, r.inst.addr.mode, number(t), number(n));
             keyed.push((key, r.id));
         }
         keyed.sort_unstable();
@@ -298,7 +313,8 @@ impl<'a> BlockIndex<'a> {
     }
 
     fn get(&self, module: ModId, mode: Mode, type_: &str, name: &str) -> &[ResId] {
-        let (Some(&t), Some(&n)) = (self.names.get(type_), self.names.get(name)) else { return &[] };
+        let number = |s: &str| self.names.find(FxBuildHasher.hash_one(s), |&(k, _)| k == s).map(|&(_, n)| n);
+        let (Some(t), Some(n)) = (number(type_), number(name)) else { return &[] };
         match self.runs.get(&(module, mode, t, n)) {
             Some(&(start, len)) => &self.ids[start as usize..(start + len) as usize],
             None => &[],
