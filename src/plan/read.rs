@@ -587,19 +587,6 @@ mod tests {
     }
 
     #[test]
-    fn an_error_in_a_called_modules_configuration_is_placed_where_it_is() {
-        let text = r#"{"format_version":"1.2","resource_changes":[],"configuration":{"root_module":{"module_calls":{"vpc":{"source":"./vpc","module":{"resources":5}}}}}}"#;
-        let source = SourceFile::from_string("plan.json", text.to_string());
-        match load(&source).unwrap_err() {
-            crate::plan::LoadError::At(e) => {
-                assert_eq!(e.offset, text.find("5}").unwrap(), "{}", e.message);
-                assert!(e.message.contains("invalid type: integer `5`"), "{}", e.message);
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
     fn a_repeated_top_level_field_is_an_error() {
         let source = SourceFile::from_string("plan.json", r#"{"configuration":{},"configuration":{}}"#.to_string());
         let err = load(&source).unwrap_err().to_string();
