@@ -198,6 +198,16 @@ pub fn line_columns(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
     out
 }
 
+/// serde_json's message without the " at line L column C" it appends, which counts from
+/// the start of the text that was parsed, not of the input.
+pub fn without_position(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message,
+    }
+}
+
 /// Byte offset of a 1-based line and column as serde_json reports them (column counts bytes).
 pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
     if line == 0 {

@@ -428,12 +428,8 @@ fn json_error(name: &str, text: &str, part: &str, e: &serde_json::Error) -> Load
     let base = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
     // serde_json reports an early EOF at the last byte it read; the input ends after it.
     let offset = if e.is_eof() { base + part.len() } else { base + error::offset_of(part, e.line(), e.column()) };
-    // serde_json appends " at line L column C", relative to `part`; ours replaces it.
-    let message = e.to_string();
-    let message = match message.rfind(" at line ") {
-        Some(p) => message[..p].to_string(),
-        None => message,
-    };
+    // Our position replaces serde_json's, which is relative to `part`.
+    let message = error::without_position(e);
     let message = if e.is_data() {
         format!("not a Terraform plan or state: {message}")
     } else {

@@ -111,7 +111,7 @@ impl<'a> RootModule<'a> {
             slot.push(Some(i));
         }
         let deep = crate::plan::depth::deep();
-        let read = |&(text, _): &(&'a str, u64)| -> Result<Arc<ConfigModule<'a>>, serde_json::Error> {
+        let parse = |&(text, _): &(&'a str, u64)| -> Result<Arc<ConfigModule<'a>>, serde_json::Error> {
             let mut de = serde_json::Deserializer::from_str(text);
             if deep {
                 // The whole input's depth is checked, and this thread's stack is large.
@@ -122,27 +122,25 @@ impl<'a> RootModule<'a> {
             Ok(Arc::new(module))
         };
         // On the deep reading's own thread, where the stack is the large one.
-        let read: Vec<Result<Arc<ConfigModule<'a>>, serde_json::Error>> =
-            if deep { texts.iter().map(read).collect() } else { texts.par_iter().map(read).collect() };
+        let parsed: Vec<Result<Arc<ConfigModule<'a>>, serde_json::Error>> =
+            if deep { texts.iter().map(parse).collect() } else { texts.par_iter().map(parse).collect() };
         // The first error in call order, whichever thread finished first, named by its call.
-        let mut modules = Vec::with_capacity(read.len());
-        for (i, module) in read.into_iter().enumerate() {
+        let mut read = Vec::with_capacity(parsed.len());
+        for (i, module) in parsed.into_iter().enumerate() {
             match module {
-                Ok(m) => modules.push(m),
+                Ok(m) => read.push(m),
                 // A nesting limit must read as one (see `crate::plan::depth`).
                 Err(e) if crate::plan::depth::is_recursion_limit(&e) => return Err(e),
                 Err(e) => {
                     let call = self.module_calls.iter().zip(&slot).find(|(_, s)| **s == Some(i)).map(|((n, _), _)| n);
-                    let message = e.to_string();
-                    let message = message.rfind(" at line ").map_or(message.as_str(), |at| &message[..at]);
                     let call = call.map(|c| c.as_ref()).unwrap_or_default();
+                    let message = crate::plan::error::without_position(&e);
                     return Err(serde::de::Error::custom(format_args!(
                         "in the configuration of module call `{call}`: {message}"
                     )));
                 }
             }
         }
-        let read = modules;
         let mut slot = slot.into_iter();
         let module_calls = self.module_calls.map(|call| ModuleCall {
             source: call.source,
