@@ -202,7 +202,7 @@ impl<'a> Markers<'a> {
 
     /// The markers of each block of the list `key`, in order.
     pub fn blocks(&self, key: &str) -> Vec<Markers<'a>> {
-        self.0.blocks_keeping(key, |v| contains_true(v.get())).into_iter().map(Markers).collect()
+        self.0.blocks_keeping(key, marks).into_iter().map(Markers).collect()
     }
 }
 
@@ -219,6 +219,11 @@ fn contains_true(json: &str) -> bool {
     static TRUE: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("true"));
     // Most markers are a bare `true` or `false`; one searcher serves the rest.
     json == "true" || (json.len() > "true".len() && TRUE.find(json.as_bytes()).is_some())
+}
+
+/// Whether a marker marks something unknown: the fields [`Markers`] keeps.
+fn marks(marker: &RawValue) -> bool {
+    contains_true(marker.get())
 }
 
 /// Splits the object `raw` into `gathered`, keeping the fields `keep` accepts: the range of
@@ -238,8 +243,8 @@ fn split_object<'a>(raw: Option<&'a RawValue>, gathered: &mut Gathered<'a>, keep
 /// [`split_object`] for `after_unknown` markers.
 fn split_markers<'a>(raw: Option<&'a RawValue>, gathered: &mut Gathered<'a>) -> (u32, u32) {
     // Nothing unknown: nothing to keep, and no need to split.
-    let raw = raw.filter(|r| contains_true(r.get()));
-    split_object(raw, gathered, |v| contains_true(v.get()))
+    let raw = raw.filter(|r| marks(r));
+    split_object(raw, gathered, marks)
 }
 
 /// Splits each object of a list into the fields `keep` accepts, without collecting the list.
